@@ -1,0 +1,20 @@
+"""Domain models; import them from here."""
+
+from drafting.models.documents import POSITION_STEP, Document, Practice, Section, Version
+from drafting.models.forum import Delegation, ExpertProfile, WorkingGroup
+from drafting.models.review import AgendaItem, Amendment, Comment, ReviewMeeting
+
+__all__ = [
+    "POSITION_STEP",
+    "AgendaItem",
+    "Amendment",
+    "Comment",
+    "Delegation",
+    "Document",
+    "ExpertProfile",
+    "Practice",
+    "ReviewMeeting",
+    "Section",
+    "Version",
+    "WorkingGroup",
+]

@@ -1,0 +1,154 @@
+"""The text being drafted: documents, their sections and practices, and named versions."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from drafting.models.base import tracked
+from drafting.models.forum import Delegation, WorkingGroup
+
+# Positions are stored with gaps so that inserting or moving one row writes
+# that row only; numbers shown to readers are derived from the order.
+POSITION_STEP = 1 << 20
+
+
+class Document(models.Model):
+    class Status(models.TextChoices):
+        DRAFTING = "drafting", "Drafting"
+        IN_REVIEW = "in_review", "In review"
+        FINAL = "final", "Final"
+        SUBMITTED = "submitted", "Submitted for adoption"
+        ADOPTED = "adopted", "Adopted"
+
+    title = models.CharField(max_length=300)
+    short_title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=100, unique=True)
+    forum = models.CharField(
+        max_length=200, help_text="The forum that adopts the document, as printed on the cover."
+    )
+    initiative = models.CharField(max_length=300, blank=True)
+    working_group = models.ForeignKey(
+        WorkingGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    co_leads = models.ManyToManyField(Delegation, blank=True, related_name="led_documents")
+    implementing_partner = models.ForeignKey(
+        Delegation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    introduction = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFTING)
+    target_meeting = models.ForeignKey(
+        "drafting.ReviewMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The ministerial meeting at which the document is to be adopted.",
+    )
+    adopted_on = models.DateField(null=True, blank=True)
+    adopted_at = models.ForeignKey(
+        "drafting.ReviewMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = tracked(m2m_fields=[co_leads])
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.short_title or self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("drafting:document-detail", args=[self.slug])
+
+
+class Section(models.Model):
+    class Status(models.TextChoices):
+        DRAFTING = "drafting", "Drafting"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sections")
+    position = models.BigIntegerField()
+    title = models.CharField(max_length=300)
+    introduction = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFTING)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_note = models.TextField(blank=True)
+    # Incremented on every save; an edit form carries the revision it started from.
+    revision = models.PositiveIntegerField(default=1)
+
+    history = tracked()
+
+    class Meta:
+        ordering = ["document", "position", "id"]
+        indexes = [models.Index(fields=["document", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("drafting:section-detail", args=[self.pk])
+
+
+class Practice(models.Model):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="practices")
+    position = models.BigIntegerField()
+    heading = models.CharField(
+        max_length=1000, help_text="The bold lead sentence of the good practice."
+    )
+    body = models.TextField(blank=True, help_text="The explanatory paragraphs, in Markdown.")
+    revision = models.PositiveIntegerField(default=1)
+
+    history = tracked()
+
+    class Meta:
+        ordering = ["section__position", "position", "id"]
+        indexes = [models.Index(fields=["section", "position"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(heading=""), name="practice_heading_not_empty"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.heading[:80]
+
+    def get_absolute_url(self) -> str:
+        return f"{self.section.get_absolute_url()}#practice-{self.pk}"
+
+
+class Version(models.Model):
+    """A named point in a document's history; its text is reconstructed from history."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    name = models.CharField(max_length=200)
+    note = models.TextField(blank=True)
+    taken_at = models.DateTimeField(help_text="The moment whose text this version names.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    meeting = models.ForeignKey(
+        "drafting.ReviewMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="versions",
+    )
+
+    history = tracked()
+
+    class Meta:
+        ordering = ["document", "taken_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "name"], name="version_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,51 @@
+"""Reading pages: the home page and a document's text."""
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from drafting import permissions, queries
+from drafting.models import Document, Section
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "drafting/home.html",
+        {
+            "groups": queries.working_groups_with_documents(request.user),
+            "ungrouped": queries.documents_without_group(),
+        },
+    )
+
+
+def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    document = get_object_or_404(
+        Document.objects.select_related("working_group", "implementing_partner"), slug=slug
+    )
+    if not permissions.can_view_document(request.user, document):
+        return redirect_to_login(request.get_full_path())
+    return render(
+        request,
+        "drafting/document_detail.html",
+        {
+            "document": document,
+            "co_leads": list(document.co_leads.all()),
+            "outline": queries.document_outline(document),
+        },
+    )
+
+
+def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
+    if not permissions.can_view_document(request.user, section.document):
+        return redirect_to_login(request.get_full_path())
+    outline = queries.document_outline(section.document)
+    entry = next(o for o in outline if o.section.pk == section.pk)
+    return render(
+        request,
+        "drafting/section_detail.html",
+        {"document": section.document, "entry": entry, "section": entry.section},
+    )

@@ -1,0 +1,115 @@
+"""Role fixtures and small factories shared by every test."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from drafting.history import stamp
+from drafting.models import Delegation, Document, ExpertProfile, Practice, Section
+from drafting.ordering import position_after
+
+User = get_user_model()
+PASSWORD = "correct-horse-battery-staple"
+_seq = itertools.count(1)
+
+
+def make_delegation(**overrides) -> Delegation:
+    n = next(_seq)
+    fields = {"name": f"Delegation {n}", "code": f"D{n}", "kind": Delegation.Kind.MEMBER}
+    fields.update(overrides)
+    delegation = Delegation(**fields)
+    stamp(delegation, by=None, reason="Test set-up.")
+    delegation.save()
+    return delegation
+
+
+def make_user(role: str | None, *, delegation: Delegation | None = None, username: str = ""):
+    n = next(_seq)
+    user = User.objects.create_user(
+        username=username or f"{role or 'nobody'}{n}",
+        password=PASSWORD,
+        first_name=(role or "No").title(),
+        last_name=f"Person{n}",
+    )
+    if role is not None:
+        profile = ExpertProfile(user=user, role=role, delegation=delegation or make_delegation())
+        stamp(profile, by=user, reason="Test set-up.")
+        profile.save()
+    return user
+
+
+@pytest.fixture
+def expert(db):
+    return make_user(ExpertProfile.Role.EXPERT)
+
+
+@pytest.fixture
+def other_expert(db):
+    return make_user(ExpertProfile.Role.EXPERT)
+
+
+@pytest.fixture
+def secretariat(db):
+    return make_user(ExpertProfile.Role.SECRETARIAT)
+
+
+@pytest.fixture
+def observer(db):
+    return make_user(ExpertProfile.Role.OBSERVER)
+
+
+def make_document(*, by, sections: int = 2, practices: int = 3, **overrides) -> Document:
+    """A document with ``sections`` sections of ``practices`` practices each."""
+    n = next(_seq)
+    fields = {
+        "title": f"Good Practices on Topic {n}",
+        "short_title": f"Topic {n}",
+        "slug": f"topic-{n}",
+        "forum": "Test Forum",
+    }
+    fields.update(overrides)
+    document = Document(**fields)
+    stamp(document, by=by, reason="Test document.")
+    document.save()
+    for s in range(1, sections + 1):
+        section = make_section(document, by=by, title=f"Section {s}")
+        for p in range(1, practices + 1):
+            make_practice(section, by=by, heading=f"Practice {s}.{p}", body=f"Body of {s}.{p}.")
+    return document
+
+
+def make_section(document: Document, *, by, **overrides) -> Section:
+    siblings = list(document.sections.order_by("position", "id"))
+    fields = {"title": "A section", "position": position_after(siblings, None, by=by)}
+    fields.update(overrides)
+    section = Section(document=document, **fields)
+    stamp(section, by=by, reason="Test section.")
+    section.save()
+    return section
+
+
+def make_practice(section: Section, *, by, **overrides) -> Practice:
+    siblings = list(section.practices.order_by("position", "id"))
+    fields = {
+        "heading": "A practice",
+        "body": "Its body.",
+        "position": position_after(siblings, None, by=by),
+    }
+    fields.update(overrides)
+    practice = Practice(section=section, **fields)
+    stamp(practice, by=by, reason="Test practice.")
+    practice.save()
+    return practice
+
+
+@pytest.fixture
+def document(secretariat) -> Document:
+    return make_document(by=secretariat)
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
