@@ -35,6 +35,16 @@ test: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Timings on a scratch SQLite database (or BENCH_DATABASE_URL, e.g. a PostgreSQL one).
+bench: export DEBUG := 0
+bench: export SECRET_KEY ?= make-bench-only-secret-key-not-for-production-use-0123456789
+bench: export ALLOWED_HOSTS ?= testserver
+bench: export DATABASE_URL := $(or $(BENCH_DATABASE_URL),sqlite:///$(CURDIR)/bench-scratch.sqlite3)
+bench: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
