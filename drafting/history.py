@@ -200,3 +200,11 @@ def practice_as_of(practice_id: int, when: datetime):
     """The practice's history row current at ``when``, or None if it did not exist then."""
     row = _latest_rows_as_of(Practice.history.filter(id=practice_id), when).first()
     return None if row is None or row.history_type == "-" else row
+
+
+def meeting_window(meeting) -> tuple[datetime, datetime]:
+    """When a meeting opened and closed: start of its first day, end of its last (site zone)."""
+    tz = timezone.get_current_timezone()
+    opened = datetime.combine(meeting.starts_on, datetime.min.time(), tzinfo=tz)
+    closed = datetime.combine(meeting.ends_on, datetime.max.time(), tzinfo=tz)
+    return opened, closed
