@@ -2,6 +2,7 @@
 
 from drafting.models.documents import POSITION_STEP, Document, Practice, Section, Version
 from drafting.models.forum import Delegation, ExpertProfile, WorkingGroup
+from drafting.models.presence import EditingPresence
 from drafting.models.review import AgendaItem, Amendment, Comment, ReviewMeeting
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Comment",
     "Delegation",
     "Document",
+    "EditingPresence",
     "ExpertProfile",
     "Practice",
     "ReviewMeeting",
