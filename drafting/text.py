@@ -69,3 +69,13 @@ def render(source: str | None, *, anchor_prefix: str = "") -> SafeString:
 def plain(source: str | None) -> str:
     """Text without markup, for search snippets and titles."""
     return nh3.clean(_render(source or "", ""), tags=set()).strip()
+
+
+def parse(source: str | None) -> list:
+    """The markdown-it token stream of ``source`` under the same rules as ``render()``.
+
+    For exports that typeset the text themselves (PDF, Word, Markdown) and so
+    must walk the structure rather than the HTML; what ``render()`` would not
+    interpret (headings, raw HTML, images) arrives here as plain text too.
+    """
+    return _md.parse(source or "")
