@@ -9,7 +9,7 @@ of the document or the length of its history.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import F, Model, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -79,6 +79,14 @@ class DocumentSnapshot:
     status: str
     at: datetime
     sections: list[SectionSnapshot]
+    # The document's own history row and the cover facts it held at ``at``
+    # (for exports: the cover of a version shows the co-leads of that time).
+    history_id: int | None = None
+    working_group_id: int | None = None
+    implementing_partner_id: int | None = None
+    target_meeting_id: int | None = None
+    adopted_on: date | None = None
+    adopted_at_id: int | None = None
 
     @property
     def practices(self) -> list[PracticeSnapshot]:
@@ -86,6 +94,14 @@ class DocumentSnapshot:
 
     def practice(self, practice_id: int) -> PracticeSnapshot | None:
         return next((p for p in self.practices if p.id == practice_id), None)
+
+
+def latest_rows_as_of(history: QuerySet, when: datetime) -> QuerySet:
+    """For each object in ``history`` (a history QuerySet), its last row at or before ``when``.
+
+    Deleted objects keep their "-" row: callers skip ``history_type == "-"``.
+    """
+    return _latest_rows_as_of(history, when)
 
 
 def _latest_rows_as_of(history: QuerySet, when: datetime) -> QuerySet:
@@ -162,6 +178,12 @@ def document_as_of(document: Document, when: datetime | None = None) -> Document
         status=doc_row.status,
         at=when,
         sections=ordered,
+        history_id=doc_row.history_id,
+        working_group_id=doc_row.working_group_id,
+        implementing_partner_id=doc_row.implementing_partner_id,
+        target_meeting_id=doc_row.target_meeting_id,
+        adopted_on=doc_row.adopted_on,
+        adopted_at_id=doc_row.adopted_at_id,
     )
 
 
