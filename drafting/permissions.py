@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from drafting.models import Document, ExpertProfile, Section
+from drafting.models import Amendment, Comment, Document, ExpertProfile, Section
 
 Role = ExpertProfile.Role
 
@@ -61,6 +61,27 @@ def can_edit_section(user, section: Section) -> bool:
     return why_cannot_edit_section(user, section) is None
 
 
+def why_cannot_add_section(user, document: Document) -> str | None:
+    """None if ``user`` may add, move or reorder sections of ``document``, else why not."""
+    role = role_of(user)
+    if role is None:
+        return "You need a drafting role to change the document."
+    if role == Role.OBSERVER:
+        return "Observers can read the draft but not change it."
+    if document.status == Document.Status.ADOPTED:
+        return "This document has been adopted; its text is frozen."
+    if document.status in {Document.Status.FINAL, Document.Status.SUBMITTED}:
+        return (
+            f"The document is {document.get_status_display().lower()}; its structure cannot "
+            "change unless it returns to drafting."
+        )
+    return None
+
+
+def can_add_section(user, document: Document) -> bool:
+    return why_cannot_add_section(user, document) is None
+
+
 def require(allowed: bool, reason: str) -> None:
     """Raise a 403 carrying ``reason`` unless ``allowed``."""
     if not allowed:
@@ -77,3 +98,144 @@ def get_document_for_user(user, slug: str) -> Document:
         # Not adopted yet: unpublished drafts are invisible to the public.
         raise PermissionDenied("Log in to read this draft.")
     return document
+
+
+# --- Review workflow: section approval, amendments, comments, versions, lifecycle ---
+# Each why_cannot_* returns None when allowed, else the refusal in plain words; the
+# can_* twins are what templates get as booleans. State preconditions that are not
+# about *who* (a section must be in review to be approved, the document must have
+# every section approved to become final) live in drafting.workflow.
+
+
+def can_view_review(user, document: Document) -> bool:
+    """Amendments, comments and the dashboard are for people with a role, observers included."""
+    return role_of(user) is not None
+
+
+def why_cannot_review(user, document: Document) -> str | None:
+    """The refusal shared by every review action: no role, observer, or adopted document."""
+    role = role_of(user)
+    if role is None:
+        return "You need a drafting role to take part in the review."
+    if role == Role.OBSERVER:
+        return "Observers can read the draft and its review but not take part in it."
+    if document.status == Document.Status.ADOPTED:
+        return "This document has been adopted; its text and its review are closed."
+    return None
+
+
+def why_cannot_request_review(user, section: Section) -> str | None:
+    """Experts and the secretariat may send a drafting section for review."""
+    return why_cannot_review(user, section.document)
+
+
+def can_request_review(user, section: Section) -> bool:
+    return why_cannot_request_review(user, section) is None
+
+
+def why_cannot_decide_section(user, section: Section) -> str | None:
+    """Approving, returning and reopening a section are the secretariat's."""
+    reason = why_cannot_review(user, section.document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat approves, returns or reopens sections."
+    return reason
+
+
+def can_approve_section(user, section: Section) -> bool:
+    return why_cannot_decide_section(user, section) is None
+
+
+def can_reopen_section(user, section: Section) -> bool:
+    return why_cannot_decide_section(user, section) is None
+
+
+def why_cannot_change_lifecycle(user, document: Document) -> str | None:
+    """Moving the document towards adoption (review, final, submitted, adopted) and back."""
+    reason = why_cannot_review(user, document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat moves the document towards adoption."
+    return reason
+
+
+def can_change_lifecycle(user, document: Document) -> bool:
+    return why_cannot_change_lifecycle(user, document) is None
+
+
+def why_cannot_name_version(user, document: Document) -> str | None:
+    reason = why_cannot_review(user, document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat names versions."
+    return reason
+
+
+def can_name_version(user, document: Document) -> bool:
+    return why_cannot_name_version(user, document) is None
+
+
+def why_cannot_propose_amendment(user, section: Section) -> str | None:
+    reason = why_cannot_review(user, section.document)
+    if reason is not None:
+        return reason
+    if section.document.status in {Document.Status.FINAL, Document.Status.SUBMITTED}:
+        return (
+            f"The document is {section.document.get_status_display().lower()}; amendments are "
+            "closed unless the secretariat returns it to review."
+        )
+    if section.status == Section.Status.APPROVED:
+        return (
+            f"“{section.title}” is approved; the secretariat must reopen it before changes "
+            "can be proposed."
+        )
+    if getattr(getattr(user, "profile", None), "delegation_id", None) is None:
+        return "Amendments are proposed on behalf of a delegation, and your account has none."
+    return None
+
+
+def can_propose_amendment(user, section: Section) -> bool:
+    return why_cannot_propose_amendment(user, section) is None
+
+
+def why_cannot_withdraw_amendment(user, amendment: Amendment) -> str | None:
+    reason = why_cannot_review(user, amendment.section.document)
+    if reason is None and amendment.proposed_by_id != user.pk:
+        reason = "Only the person who proposed an amendment can withdraw it."
+    return reason
+
+
+def can_withdraw_amendment(user, amendment: Amendment) -> bool:
+    return why_cannot_withdraw_amendment(user, amendment) is None
+
+
+def why_cannot_decide_amendment(user, amendment: Amendment) -> str | None:
+    """Accepting and rejecting amendments are the secretariat's."""
+    reason = why_cannot_review(user, amendment.section.document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat accepts or rejects amendments."
+    return reason
+
+
+def can_accept_amendment(user, amendment: Amendment) -> bool:
+    return why_cannot_decide_amendment(user, amendment) is None
+
+
+def can_reject_amendment(user, amendment: Amendment) -> bool:
+    return why_cannot_decide_amendment(user, amendment) is None
+
+
+def why_cannot_comment(user, section: Section) -> str | None:
+    return why_cannot_review(user, section.document)
+
+
+def can_comment(user, section: Section) -> bool:
+    return why_cannot_comment(user, section) is None
+
+
+def why_cannot_resolve_comment(user, comment: Comment) -> str | None:
+    reason = why_cannot_review(user, comment.section.document)
+    if reason is None and not is_secretariat(user) and comment.author_id != user.pk:
+        reason = "Only the secretariat or the comment's author can mark it resolved."
+    return reason
+
+
+def can_resolve_comment(user, comment: Comment) -> bool:
+    return why_cannot_resolve_comment(user, comment) is None

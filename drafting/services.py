@@ -66,7 +66,10 @@ def create_practice(
     after: Practice | None = None,
     first: bool = False,
     reason: str = "",
+    meeting=None,
+    on_behalf_of=None,
 ) -> Practice:
+    """``on_behalf_of``: the history names this user (an accepted amendment's proposer)."""
     _require_edit(by, section)
     siblings = Practice.objects.filter(section=section).order_by("position", "id")
     practice = Practice(
@@ -76,7 +79,7 @@ def create_practice(
         position=position_after(siblings, after, by=by, first=first),
     )
     practice.full_clean()
-    stamp(practice, by=by, reason=reason or "Practice added.")
+    stamp(practice, by=on_behalf_of or by, reason=reason or "Practice added.", meeting=meeting)
     practice.save()
     return practice
 
@@ -91,12 +94,14 @@ def update_practice(
     base_revision: int,
     reason: str = "",
     meeting=None,
+    on_behalf_of=None,
 ) -> Practice:
     """Save new text, refusing it if the practice moved on since ``base_revision``.
 
     The row is locked and its revision compared inside this transaction, so the
     check holds across processes (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
-    IMMEDIATE transactions serialise writers).
+    IMMEDIATE transactions serialise writers). Permission is checked for ``by``;
+    ``on_behalf_of`` (an accepted amendment's proposer) is who the history names.
     """
     current = (
         Practice.objects.select_for_update().select_related("section__document").get(pk=practice.pk)
@@ -109,7 +114,7 @@ def update_practice(
     current.heading, current.body = heading, body
     current.revision += 1
     current.full_clean()
-    stamp(current, by=by, reason=reason, meeting=meeting)
+    stamp(current, by=on_behalf_of or by, reason=reason, meeting=meeting)
     current.save()
     return current
 
@@ -160,7 +165,229 @@ def move_section(
 
 
 @transaction.atomic
-def delete_practice(practice: Practice, *, by, reason: str = "") -> None:
+def delete_practice(
+    practice: Practice, *, by, reason: str = "", meeting=None, on_behalf_of=None
+) -> None:
+    """``on_behalf_of``: the history names this user (an accepted amendment's proposer)."""
     _require_edit(by, practice.section)
-    stamp(practice, by=by, reason=reason or "Practice deleted.")
+    stamp(practice, by=on_behalf_of or by, reason=reason or "Practice deleted.", meeting=meeting)
     practice.delete()
+
+
+@transaction.atomic
+def update_section(
+    section: Section,
+    *,
+    by,
+    title: str,
+    introduction: str,
+    base_revision: int,
+    reason: str = "",
+    meeting=None,
+) -> Section:
+    """Save a section's title and introduction; stale saves are refused like practices'."""
+    current = Section.objects.select_for_update().select_related("document").get(pk=section.pk)
+    _require_edit(by, current)
+    if current.revision != base_revision:
+        raise StaleRevision(current)
+    if current.title == title and current.introduction == introduction:
+        return current
+    current.title, current.introduction = title, introduction
+    current.revision += 1
+    current.full_clean()
+    stamp(current, by=by, reason=reason, meeting=meeting)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def delete_section(section: Section, *, by, reason: str = "") -> None:
+    """Delete a section and its practices; each deletion is recorded (and can be restored)."""
+    _require_edit(by, section)
+    reason = reason or f"Section “{section.title}” deleted."
+    for practice in section.practices.all():
+        stamp(practice, by=by, reason=reason)
+        practice.delete()
+    stamp(section, by=by, reason=reason)
+    section.delete()
+
+
+def step_practice(practice: Practice, *, by, direction: str, reason: str = "") -> Practice:
+    """Move a practice one place up or down, crossing into the neighbouring section at an edge."""
+    siblings = list(practice.section.practices.order_by("position", "id"))
+    index = next(i for i, p in enumerate(siblings) if p.pk == practice.pk)
+    if direction == "up":
+        if index >= 2:
+            return move_practice(practice, by=by, after=siblings[index - 2], reason=reason)
+        if index == 1:
+            return move_practice(practice, by=by, first=True, reason=reason)
+        neighbour = _neighbour_section(practice.section, -1)
+        if neighbour is None:
+            raise ValidationError("This is already the first practice of the document.")
+        return move_practice(practice, by=by, section=neighbour, reason=reason)
+    if direction == "down":
+        if index < len(siblings) - 1:
+            return move_practice(practice, by=by, after=siblings[index + 1], reason=reason)
+        neighbour = _neighbour_section(practice.section, +1)
+        if neighbour is None:
+            raise ValidationError("This is already the last practice of the document.")
+        return move_practice(practice, by=by, section=neighbour, first=True, reason=reason)
+    raise ValidationError("Choose up or down.")
+
+
+def step_section(section: Section, *, by, direction: str, reason: str = "") -> Section:
+    """Move a section one place up or down."""
+    siblings = list(Section.objects.filter(document=section.document_id).order_by("position", "id"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == section.pk)
+    if direction == "up" and index > 0:
+        if index == 1:
+            return move_section(section, by=by, first=True, reason=reason)
+        return move_section(section, by=by, after=siblings[index - 2], reason=reason)
+    if direction == "down" and index < len(siblings) - 1:
+        return move_section(section, by=by, after=siblings[index + 1], reason=reason)
+    raise ValidationError("The section cannot move further in that direction.")
+
+
+def _neighbour_section(section: Section, step: int) -> Section | None:
+    siblings = list(Section.objects.filter(document=section.document_id).order_by("position", "id"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == section.pk) + step
+    return siblings[index] if 0 <= index < len(siblings) else None
+
+
+# --- Restoring from history (the "History and redlines" part of issue 3) ---
+# Imports are local to these functions because the top of this module is being
+# edited concurrently; they can be hoisted later.
+
+
+def _number_at(section: Section, position: int, pk: int) -> int:
+    """The continuous number a practice placed at (section, position) has in its document."""
+    from django.db.models import Q
+
+    ahead = Practice.objects.filter(section__document=section.document_id).filter(
+        Q(section__position__lt=section.position)
+        | Q(section__position=section.position, section_id__lt=section.pk)
+        | Q(section=section, position__lt=position)
+        | Q(section=section, position=position, id__lt=pk)
+    )
+    return ahead.exclude(pk=pk).count() + 1
+
+
+def _day(moment) -> str:
+    from django.utils import timezone
+    from django.utils.dateformat import format as date_format
+
+    return date_format(timezone.localtime(moment), "j F Y")
+
+
+@transaction.atomic
+def restore_practice_revision(
+    practice: Practice,
+    *,
+    by,
+    revision: int,
+    base_revision: int | None = None,
+    reason: str = "",
+) -> Practice:
+    """Make an old text revision current again, as a new change whose reason says so.
+
+    History is never rewritten: the restored text becomes a new revision. With
+    ``base_revision`` (the revision the user was looking at) a restore from a
+    stale page is refused like a stale save.
+    """
+    from drafting.history import author_of
+
+    current = (
+        Practice.objects.select_for_update().select_related("section__document").get(pk=practice.pk)
+    )
+    _require_edit(by, current.section)
+    if base_revision is not None and current.revision != base_revision:
+        raise StaleRevision(current)
+    rows = list(
+        Practice.history.filter(id=current.pk, revision=revision)
+        .select_related("history_user__profile__delegation")
+        .order_by("history_date", "history_id")
+    )
+    if not rows:
+        raise ValidationError(f"This practice has no revision {revision}.")
+    source = rows[-1]
+    if source.heading == current.heading and source.body == current.body:
+        raise ValidationError(
+            f"Revision {revision} has the same text as the current one: nothing to restore."
+        )
+    number = _number_at(current.section, current.position, current.pk)
+    current.heading, current.body = source.heading, source.body
+    current.revision += 1
+    current.full_clean()
+    # The first row of a revision is the one that wrote its text.
+    written = f"text of {_day(rows[0].history_date)} by {author_of(rows[0])}"
+    what = f"Restored revision {revision} of Good Practice {number} ({written})."
+    stamp(current, by=by, reason=f"{what} {reason}".strip())
+    current.save()
+    return current
+
+
+@transaction.atomic
+def undelete_practice(practice_id: int, *, by, reason: str = "") -> Practice:
+    """Recreate a deleted practice, with its id and last text, at its old place in its section.
+
+    Its old place is after the last practice that preceded it when it was
+    deleted and is still in the section (first, if none is). Refused if its
+    section has been deleted too. The text revision is bumped, so an edit form
+    opened before the deletion cannot overwrite it unnoticed.
+    """
+    from drafting.history import author_of, latest_rows_as_of
+
+    if Practice.objects.filter(pk=practice_id).exists():
+        raise ValidationError("This practice has not been deleted.")
+    last = (
+        Practice.history.filter(id=practice_id)
+        .select_related("history_user__profile__delegation")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if last is None:
+        raise Practice.DoesNotExist(f"No practice {practice_id} ever existed.")
+    section = Section.objects.select_related("document").filter(pk=last.section_id).first()
+    if section is None:
+        title = (
+            Section.history.filter(id=last.section_id)
+            .order_by("-history_date", "-history_id")
+            .values_list("title", flat=True)
+            .first()
+        )
+        raise ValidationError(
+            f"This practice cannot be restored: its section “{title}” has been deleted. "
+            "Restore or recreate the section first."
+        )
+    _require_edit(by, section)
+
+    # Where it stood: its neighbours in the section at the moment it was deleted.
+    ever_here = Practice.history.filter(section_id=section.pk).values("id")
+    then = latest_rows_as_of(Practice.history.filter(id__in=ever_here), last.history_date)
+    before_it = sorted(
+        (row.position, row.id)
+        for row in then
+        if row.history_type != "-"
+        and row.section_id == section.pk
+        and (row.position, row.id) < (last.position, last.id)
+    )
+    siblings = list(Practice.objects.filter(section=section).order_by("position", "id"))
+    still_here = {p.pk: p for p in siblings}
+    anchor = next((still_here[pk] for _, pk in reversed(before_it) if pk in still_here), None)
+    position = position_after(siblings, anchor, by=by, first=anchor is None)
+
+    practice = Practice(
+        pk=practice_id,
+        section=section,
+        position=position,
+        heading=last.heading,
+        body=last.body,
+        revision=last.revision + 1,
+    )
+    practice.full_clean(validate_unique=False)
+    number = _number_at(section, position, practice_id)
+    deleted = f"deleted {_day(last.history_date)} by {author_of(last)}"
+    what = f"Restored deleted Good Practice {number} ({deleted})."
+    stamp(practice, by=by, reason=f"{what} {reason}".strip())
+    practice.save(force_insert=True)
+    return practice

@@ -2,12 +2,68 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from drafting.views import documents
+from drafting import workflow
+from drafting.views import amendments, comments, dashboard, documents, health, practices, sections
+from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
     path("", documents.home, name="home"),
     path("documents/<slug:slug>/", documents.document_detail, name="document-detail"),
-    path("sections/<int:pk>/", documents.section_detail, name="section-detail"),
+    path("sections/<int:pk>/", sections.section_detail, name="section-detail"),
+    path("documents/<slug:slug>/sections/add/", sections.section_add, name="section-add"),
+    path("sections/<int:pk>/edit/", sections.section_edit, name="section-edit"),
+    path("sections/<int:pk>/move/", sections.section_move, name="section-move"),
+    path("sections/<int:pk>/delete/", sections.section_delete, name="section-delete"),
+    path("sections/<int:pk>/practices/add/", practices.practice_add, name="practice-add"),
+    path("practices/preview/", practices.practice_preview, name="practice-preview"),
+    path("practices/<int:pk>/", practices.practice_detail, name="practice-detail"),
+    path("practices/<int:pk>/edit/", practices.practice_edit, name="practice-edit"),
+    path("practices/<int:pk>/presence/", practices.practice_presence, name="practice-presence"),
+    path("practices/<int:pk>/move/", practices.practice_move, name="practice-move"),
+    path("practices/<int:pk>/delete/", practices.practice_delete, name="practice-delete"),
+    # Review workflow (issue 4). Transition URLs come from the state tables in workflow.py:
+    # drafting:section-approve, drafting:document-finalise, ...
+    *[
+        path(
+            f"sections/<int:pk>/{name}/",
+            workflow_views.section_transition,
+            {"name": name},
+            name=f"section-{name}",
+        )
+        for name in workflow.SECTION_TRANSITIONS
+    ],
+    *[
+        path(
+            f"documents/<slug:slug>/{name}/",
+            workflow_views.document_transition,
+            {"name": name},
+            name=f"document-{name}",
+        )
+        for name in workflow.DOCUMENT_TRANSITIONS
+    ],
+    path("documents/<slug:slug>/dashboard/", dashboard.document_dashboard, name="document-dashboard"),
+    path("documents/<slug:slug>/versions/", workflow_views.version_list, name="version-list"),
+    path("documents/<slug:slug>/versions/new/", workflow_views.version_create, name="version-create"),
+    path("documents/<slug:slug>/amendments/", amendments.amendment_list, name="amendment-list"),
+    path("practices/<int:pk>/amend/", amendments.propose_change, name="amendment-propose-change"),
+    path(
+        "practices/<int:pk>/propose-deletion/",
+        amendments.propose_deletion,
+        name="amendment-propose-deletion",
+    ),
+    path(
+        "sections/<int:pk>/propose-practice/",
+        amendments.propose_practice,
+        name="amendment-propose-practice",
+    ),
+    path("amendments/<int:pk>/", amendments.amendment_detail, name="amendment-detail"),
+    path("amendments/<int:pk>/accept/", amendments.amendment_accept, name="amendment-accept"),
+    path("amendments/<int:pk>/reject/", amendments.amendment_reject, name="amendment-reject"),
+    path("amendments/<int:pk>/withdraw/", amendments.amendment_withdraw, name="amendment-withdraw"),
+    path("sections/<int:pk>/comments/", comments.comment_create, name="comment-create"),
+    path("comments/<int:pk>/reply/", comments.comment_reply, name="comment-reply"),
+    path("comments/<int:pk>/resolve/", comments.comment_resolve, name="comment-resolve"),
+    path("comments/<int:pk>/unresolve/", comments.comment_unresolve, name="comment-unresolve"),
 ]
 
 urlpatterns = [
@@ -15,4 +71,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]
+
+handler400 = "drafting.views.errors.bad_request"
+handler403 = "drafting.views.errors.permission_denied"
+handler500 = "drafting.views.errors.server_error"

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from drafting import permissions, queries
-from drafting.models import Document, Section
+from drafting.models import Document
 
 
 @login_required
@@ -34,18 +34,6 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "document": document,
             "co_leads": list(document.co_leads.all()),
             "outline": queries.document_outline(document),
+            "can_structure": permissions.can_add_section(request.user, document),
         },
-    )
-
-
-def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
-    if not permissions.can_view_document(request.user, section.document):
-        return redirect_to_login(request.get_full_path())
-    outline = queries.document_outline(section.document)
-    entry = next(o for o in outline if o.section.pk == section.pk)
-    return render(
-        request,
-        "drafting/section_detail.html",
-        {"document": section.document, "entry": entry, "section": entry.section},
     )

@@ -1,0 +1,18 @@
+"""Small pieces every view module shares."""
+
+from django import forms
+from django.http import HttpRequest
+
+from drafting import permissions
+from drafting.models import Section
+
+
+def form_status(request: HttpRequest, form: forms.Form) -> int:
+    """422 for a submitted form with errors (htmx swaps it in), 200 otherwise."""
+    return 422 if request.method == "POST" and form.is_bound and form.errors else 200
+
+
+def require_can_edit(user, section: Section) -> None:
+    """403 with the rule's own words unless ``user`` may edit ``section`` directly."""
+    reason = permissions.why_cannot_edit_section(user, section)
+    permissions.require(reason is None, reason or "")

@@ -1,0 +1,178 @@
+"""Section pages and changes to sections: add, edit, move, delete."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from drafting import permissions, presence, queries, services
+from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionForm
+from drafting.models import Document, Section
+from drafting.views.common import form_status, require_can_edit
+
+
+def _section(pk: int) -> Section:
+    return get_object_or_404(Section.objects.select_related("document"), pk=pk)
+
+
+def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    section = _section(pk)
+    document = section.document
+    if not permissions.can_view_document(request.user, document):
+        return redirect_to_login(request.get_full_path())
+    page = queries.section_page(section)
+    why_not = permissions.why_cannot_edit_section(request.user, page.section)
+    editors = (
+        presence.editors_of([i.practice.pk for i in page.practices], exclude_user=request.user)
+        if request.user.is_authenticated
+        else {}
+    )
+    return render(
+        request,
+        "drafting/section_detail.html",
+        {
+            "document": document,
+            "page": page,
+            "section": page.section,
+            "can_edit": why_not is None,
+            "why_not_edit": why_not,
+            "can_add_section": permissions.can_add_section(request.user, document),
+            "editors": editors,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_add(request: HttpRequest, slug: str) -> HttpResponse:
+    document = get_object_or_404(Document, slug=slug)
+    permissions.require(
+        permissions.can_add_section(request.user, document),
+        permissions.why_cannot_add_section(request.user, document) or "",
+    )
+    after = None
+    if after_id := request.POST.get("after") or request.GET.get("after"):
+        after = get_object_or_404(Section, pk=after_id, document=document)
+    form = NewSectionForm(request.POST or None, instance=Section(document=document))
+    if request.method == "POST" and form.is_valid():
+        section = services.create_section(
+            document,
+            by=request.user,
+            title=form.cleaned_data["title"],
+            introduction=form.cleaned_data["introduction"],
+            after=after,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, f"Section “{section.title}” added.")
+        return redirect(section)
+    return render(
+        request,
+        "drafting/section_form.html",
+        {"document": document, "form": form, "after": after, "adding": True},
+        status=form_status(request, form),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    section = _section(pk)
+    require_can_edit(request.user, section)
+    if request.method == "GET":
+        form = SectionForm(
+            instance=Section(title=section.title, introduction=section.introduction),
+            initial={"base_revision": section.revision},
+        )
+        return render(
+            request,
+            "drafting/section_form.html",
+            {"document": section.document, "section": section, "form": form},
+        )
+    form = SectionForm(request.POST, instance=Section(document=section.document))
+    conflict = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_section(
+                section,
+                by=request.user,
+                title=data["title"],
+                introduction=data["introduction"],
+                base_revision=data["base_revision"],
+                reason=data["reason"],
+            )
+        except services.StaleRevision as stale:
+            conflict = stale.current
+            form = SectionForm(
+                {**request.POST.dict(), "base_revision": conflict.revision},
+                instance=Section(document=section.document),
+            )
+        else:
+            messages.success(request, "Section saved.")
+            return redirect(section)
+    return render(
+        request,
+        "drafting/section_form.html",
+        {"document": section.document, "section": section, "form": form, "conflict": conflict},
+        status=409 if conflict else 422,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    section = _section(pk)
+    require_can_edit(request.user, section)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        document = section.document
+        services.delete_section(section, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(
+            request,
+            f"Section “{section.title}” and its practices were deleted. "
+            "Each deletion is recorded and can be restored from the history.",
+        )
+        return redirect(document)
+    return render(
+        request,
+        "drafting/confirm_delete.html",
+        {
+            "document": section.document,
+            "object": section,
+            "what": "section",
+            "count": section.practices.count(),
+            "form": form,
+            "cancel_url": section.get_absolute_url(),
+        },
+        status=form_status(request, form),
+    )
+
+
+@login_required
+@require_POST
+def section_move(request: HttpRequest, pk: int) -> HttpResponse:
+    section = _section(pk)
+    permissions.require(
+        permissions.can_add_section(request.user, section.document),
+        permissions.why_cannot_add_section(request.user, section.document) or "",
+    )
+    form = MoveSectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to move the section up or down.")
+    else:
+        try:
+            services.step_section(
+                section,
+                by=request.user,
+                direction=form.cleaned_data["direction"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request, f"Section “{section.title}” moved {form.cleaned_data['direction']}."
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect(f"{section.document.get_absolute_url()}#section-{section.pk}")

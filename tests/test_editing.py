@@ -1,0 +1,476 @@
+"""Editing in the browser's forms: who may do what, conflict-safe saves, bad input."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from drafting import services
+from drafting.models import Practice, Section
+from tests.conftest import login, make_document
+from tests.html_safety import live_html_problems
+
+INJECTIONS = [
+    "<script>alert('xss')</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    '"><svg onload=alert(1)>',
+    '<a href="javascript:alert(1)">x</a>',
+]
+
+
+@pytest.fixture
+def practice(document) -> Practice:
+    return (
+        Practice.objects.filter(section__document=document)
+        .order_by("section__position", "position")
+        .first()
+    )
+
+
+def _edit(client, practice, **overrides):
+    data = {
+        "heading": "A revised heading",
+        "body": "A revised *body*.",
+        "base_revision": practice.revision,
+        "reason": "Tightened the wording.",
+    }
+    data.update(overrides)
+    return client.post(reverse("drafting:practice-edit", args=[practice.pk]), data)
+
+
+# ---- who may edit ---------------------------------------------------------------------------
+
+
+def _endpoints(document):
+    section = document.sections.order_by("position").first()
+    practice = section.practices.order_by("position").first()
+    edit = {"heading": "H", "body": "B", "base_revision": practice.revision, "reason": ""}
+    return [
+        ("get", reverse("drafting:practice-edit", args=[practice.pk]), {}),
+        ("post", reverse("drafting:practice-edit", args=[practice.pk]), edit),
+        ("get", reverse("drafting:practice-add", args=[section.pk]), {}),
+        (
+            "post",
+            reverse("drafting:practice-add", args=[section.pk]),
+            {"heading": "New", "body": ""},
+        ),
+        ("post", reverse("drafting:practice-move", args=[practice.pk]), {"direction": "down"}),
+        ("get", reverse("drafting:practice-delete", args=[practice.pk]), {}),
+        (
+            "post",
+            reverse("drafting:section-edit", args=[section.pk]),
+            {"title": "T", "introduction": "", "base_revision": section.revision},
+        ),
+        ("post", reverse("drafting:section-add", args=[document.slug]), {"title": "New section"}),
+        ("post", reverse("drafting:section-move", args=[section.pk]), {"direction": "down"}),
+        ("post", reverse("drafting:practice-preview"), {"body": "*x*"}),
+        ("post", reverse("drafting:practice-presence", args=[practice.pk]), {"base_revision": 1}),
+    ]
+
+
+def test_anonymous_is_sent_to_login_for_every_editing_endpoint(client, document):
+    for method, url, data in _endpoints(document):
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+
+
+def test_observer_gets_a_403_that_says_why_and_nothing_changes(client, observer, document):
+    login(client, observer)
+    before = Practice.history.count(), Section.history.count()
+    for method, url, data in _endpoints(document):
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 403, url
+        assert "Observers can read the draft but not change it." in response.content.decode() or (
+            "Only experts and the secretariat" in response.content.decode()
+        ), url
+    assert (Practice.history.count(), Section.history.count()) == before
+
+
+@pytest.mark.parametrize("role", ["expert", "secretariat"])
+def test_drafters_may_use_every_editing_endpoint(role, client, request, document):
+    login(client, request.getfixturevalue(role))
+    for method, url, data in _endpoints(document):
+        response = getattr(client, method)(url, data)
+        assert response.status_code in {200, 302}, (url, response.status_code)
+
+
+def test_edit_controls_only_for_those_who_may_edit(client, observer, expert, document):
+    section = document.sections.first()
+    login(client, observer)
+    page = client.get(section.get_absolute_url()).content.decode()
+    assert "Edit title and introduction" not in page
+    assert reverse("drafting:practice-edit", args=[section.practices.first().pk]) not in page
+    assert "Observers can read the draft" in page
+    login(client, expert)
+    page = client.get(section.get_absolute_url()).content.decode()
+    assert reverse("drafting:practice-edit", args=[section.practices.first().pk]) in page
+
+
+def test_section_in_review_is_locked_for_experts_but_not_the_secretariat(
+    client, expert, secretariat, practice
+):
+    section = practice.section
+    section.status = Section.Status.IN_REVIEW
+    section.save()
+    response = _edit(login(client, expert), practice)
+    assert response.status_code == 403
+    assert "propose an amendment" in response.content.decode()
+    response = _edit(login(client, secretariat), practice)
+    assert response.status_code == 302
+
+
+def test_approved_section_is_locked_for_everyone(client, secretariat, practice):
+    section = practice.section
+    section.status = Section.Status.APPROVED
+    section.save()
+    response = _edit(login(client, secretariat), practice)
+    assert response.status_code == 403
+    assert "must be reopened" in response.content.decode()
+
+
+def test_get_on_post_only_endpoints_is_405(client, expert, practice):
+    login(client, expert)
+    for url in [
+        reverse("drafting:practice-preview"),
+        reverse("drafting:practice-presence", args=[practice.pk]),
+        reverse("drafting:section-move", args=[practice.section_id]),
+    ]:
+        assert client.get(url).status_code == 405, url
+
+
+# ---- saving ---------------------------------------------------------------------------------
+
+
+def test_save_records_user_reason_and_new_revision(client, expert, practice):
+    response = _edit(login(client, expert), practice)
+    assert response.status_code == 302
+    practice.refresh_from_db()
+    assert (practice.heading, practice.body, practice.revision) == (
+        "A revised heading",
+        "A revised *body*.",
+        2,
+    )
+    row = practice.history.latest()
+    assert (row.history_user, row.history_change_reason) == (expert, "Tightened the wording.")
+    page = client.get(response["Location"]).content.decode()
+    assert "A revised <em>body</em>." in page
+
+
+def test_htmx_save_returns_the_updated_fragment(client, expert, practice):
+    login(client, expert)
+    response = client.post(
+        reverse("drafting:practice-edit", args=[practice.pk]),
+        {"heading": "Swapped in", "body": "", "base_revision": 1, "reason": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<strong>Swapped in</strong>" in body
+    assert "<html" not in body
+
+
+def test_stale_save_is_refused_and_keeps_text(client, expert, other_expert, practice):
+    first, second = Client(), Client()
+    login(first, expert)
+    login(second, other_expert)
+    history_before = practice.history.count()
+
+    assert (
+        _edit(
+            first, practice, heading="Expert one's heading", body="The first wording."
+        ).status_code
+        == 302
+    )
+    response = _edit(
+        second, practice, heading="Expert two's heading", body="The second wording, kept."
+    )
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone saved this practice while you were editing" in page
+    assert "The second wording, kept." in page  # their own text, still in the form
+    assert "The first wording." in page  # the current text beside it
+    assert "<del>first</del><ins>second</ins>" in page.replace("\n", "")
+    assert 'name="base_revision" value="2"' in page
+    practice.refresh_from_db()
+    assert practice.body == "The first wording."
+    assert practice.history.count() == history_before + 1
+
+    # Merging and saving again on top of the current revision succeeds.
+    merged = _edit(
+        second, practice, heading="Merged heading", body="The merged wording.", base_revision=2
+    )
+    assert merged.status_code == 302
+    practice.refresh_from_db()
+    assert (practice.body, practice.revision) == ("The merged wording.", 3)
+
+
+def test_empty_heading_and_overlong_body_are_refused_next_to_the_field(client, expert, practice):
+    login(client, expert)
+    response = _edit(client, practice, heading="   ")
+    assert response.status_code == 422
+    assert "A practice needs a heading." in response.content.decode()
+    response = _edit(client, practice, body="x" * 20_001)
+    assert response.status_code == 422
+    assert "the limit is 20,000" in response.content.decode()
+    practice.refresh_from_db()
+    assert practice.revision == 1
+
+
+def test_tampered_base_revision_is_a_form_error(client, expert, practice):
+    response = _edit(login(client, expert), practice, base_revision="abc")
+    assert response.status_code == 422
+    assert "Reload the page" in response.content.decode()
+
+
+def test_unknown_ids_are_404(client, expert):
+    login(client, expert)
+    assert client.get(reverse("drafting:practice-edit", args=[999999])).status_code == 404
+    assert client.get(reverse("drafting:section-detail", args=[999999])).status_code == 404
+    assert (
+        client.post(
+            reverse("drafting:practice-move", args=[999999]), {"direction": "up"}
+        ).status_code
+        == 404
+    )
+
+
+def test_missing_csrf_token_is_refused(expert, practice):
+    client = Client(enforce_csrf_checks=True)
+    login(client, expert)
+    response = _edit(client, practice)
+    assert response.status_code == 403
+    practice.refresh_from_db()
+    assert practice.revision == 1
+
+
+def test_injection_payloads_never_come_out_as_live_html(client, expert, practice):
+    login(client, expert)
+    section = practice.section
+    for payload in INJECTIONS:
+        assert (
+            _edit(
+                client,
+                practice,
+                heading=f"H {payload}",
+                body=f"B {payload}",
+                reason=payload,
+                base_revision=Practice.objects.get(pk=practice.pk).revision,
+            ).status_code
+            == 302
+        )
+        sec = Section.objects.get(pk=section.pk)
+        response = client.post(
+            reverse("drafting:section-edit", args=[section.pk]),
+            {"title": f"T {payload}", "introduction": payload, "base_revision": sec.revision},
+        )
+        assert response.status_code == 302
+        for url in [section.get_absolute_url(), section.document.get_absolute_url()]:
+            page = client.get(url).content.decode()
+            assert live_html_problems(page) == [], url
+            assert "<" not in payload or payload not in page  # markup only ever escaped
+
+
+# ---- structure ------------------------------------------------------------------------------
+
+
+def test_add_after_move_and_delete_through_the_forms(client, expert, document):
+    login(client, expert)
+    section = document.sections.order_by("position").first()
+    first = section.practices.order_by("position").first()
+    response = client.post(
+        reverse("drafting:practice-add", args=[section.pk]),
+        {"heading": "Inserted second", "body": "", "after": first.pk, "reason": "Gap in coverage."},
+    )
+    assert response.status_code == 302
+    inserted = Practice.objects.get(heading="Inserted second")
+    assert [p.heading for p in section.practices.order_by("position")][:2] == [
+        "Practice 1.1",
+        "Inserted second",
+    ]
+    assert inserted.history.get().history_change_reason == "Gap in coverage."
+
+    other = document.sections.order_by("position").last()
+    response = client.post(
+        reverse("drafting:practice-move", args=[inserted.pk]),
+        {"target": f"{other.pk}:first", "reason": ""},
+    )
+    assert response.status_code == 302
+    assert other.practices.order_by("position").first() == inserted
+
+    response = client.post(
+        reverse("drafting:practice-move", args=[inserted.pk]), {"direction": "up"}
+    )
+    inserted.refresh_from_db()
+    assert inserted.section == section  # crossed back into the previous section, at its end
+
+    response = client.post(
+        reverse("drafting:practice-delete", args=[inserted.pk]), {"reason": "Duplicate."}
+    )
+    assert response.status_code == 302
+    assert not Practice.objects.filter(pk=inserted.pk).exists()
+    row = Practice.history.filter(id=inserted.pk).latest()
+    assert (row.history_type, row.history_user, row.history_change_reason) == (
+        "-",
+        expert,
+        "Duplicate.",
+    )
+
+
+def test_moving_past_the_ends_says_why(client, expert, document):
+    login(client, expert)
+    first = (
+        Practice.objects.filter(section__document=document)
+        .order_by("section__position", "position")
+        .first()
+    )
+    response = client.post(
+        reverse("drafting:practice-move", args=[first.pk]), {"direction": "up"}, follow=True
+    )
+    assert "already the first practice of the document" in response.content.decode()
+
+
+def test_move_to_a_section_of_another_document_is_refused(client, expert, secretariat, practice):
+    elsewhere = make_document(by=secretariat).sections.first()
+    response = login(client, expert).post(
+        reverse("drafting:practice-move", args=[practice.pk]),
+        {"target": f"{elsewhere.pk}:first"},
+        follow=True,
+    )
+    assert "not part of this document" in response.content.decode()
+    practice.refresh_from_db()
+    assert practice.section.document != elsewhere.document
+
+
+def test_section_add_edit_move_delete(client, secretariat, document):
+    login(client, secretariat)
+    response = client.post(
+        reverse("drafting:section-add", args=[document.slug]),
+        {"title": "Cross-cutting issues", "introduction": ""},
+    )
+    assert response.status_code == 302
+    new = Section.objects.get(title="Cross-cutting issues")
+    assert list(document.sections.order_by("position"))[-1] == new
+    client.post(reverse("drafting:section-move", args=[new.pk]), {"direction": "up"})
+    assert list(document.sections.order_by("position"))[-2] == new
+    response = client.post(
+        reverse("drafting:section-edit", args=[new.pk]),
+        {
+            "title": "Cross-cutting considerations",
+            "introduction": "Apply *throughout*.",
+            "base_revision": 1,
+        },
+    )
+    assert response.status_code == 302
+    new.refresh_from_db()
+    assert (new.title, new.revision) == ("Cross-cutting considerations", 2)
+    stale = client.post(
+        reverse("drafting:section-edit", args=[new.pk]),
+        {"title": "Stale title", "introduction": "", "base_revision": 1},
+    )
+    assert stale.status_code == 409
+    assert "Stale title" in stale.content.decode()
+    victim = document.sections.order_by("position").first()
+    practice_ids = list(victim.practices.values_list("pk", flat=True))
+    response = client.post(
+        reverse("drafting:section-delete", args=[victim.pk]), {"reason": "Merged elsewhere."}
+    )
+    assert response.status_code == 302
+    assert not Section.objects.filter(pk=victim.pk).exists()
+    deleted = Practice.history.filter(id__in=practice_ids, history_type="-")
+    assert deleted.count() == len(practice_ids)
+    assert set(deleted.values_list("history_change_reason", flat=True)) == {"Merged elsewhere."}
+
+
+# ---- preview and presence -------------------------------------------------------------------
+
+
+def test_preview_uses_the_document_renderer(client, expert):
+    response = login(client, expert).post(
+        reverse("drafting:practice-preview"),
+        {"body": "**Bold** and <script>x</script>\n\nA[^1]\n\n[^1]: Note."},
+    )
+    body = response.content.decode()
+    assert "<strong>Bold</strong>" in body
+    assert "<script>" not in body
+    assert "footnote" in body
+
+
+def test_presence_shows_who_else_is_editing_and_staleness(client, expert, other_expert, practice):
+    url = reverse("drafting:practice-presence", args=[practice.pk])
+    one, two = Client(), Client()
+    login(one, expert)
+    login(two, other_expert)
+    assert "is editing" not in one.post(url, {"base_revision": 1}).content.decode()
+    seen = two.post(url, {"base_revision": 1}).content.decode()
+    assert (
+        f"{expert.get_full_name()} ({expert.profile.delegation.name}) is editing this practice"
+        in seen
+    )
+    services.update_practice(practice, by=expert, heading="Changed", body="", base_revision=1)
+    stale = two.post(url, {"base_revision": 1}).content.decode()
+    assert "was changed by" in stale and "now revision 2" in stale
+    # The section page marks the practice as being edited for others.
+    page = two.get(practice.section.get_absolute_url()).content.decode()
+    assert "is editing" in page
+
+
+# ---- performance ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("per_section", [2, 40])
+def test_section_page_query_count_does_not_grow(
+    per_section, client, expert, secretariat, django_assert_max_num_queries
+):
+    document = make_document(by=secretariat, sections=5, practices=per_section)
+    section = document.sections.order_by("position")[2]
+    login(client, expert)
+    with django_assert_max_num_queries(12):
+        response = client.get(section.get_absolute_url())
+    assert response.status_code == 200
+    assert f"Good Practice {2 * per_section + 1}</h3>" in response.content.decode()
+
+
+# ---- concurrency ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_from_one_revision_accept_exactly_one(expert, secretariat):
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks across connections are exercised on PostgreSQL (CI's second pass).")
+    document = make_document(by=secretariat, sections=1, practices=1)
+    practice = document.sections.get().practices.get()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def save(n: int) -> None:
+        try:
+            barrier.wait()
+            services.update_practice(
+                Practice.objects.get(pk=practice.pk),
+                by=expert,
+                heading=f"Writer {n}",
+                body="",
+                base_revision=1,
+            )
+            outcomes.append("saved")
+        except services.StaleRevision:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["saved"]
+    practice.refresh_from_db()
+    assert practice.revision == 2
+    assert practice.history.filter(history_type="~").count() == 1
