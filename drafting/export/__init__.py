@@ -1,0 +1,72 @@
+"""Adoption-ready exports: PDF (Typst), Word, standalone HTML and Markdown.
+
+Every format renders the same model, built once by ``snapshot.build()`` from
+the history snapshot the pages use, so numbering, cover and DRAFT marking
+agree across formats and with the document page. ``export()`` is the one entry
+point for views, the management command and the benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from drafting.export import docx, html, markdown, pdf
+from drafting.export.points import NOW, Point, PointError
+from drafting.export.snapshot import ExportDocument, build
+from drafting.models import Document
+
+FORMATS: dict[str, ModuleType] = {"pdf": pdf, "docx": docx, "html": html, "md": markdown}
+LABELS = {"pdf": "PDF", "docx": "Word", "html": "HTML", "md": "Markdown"}
+
+
+@dataclass(frozen=True)
+class Exported:
+    content: bytes
+    filename: str
+    content_type: str
+
+
+class UnknownFormat(ValueError):
+    pass
+
+
+def writer(fmt: str) -> ModuleType:
+    try:
+        return FORMATS[fmt]
+    except KeyError:
+        raise UnknownFormat(
+            f"Unknown format “{fmt}”: choose one of {', '.join(FORMATS)}."
+        ) from None
+
+
+def export(
+    document: Document, fmt: str, point: Point = NOW, *, redline_from: Point | None = None
+) -> Exported:
+    """``document`` at ``point`` (or its changes since ``redline_from``) as a file in ``fmt``.
+
+    Raises ``UnknownFormat`` or ``PointError`` with a message fit to show as it is.
+    """
+    writer(fmt)  # refuse an unknown format before any work
+    model = build(document, point, redline_from=redline_from)
+    return render(model, fmt)
+
+
+def render(model: ExportDocument, fmt: str) -> Exported:
+    module = writer(fmt)
+    return Exported(module.render(model), model.filename(module.EXTENSION), module.CONTENT_TYPE)
+
+
+__all__ = [
+    "FORMATS",
+    "LABELS",
+    "NOW",
+    "Exported",
+    "Point",
+    "PointError",
+    "UnknownFormat",
+    "build",
+    "export",
+    "render",
+    "writer",
+]

@@ -1,0 +1,445 @@
+"""Word export: the export model as a .docx built on python-docx's package and styles.
+
+Structure a Word user relies on: the cover on its own first page (no header or
+footer there), a table-of-contents field, sections as "Heading 1" and
+"Good Practice N" as "Heading 2" (so the navigation pane and Word's own TOC
+work), footnotes as real Word footnotes, a running header with the short title
+(and DRAFT when the text is not final), page numbers in the footer, A4.
+Redlines are real tracked changes (``w:ins`` / ``w:del``), which Word and
+LibreOffice show in colour and let the reader accept or reject.
+
+Speed: the body is written as one XML string and parsed once; python-docx's
+object API (a Python object per run) would make this several times slower
+on a 400-practice document. Everything a user typed is XML-escaped, and the
+characters XML 1.0 forbids are dropped, so no text can break the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from itertools import count
+
+from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.packuri import PackURI
+from docx.opc.part import XmlPart
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm, Pt, RGBColor
+
+from drafting.export import markup
+from drafting.export.snapshot import ExportDocument, ExportPractice, ExportSection
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+EXTENSION = "docx"
+AUTHOR = "Drafting (redline)"
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NS = nsdecls("w", "r")
+
+
+def _x(value: str) -> str:
+    """Text safe inside an XML element or a double-quoted attribute."""
+    value = _XML_INVALID.sub("", value)
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+class _Writer:
+    """Collects body XML, footnotes and hyperlink relationships for one document."""
+
+    def __init__(self, doc: ExportDocument, part) -> None:
+        self.doc = doc
+        self.part = part
+        self.body: list[str] = []
+        self.footnotes: list[str] = []
+        self.ids = count(1000)  # w:id of tracked changes
+        self.note_ids = count(1)
+        self.links: dict[str, str] = {}
+        date = doc.redline.end_at if doc.redline else doc.at
+        self.change_attrs = f'w:author="{_x(AUTHOR)}" w:date="{date:%Y-%m-%dT%H:%M:%SZ}"'
+
+    # --- inline content ---
+
+    def runs(self, inlines, *, style: frozenset = frozenset(), rich=None) -> str:
+        out: list[str] = []
+        for node in inlines:
+            if isinstance(node, markup.Text):
+                out.append(self.run(node.text, style))
+            elif isinstance(node, markup.Span):
+                out.append(self.runs(node.children, style=style | {node.kind}, rich=rich))
+            elif isinstance(node, markup.Code):
+                out.append(self.run(node.text, style | {"code"}))
+            elif isinstance(node, markup.Break):
+                out.append(self.run(None, style, br=True) if node.hard else self.run(" ", style))
+            elif isinstance(node, markup.Link):
+                rid = self.links.get(node.href)
+                if rid is None:
+                    rid = self.part.relate_to(
+                        node.href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True
+                    )
+                    self.links[node.href] = rid
+                inner = self.runs(node.children, style=style | {"link"}, rich=rich)
+                out.append(f'<w:hyperlink r:id="{rid}">{inner}</w:hyperlink>')
+            elif isinstance(node, markup.NoteRef) and rich is not None:
+                out.append(self.note_ref(node, rich, style))
+        return "".join(out)
+
+    def run(self, text: str | None, style, *, br: bool = False, extra: str = "") -> str:
+        # In the order the schema requires: fonts, bold, italic, colour, size, underline.
+        props = []
+        if "code" in style:
+            props.append('<w:rFonts w:ascii="Courier New" w:hAnsi="Courier New"/>')
+        if "strong" in style:
+            props.append("<w:b/><w:bCs/>")
+        if "em" in style:
+            props.append("<w:i/><w:iCs/>")
+        if "link" in style:
+            props.append('<w:color w:val="1F4E9A"/>')
+        props.append(extra)
+        if "small" in style:
+            props.append('<w:sz w:val="18"/><w:szCs w:val="18"/>')
+        if "link" in style:
+            props.append('<w:u w:val="single"/>')
+        rpr = f"<w:rPr>{''.join(props)}</w:rPr>" if any(props) else ""
+        deleted = "del" in style
+        if br:
+            content = "<w:br/>"
+        elif deleted:
+            content = f'<w:delText xml:space="preserve">{_x(text or "")}</w:delText>'
+        else:
+            content = f'<w:t xml:space="preserve">{_x(text or "")}</w:t>'
+        run = f"<w:r>{rpr}{content}</w:r>"
+        if deleted:
+            return f'<w:del w:id="{next(self.ids)}" {self.change_attrs}>{run}</w:del>'
+        if "ins" in style:
+            return f'<w:ins w:id="{next(self.ids)}" {self.change_attrs}>{run}</w:ins>'
+        return run
+
+    def note_ref(self, ref: markup.NoteRef, rich: markup.Rich, style) -> str:
+        if ref.index >= len(rich.notes):
+            return ""
+        note_id = next(self.note_ids)
+        paragraphs = self.blocks_xml(
+            rich.notes[ref.index],
+            ppr='<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>',
+            style=frozenset({"small"}),
+            first_prefix=(
+                '<w:r><w:rPr><w:sz w:val="18"/><w:vertAlign w:val="superscript"/></w:rPr>'
+                '<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> </w:t></w:r>'
+            ),
+        )
+        self.footnotes.append(f'<w:footnote w:id="{note_id}">{paragraphs}</w:footnote>')
+        props = '<w:vertAlign w:val="superscript"/>'
+        run = f'<w:r><w:rPr>{props}</w:rPr><w:footnoteReference w:id="{note_id}"/></w:r>'
+        if "ins" in style:
+            return f'<w:ins w:id="{next(self.ids)}" {self.change_attrs}>{run}</w:ins>'
+        if "del" in style:
+            return f'<w:del w:id="{next(self.ids)}" {self.change_attrs}>{run}</w:del>'
+        return run
+
+    # --- blocks ---
+
+    def para(self, inner: str, *, style: str = "", ppr: str = "") -> str:
+        pstyle = f'<w:pStyle w:val="{style}"/>' if style else ""
+        props = f"<w:pPr>{pstyle}{ppr}</w:pPr>" if (pstyle or ppr) else ""
+        return f"<w:p>{props}{inner}</w:p>"
+
+    def blocks_xml(
+        self,
+        blocks,
+        *,
+        rich=None,
+        ppr: str = "",
+        style: frozenset = frozenset(),
+        first_prefix: str = "",
+        level: int = 0,
+    ) -> str:
+        out: list[str] = []
+        prefix = first_prefix
+        for block in blocks:
+            if isinstance(block, markup.Para):
+                runs = self.runs(block.inlines, style=style, rich=rich)
+                out.append(self.para(prefix + runs, ppr=ppr))
+                prefix = ""
+            elif isinstance(block, markup.ListBlock):
+                out.append(self.list_xml(block, rich=rich, style=style, level=level))
+            else:
+                out.append(
+                    self.blocks_xml(
+                        block.blocks,
+                        rich=rich,
+                        ppr='<w:ind w:left="720" w:right="720"/>',
+                        style=style,
+                        level=level,
+                    )
+                )
+        if prefix:  # an empty footnote still needs its mark
+            out.append(self.para(prefix, ppr=ppr))
+        return "".join(out)
+
+    def list_xml(self, block: markup.ListBlock, *, rich, style: frozenset, level: int) -> str:
+        out = []
+        indent = 360 * (level + 1) + 360
+        for n, item in enumerate(block.items):
+            marker = f"{block.start + n}." if block.ordered else "•"
+            first = f'<w:r><w:t xml:space="preserve">{marker}</w:t></w:r><w:r><w:tab/></w:r>'
+            item_ppr = (
+                f'<w:tabs><w:tab w:val="left" w:pos="{indent}"/></w:tabs>'
+                f'<w:spacing w:after="80"/><w:ind w:left="{indent}" w:hanging="360"/>'
+            )
+            for i, sub in enumerate(item):
+                if isinstance(sub, markup.Para):
+                    runs = self.runs(sub.inlines, style=style, rich=rich)
+                    out.append(self.para((first if i == 0 else "") + runs, ppr=item_ppr))
+                elif isinstance(sub, markup.ListBlock):
+                    out.append(self.list_xml(sub, rich=rich, style=style, level=level + 1))
+                else:
+                    out.append(
+                        self.blocks_xml(
+                            sub.blocks, rich=rich, ppr=item_ppr, style=style, level=level
+                        )
+                    )
+        return "".join(out)
+
+    def rich(self, rich: markup.Rich) -> None:
+        if not rich.empty:
+            self.body.append(self.blocks_xml(rich.blocks, rich=rich))
+
+    # --- document parts ---
+
+    def cover(self) -> None:
+        doc, c, w = self.doc, self.doc.cover, self.body.append
+        w(self.para(self.run(c.forum, frozenset()), style="Subtitle"))
+        w(self.para(self.run(c.title, frozenset()), style="Title"))
+        lines = [c.initiative]
+        if c.co_leads:
+            names = c.co_leads
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            lines.append(f"Co-led by {joined}")
+        lines.append(c.working_group)
+        if c.implementing_partner:
+            lines.append(f"Implementing partner: {c.implementing_partner}")
+        for line in filter(None, lines):
+            w(self.para(self.run(line, frozenset())))
+        if c.adoption:
+            w(self.para(self.run(c.adoption, frozenset({"em"}))))
+        w(self.para(self.run(doc.what, frozenset())))
+        if doc.redline:
+            w(self.para(self.run(doc.redline.summary, frozenset())))
+            w(
+                self.para(
+                    self.run("Changes are shown as tracked changes: ", frozenset())
+                    + self.run("insertions", frozenset({"ins"}))
+                    + self.run(" and ", frozenset())
+                    + self.run("deletions", frozenset({"del"}))
+                    + self.run(".", frozenset())
+                )
+            )
+        if doc.draft:
+            d = doc.draft
+            red = '<w:color w:val="B3261E"/><w:sz w:val="28"/>'
+            w(
+                self.para(
+                    self.run("DRAFT", frozenset({"strong"}), extra=red)
+                    + self.run(
+                        f" — document status: {d.status.lower()}. Not for adoption.", frozenset()
+                    ),
+                    ppr='<w:spacing w:before="480"/>',
+                )
+            )
+            w(
+                self.para(
+                    self.run(
+                        "Sections not yet approved:"
+                        if d.unapproved
+                        else "All sections are approved.",
+                        frozenset({"strong"}),
+                    )
+                )
+            )
+            for line in d.unapproved:
+                w(self.para(self.run(line, frozenset()), style="ListBullet"))
+            w(
+                self.para(
+                    self.run(
+                        "Open amendments:" if d.amendments else "No amendment is open.",
+                        frozenset({"strong"}),
+                    )
+                )
+            )
+            for line in d.amendments:
+                w(self.para(self.run(line, frozenset()), style="ListBullet"))
+        w(self.para('<w:r><w:br w:type="page"/></w:r>'))
+
+    def toc(self) -> None:
+        w = self.body.append
+        w(self.para(self.run("Contents", frozenset()), style="TOCHeading"))
+        entries = (["Introduction"] if self.doc.introduction.strip() else []) + [
+            markup.plain_text(s.title_inlines()) for s in self.doc.sections
+        ]
+        # A TOC field whose cached result lists the sections; Word fills in page numbers
+        # when the reader updates fields (F9), LibreOffice on Tools > Update.
+        begin = (
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-1" \\h \\z \\u </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        )
+        end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        if not entries:
+            w(self.para(begin + end))
+        for i, entry in enumerate(entries):
+            w(
+                self.para(
+                    (begin if i == 0 else "")
+                    + self.run(entry, frozenset())
+                    + (end if i == len(entries) - 1 else ""),
+                    ppr='<w:spacing w:after="60"/>',
+                )
+            )
+
+    def heading(self, inner: str, level: int) -> str:
+        ppr = "<w:pageBreakBefore/>" if level == 1 else ""
+        return self.para(inner, style=f"Heading{level}", ppr=ppr)
+
+    def section(self, section: ExportSection) -> None:
+        w = self.body.append
+        w(self.heading(self.runs(section.title_inlines()), 1))
+        if section.change or section.moved:
+            w(self.para(self.flag(section.change, section.moved, section.note)))
+        self.rich(section.introduction_rich())
+        for practice in section.practices:
+            self.practice(practice)
+
+    def practice(self, practice: ExportPractice) -> None:
+        w = self.body.append
+        label_style = frozenset({"del"}) if practice.change == "deleted" else frozenset()
+        w(self.heading(self.run(practice.label, label_style), 2))
+        if practice.change or practice.moved:
+            w(self.para(self.flag(practice.change, practice.moved, practice.note)))
+        w(
+            self.para(
+                self.runs(practice.heading_inlines(), style=frozenset({"strong"})),
+                ppr="<w:keepNext/>",
+            )
+        )
+        self.rich(practice.body_rich())
+
+    def flag(self, change, moved: bool, note: str) -> str:
+        words = " · ".join(x.upper() for x in [change, "moved" if moved else None] if x)
+        props = '<w:color w:val="6B4E00"/><w:sz w:val="18"/><w:shd w:val="clear" w:fill="FFF3C4"/>'
+        return self.run(f"{words} — {note}" if note else words, frozenset({"strong"}), extra=props)
+
+
+def render(doc: ExportDocument) -> bytes:
+    document = new_docx()
+    _page_setup(document, doc)
+    _styles(document)
+    writer = _Writer(doc, document.part)
+    writer.cover()
+    writer.toc()
+    intro = doc.introduction_rich()
+    if not intro.empty:
+        writer.body.append(writer.heading(writer.run("Introduction", frozenset()), 1))
+        writer.rich(intro)
+    for section in doc.sections:
+        writer.section(section)
+
+    body = document.element.body
+    sect_pr = body.sectPr
+    body.remove(sect_pr)
+    for child in list(body):
+        body.remove(child)
+    parsed = parse_xml(f"<w:body {_NS}>{''.join(writer.body)}</w:body>")
+    body.extend(list(parsed))
+    body.append(sect_pr)
+    if writer.footnotes:
+        _add_footnotes(document, writer.footnotes)
+    document.core_properties.title = doc.cover.title
+    document.core_properties.subject = doc.what
+    document.core_properties.author = doc.cover.forum
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _page_setup(document, doc: ExportDocument) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.4)
+    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2.5)
+    # The cover has no header or footer.
+    section.different_first_page_header_footer = True
+    header = section.header.paragraphs[0]
+    tab = '<w:tabs><w:tab w:val="right" w:pos="9072"/></w:tabs>'
+    right = "DRAFT" if doc.draft else ("REDLINE" if doc.redline else "")
+    header_xml = (
+        f'<w:p {_NS}><w:pPr><w:pStyle w:val="Header"/>{tab}</w:pPr>'
+        f'<w:r><w:rPr><w:sz w:val="17"/></w:rPr><w:t xml:space="preserve">'
+        f"{_x(doc.cover.short_title)}</w:t></w:r><w:r><w:tab/></w:r>"
+        f'<w:r><w:rPr><w:b/><w:color w:val="B3261E"/><w:sz w:val="17"/></w:rPr>'
+        f"<w:t>{right}</w:t></w:r></w:p>"
+    )
+    header._p.addprevious(parse_xml(header_xml))
+    header._p.getparent().remove(header._p)
+    footer = section.footer.paragraphs[0]
+    footer._p.addprevious(
+        parse_xml(
+            f'<w:p {_NS}><w:pPr><w:pStyle w:val="Footer"/><w:jc w:val="center"/></w:pPr>'
+            '<w:fldSimple w:instr=" PAGE "><w:r><w:t>2</w:t></w:r></w:fldSimple></w:p>'
+        )
+    )
+    footer._p.getparent().remove(footer._p)
+
+
+def _styles(document) -> None:
+    styles = document.styles
+    normal = styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(11)
+    rfonts = normal.element.rPr.rFonts
+    rfonts.set(qn("w:cs"), "Times New Roman")
+    normal.paragraph_format.space_after = Pt(6)
+    for name, size in [("Heading 1", 16), ("Heading 2", 11), ("Title", 24)]:
+        style = styles[name]
+        style.font.name = "Times New Roman"
+        style.font.size = Pt(size)
+        style.font.color.rgb = RGBColor(0x22, 0x22, 0x22)
+        style.font.bold = True
+    styles["Heading 2"].font.all_caps = True
+    styles["Heading 2"].font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+
+
+_SEPARATORS = (
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
+    'w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+    '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" '
+    'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p>'
+    "</w:footnote>"
+)
+
+
+def _add_footnotes(document, notes: list[str]) -> None:
+    """A footnotes part with Word's two separator notes, as Word itself writes it."""
+    xml = f"<w:footnotes {_NS}>{_SEPARATORS}{''.join(notes)}</w:footnotes>"
+    part = XmlPart(
+        PackURI("/word/footnotes.xml"),
+        CT.WML_FOOTNOTES,
+        parse_xml(xml),
+        document.part.package,
+    )
+    document.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
+    settings = document.settings.element
+    footnote_pr = parse_xml(
+        f'<w:footnotePr {_NS}><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>'
+    )
+    compat = settings.find(qn("w:compat"))
+    if compat is not None:
+        compat.addprevious(footnote_pr)
+    else:
+        settings.append(footnote_pr)

@@ -1,0 +1,115 @@
+"""Standalone HTML export: one printable file, CSS inlined, no script and no external resource.
+
+Text goes through the same renderer as the pages (``text.render()``) and
+redlines through ``diff.redline_html()``, so the file reads exactly like the
+document page; the template only lays it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from drafting import diff, text
+from drafting.export.snapshot import ExportDocument, ExportPractice, ExportSection
+
+CONTENT_TYPE = "text/html; charset=utf-8"
+EXTENSION = "html"
+
+
+@dataclass
+class _Block:
+    """One section or practice, its text already rendered to safe HTML."""
+
+    key: str
+    label: str
+    heading: SafeString
+    body: SafeString
+    change: str | None
+    moved: bool
+    note: str
+    flag: str
+    css: str
+    practices: list[_Block] | None = None
+
+
+def render(doc: ExportDocument) -> bytes:
+    sections = [_section(s) for s in doc.sections]
+    intro = _text(doc.introduction, doc.old_introduction, "intro-", None)
+    html = render_to_string(
+        "drafting/exports/document.html",
+        {"doc": doc, "cover": doc.cover, "intro": intro, "sections": sections},
+    )
+    return html.encode()
+
+
+def _section(section: ExportSection) -> _Block:
+    return _Block(
+        key=section.key,
+        label="",
+        heading=_line(section.title, section.old_title, section.change, section.title_changed),
+        body=_text(
+            section.introduction,
+            section.old_introduction if section.change else None,
+            f"{section.key}-",
+            section.change,
+        ),
+        change=section.change,
+        moved=section.moved,
+        note=section.note,
+        flag=_flag(section.change, section.moved),
+        css=_css(section.change, section.moved),
+        practices=[_practice(p) for p in section.practices],
+    )
+
+
+def _practice(practice: ExportPractice) -> _Block:
+    return _Block(
+        key=practice.key,
+        label=practice.label,
+        heading=_line(
+            practice.heading, practice.old_heading, practice.change, practice.heading_changed
+        ),
+        body=_text(
+            practice.body,
+            practice.old_body if practice.change else None,
+            f"{practice.key}-",
+            practice.change,
+        ),
+        change=practice.change,
+        moved=practice.moved,
+        note=practice.note,
+        flag=_flag(practice.change, practice.moved),
+        css=_css(practice.change, practice.moved),
+    )
+
+
+def _line(new: str, old: str, change: str | None, changed: bool) -> SafeString:
+    if change == "added":
+        return mark_safe(f"<ins>{escape(new)}</ins>")  # noqa: S308  (escaped)
+    if change == "deleted":
+        return mark_safe(f"<del>{escape(old)}</del>")  # noqa: S308  (escaped)
+    if changed:
+        return diff.redline_html(old, new)
+    return escape(new)
+
+
+def _text(new: str, old: str | None, prefix: str, change: str | None) -> SafeString:
+    if change == "deleted":
+        return text.render(old or "", anchor_prefix=prefix)
+    if change == "changed" and old is not None and old != new:
+        return mark_safe(f'<div class="redline">{diff.redline_html(old, new)}</div>')  # noqa: S308
+    if change is None and old is not None and old != new:  # the document's introduction
+        return mark_safe(f'<div class="redline">{diff.redline_html(old, new)}</div>')  # noqa: S308
+    return text.render(new, anchor_prefix=prefix)
+
+
+def _flag(change: str | None, moved: bool) -> str:
+    return " · ".join(x.upper() for x in [change, "moved" if moved else None] if x)
+
+
+def _css(change: str | None, moved: bool) -> str:
+    return " ".join(x for x in [change, "moved" if moved else ""] if x)

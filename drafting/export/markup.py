@@ -1,0 +1,308 @@
+"""User text as a small format-neutral tree, for the exports that typeset it themselves.
+
+The PDF (Typst), Word and Markdown writers walk this tree instead of HTML. It
+is built from ``text.parse()``, the token stream of the one renderer the pages
+use, so an export interprets exactly what a page interprets: paragraphs,
+bullet and numbered lists, block quotes, emphasis, links, inline code and
+footnotes. Everything else a user typed (``# heading``, raw HTML, images,
+dangling ``[^9]`` references) is plain text here as it is on the page.
+
+Redlines are trees too: ``redline()`` turns diff.segments() of two Markdown
+sources into paragraphs of equal / inserted / deleted runs.
+
+Trees are immutable and memoised by source text, so a practice parsed for one
+format is free for the next.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+from urllib.parse import urlsplit
+
+from drafting import diff, text
+
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Styled inline content; ``ins``/``del`` are the marks of a redline."""
+
+    kind: Literal["em", "strong", "ins", "del"]
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRef:
+    """A footnote reference: ``index`` into ``Rich.notes``; ``repeat`` for a second reference."""
+
+    index: int
+    repeat: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    hard: bool = False
+
+
+Inline = Text | Code | Span | Link | NoteRef | Break
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    inlines: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListBlock:
+    ordered: bool
+    start: int
+    items: tuple[tuple[Block, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    blocks: tuple[Block, ...]
+
+
+Block = Para | ListBlock | Quote
+
+
+@dataclass(frozen=True, slots=True)
+class Rich:
+    """A parsed text: its blocks, and its footnotes in order of first reference."""
+
+    blocks: tuple[Block, ...]
+    notes: tuple[tuple[Block, ...], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.blocks
+
+
+EMPTY = Rich(())
+
+
+@lru_cache(maxsize=16384)
+def parse(source: str | None) -> Rich:
+    """The tree of a user's Markdown text."""
+    if not source or not source.strip():
+        return EMPTY
+    tokens = text.parse(source)
+    body_end = next(
+        (i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens)
+    )
+    blocks, _ = _blocks(tokens, 0, body_end)
+    notes: list[tuple[Block, ...]] = []
+    i = body_end
+    while i < len(tokens):
+        if tokens[i].type == "footnote_open":
+            end = _closing(tokens, i)
+            note, _ = _blocks(tokens, i + 1, end)
+            notes.append(tuple(note))
+            i = end
+        i += 1
+    return Rich(tuple(blocks), tuple(notes))
+
+
+def _closing(tokens: list, i: int) -> int:
+    """Index of the token closing the block opened at ``i``."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+def _blocks(tokens: list, i: int, end: int) -> tuple[list[Block], int]:
+    out: list[Block] = []
+    while i < end:
+        tok = tokens[i]
+        kind = tok.type
+        if kind == "paragraph_open":
+            close = _closing(tokens, i)
+            inline = next((t for t in tokens[i:close] if t.type == "inline"), None)
+            out.append(Para(_inlines(inline.children or []) if inline else ()))
+            i = close + 1
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            close = _closing(tokens, i)
+            items = []
+            j = i + 1
+            while j < close:
+                if tokens[j].type == "list_item_open":
+                    item_close = _closing(tokens, j)
+                    item, _ = _blocks(tokens, j + 1, item_close)
+                    items.append(tuple(item))
+                    j = item_close
+                j += 1
+            start = int(tok.attrs.get("start", 1)) if kind == "ordered_list_open" else 1
+            out.append(ListBlock(kind == "ordered_list_open", start, tuple(items)))
+            i = close + 1
+        elif kind == "blockquote_open":
+            close = _closing(tokens, i)
+            inner, _ = _blocks(tokens, i + 1, close)
+            out.append(Quote(tuple(inner)))
+            i = close + 1
+        elif kind == "inline":
+            # Tight list items carry their inline content without a paragraph.
+            out.append(Para(_inlines(tok.children or [])))
+            i += 1
+        else:
+            # footnote_anchor and anything the renderer disables: nothing to typeset.
+            i += 1
+    return out, i
+
+
+def _inlines(children: list) -> tuple[Inline, ...]:
+    stack: list[tuple[str, str, list[Inline]]] = [("root", "", [])]
+    for tok in children:
+        kind = tok.type
+        top = stack[-1][2]
+        if kind == "text":
+            _add_text(top, tok.content)
+        elif kind == "code_inline":
+            top.append(Code(tok.content))
+        elif kind == "softbreak":
+            top.append(Break(hard=False))
+        elif kind == "hardbreak":
+            top.append(Break(hard=True))
+        elif kind in ("em_open", "strong_open"):
+            stack.append((kind[:-5], "", []))
+        elif kind == "link_open":
+            stack.append(("link", str(tok.attrs.get("href", "")), []))
+        elif kind in ("em_close", "strong_close", "link_close") and len(stack) > 1:
+            name, href, inner = stack.pop()
+            parent = stack[-1][2]
+            if name == "link":
+                if _safe_href(href):
+                    parent.append(Link(href, tuple(inner)))
+                else:
+                    parent.extend(inner)
+            else:
+                parent.append(Span(name, tuple(inner)))  # type: ignore[arg-type]
+        elif kind == "footnote_ref":
+            top.append(NoteRef(int(tok.meta["id"]), repeat=int(tok.meta.get("subId", 0)) > 0))
+        elif tok.content:
+            _add_text(top, tok.content)
+    while len(stack) > 1:  # unbalanced input: keep the text
+        _, _, inner = stack.pop()
+        stack[-1][2].extend(inner)
+    return tuple(stack[0][2])
+
+
+def _add_text(out: list[Inline], value: str) -> None:
+    if out and isinstance(out[-1], Text):
+        out[-1] = Text(out[-1].text + value)
+    else:
+        out.append(Text(value))
+
+
+def _safe_href(href: str) -> bool:
+    try:
+        return urlsplit(href).scheme.lower() in _SAFE_SCHEMES
+    except ValueError:
+        return False
+
+
+# --- redlines --------------------------------------------------------------
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def redline(old: str | None, new: str | None) -> Rich:
+    """Word-level changes from ``old`` to ``new`` as paragraphs of marked runs.
+
+    The comparison is of the Markdown source, as on the pages, so a footnote or
+    an emphasis mark that changed is shown as typed.
+    """
+    paragraphs: list[list[Inline]] = [[]]
+    for seg in diff.segments(old or "", new or ""):
+        pieces = _PARAGRAPH_BREAK.split(seg.text)
+        for n, piece in enumerate(pieces):
+            if n:
+                paragraphs.append([])
+            if piece:
+                paragraphs[-1].extend(_marked(seg.kind, _lines(piece)))
+    blocks = tuple(Para(tuple(p)) for p in paragraphs if p)
+    return Rich(blocks)
+
+
+def redline_inline(old: str | None, new: str | None) -> tuple[Inline, ...]:
+    """One-line changes (a heading, a title): runs of equal / inserted / deleted text."""
+    out: list[Inline] = []
+    for seg in diff.segments(old or "", new or ""):
+        out.extend(_marked(seg.kind, (Text(_WHITESPACE.sub(" ", seg.text)),)))
+    return tuple(out)
+
+
+def _lines(piece: str) -> tuple[Inline, ...]:
+    out: list[Inline] = []
+    for n, line in enumerate(piece.split("\n")):
+        if n:
+            out.append(Break(hard=True))
+        if line:
+            out.append(Text(line))
+    return tuple(out)
+
+
+def _marked(kind: str, inlines: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    if kind == "insert":
+        return (Span("ins", inlines),)
+    if kind == "delete":
+        return (Span("del", inlines),)
+    return inlines
+
+
+def whole(kind: Literal["ins", "del"], rich: Rich) -> Rich:
+    """A text wholly inserted or deleted (an added or deleted practice), marks on every run."""
+    return Rich(
+        tuple(_mark_block(kind, b) for b in rich.blocks),
+        tuple(tuple(_mark_block(kind, b) for b in note) for note in rich.notes),
+    )
+
+
+def _mark_block(kind: Literal["ins", "del"], block: Block) -> Block:
+    if isinstance(block, Para):
+        return Para((Span(kind, block.inlines),)) if block.inlines else block
+    if isinstance(block, ListBlock):
+        return ListBlock(
+            block.ordered,
+            block.start,
+            tuple(tuple(_mark_block(kind, b) for b in item) for item in block.items),
+        )
+    return Quote(tuple(_mark_block(kind, b) for b in block.blocks))
+
+
+def plain_text(inlines: tuple[Inline, ...] | list[Inline]) -> str:
+    """The visible text of inline content (for tests, outlines and file metadata)."""
+    parts = []
+    for node in inlines:
+        if isinstance(node, Text | Code):
+            parts.append(node.text)
+        elif isinstance(node, Span | Link):
+            parts.append(plain_text(node.children))
+        elif isinstance(node, Break):
+            parts.append(" ")
+    return "".join(parts)
