@@ -17,3 +17,9 @@ def markdown(source: str, prefix: object = "") -> SafeString:
 @register.filter
 def last_number(practices: list) -> int:
     return practices[-1].number if practices else 0
+
+
+@register.filter
+def lookup(mapping: dict, key: object) -> object:
+    """``{{ editors|lookup:practice.pk }}`` — a dict entry by key (None if absent)."""
+    return mapping.get(key) if mapping else None
