@@ -41,6 +41,12 @@ def can_view_document(user, document: Document) -> bool:
     return document.status == Document.Status.ADOPTED
 
 
+def can_export_history(user, document: Document) -> bool:
+    """Exports of versions, meeting snapshots and redlines show unpublished drafts:
+    every drafting role may download them, the public only the adopted text."""
+    return role_of(user) is not None and can_view_document(user, document)
+
+
 def why_cannot_edit_section(user, section: Section) -> str | None:
     """None if ``user`` may edit the section's text directly, else the reason in plain words."""
     role = role_of(user)
