@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from drafting import workflow
 from drafting.views import amendments, comments, dashboard, documents, health, practices, sections
+from drafting.views import exports as export_views
 from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
@@ -64,6 +65,15 @@ drafting_patterns = [
     path("comments/<int:pk>/reply/", comments.comment_reply, name="comment-reply"),
     path("comments/<int:pk>/resolve/", comments.comment_resolve, name="comment-resolve"),
     path("comments/<int:pk>/unresolve/", comments.comment_unresolve, name="comment-unresolve"),
+    # Exports (issue 6): the document now, at a version (?version=ID), at a meeting's opening
+    # (?meeting=ID) or a date (?at=ISO), and redlines between two of those.
+    path(
+        "documents/<slug:slug>/export/<str:fmt>/",
+        export_views.document_export,
+        name="document-export",
+    ),
+    path("documents/<slug:slug>/exports/", export_views.document_exports, name="document-exports"),
+    path("documents/<slug:slug>/redline/", export_views.document_redline, name="document-redline"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,139 @@
+"""Downloads: the document (now, at a version, at a meeting's opening) and redlines.
+
+Every logged-in role may download; anonymous visitors only the current text of
+an adopted document (the published text). A point that does not exist is a
+404; one that cannot be exported (a date before the document existed, a
+redline that ends before it starts) is a 400 page that says why.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from drafting import export, permissions
+from drafting.export import points
+from drafting.export.forms import RedlineForm
+from drafting.models import Document, ReviewMeeting, Version
+
+
+def _document(request: HttpRequest, slug: str, *, historical: bool) -> Document | HttpResponse:
+    """The document, or a login redirect for a visitor who may not see what they asked for."""
+    document = get_object_or_404(Document, slug=slug)
+    allowed = (
+        permissions.can_export_history(request.user, document)
+        if historical
+        else permissions.can_view_document(request.user, document)
+    )
+    if not allowed:
+        if request.user.is_authenticated:
+            permissions.require(False, "Your account has no drafting role for this document.")
+        return redirect_to_login(request.get_full_path())
+    return document
+
+
+def _point(request: HttpRequest, document: Document) -> points.Point:
+    """The point named by the query string: ?version=ID, ?meeting=ID or ?at=ISO (else now)."""
+    if version_id := request.GET.get("version"):
+        if not version_id.isdigit():
+            raise Http404("No such version.")
+        return points.of_version(get_object_or_404(Version, pk=version_id, document=document))
+    if meeting_id := request.GET.get("meeting"):
+        if not meeting_id.isdigit():
+            raise Http404("No such meeting.")
+        return points.of_meeting(get_object_or_404(ReviewMeeting, pk=meeting_id, document=document))
+    if at := request.GET.get("at"):
+        return points.at(points.parse_datetime(at))
+    return points.NOW
+
+
+def _file(exported: export.Exported) -> HttpResponse:
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=exported.filename
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def document_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    if fmt not in export.FORMATS:
+        raise Http404("Unknown export format.")
+    historical = bool({"version", "meeting", "at"} & set(request.GET))
+    document = _document(request, slug, historical=historical)
+    if isinstance(document, HttpResponse):
+        return document
+    try:
+        exported = export.export(document, fmt, _point(request, document))
+    except points.PointError as error:
+        return _exports_page(request, document, error=str(error), status=400)
+    return _file(exported)
+
+
+@login_required
+@require_GET
+def document_exports(request: HttpRequest, slug: str) -> HttpResponse:
+    document = _document(request, slug, historical=True)
+    if isinstance(document, HttpResponse):
+        return document
+    return _exports_page(request, document)
+
+
+@login_required
+@require_GET
+def document_redline(request: HttpRequest, slug: str) -> HttpResponse:
+    document = _document(request, slug, historical=True)
+    if isinstance(document, HttpResponse):
+        return document
+    versions, meetings = _versions_and_meetings(document)
+    form = RedlineForm(request.GET, document=document, versions=versions, meetings=meetings)
+    if not form.is_valid():
+        return _exports_page(request, document, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        exported = export.export(
+            document, data["format"], data["end_point"], redline_from=data["start_point"]
+        )
+    except points.PointError as error:
+        form.add_error(None, str(error))
+        return _exports_page(request, document, form=form, status=400)
+    return _file(exported)
+
+
+def _versions_and_meetings(document: Document) -> tuple[list[Version], list[ReviewMeeting]]:
+    return (
+        list(Version.objects.filter(document=document).order_by("taken_at", "id")),
+        list(ReviewMeeting.objects.filter(document=document).order_by("starts_on", "id")),
+    )
+
+
+def _exports_page(
+    request: HttpRequest,
+    document: Document,
+    *,
+    form: RedlineForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    versions, meetings = _versions_and_meetings(document)
+    historical = permissions.can_export_history(request.user, document)
+    if form is None and historical:
+        form = RedlineForm(document=document, versions=versions, meetings=meetings)
+    return render(
+        request,
+        "drafting/exports/exports.html",
+        {
+            "document": document,
+            "formats": list(export.LABELS.items()),
+            "versions": [(v, points.of_version(v)) for v in versions] if historical else [],
+            "meetings": [(m, points.of_meeting(m)) for m in meetings] if historical else [],
+            "form": form if historical else None,
+            "error": error,
+        },
+        status=status,
+    )
