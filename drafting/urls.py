@@ -42,9 +42,13 @@ drafting_patterns = [
         )
         for name in workflow.DOCUMENT_TRANSITIONS
     ],
-    path("documents/<slug:slug>/dashboard/", dashboard.document_dashboard, name="document-dashboard"),
+    path(
+        "documents/<slug:slug>/dashboard/", dashboard.document_dashboard, name="document-dashboard"
+    ),
     path("documents/<slug:slug>/versions/", workflow_views.version_list, name="version-list"),
-    path("documents/<slug:slug>/versions/new/", workflow_views.version_create, name="version-create"),
+    path(
+        "documents/<slug:slug>/versions/new/", workflow_views.version_create, name="version-create"
+    ),
     path("documents/<slug:slug>/amendments/", amendments.amendment_list, name="amendment-list"),
     path("practices/<int:pk>/amend/", amendments.propose_change, name="amendment-propose-change"),
     path(

@@ -61,11 +61,13 @@ def of_meeting(meeting: ReviewMeeting) -> Point:
 
 def at(when: datetime) -> Point:
     local = timezone.localtime(when)
-    return Point("date", f"Text as of {local:%d %B %Y, %H:%M}", f"{local:%Y-%m-%dT%H%M}", when)
+    return Point(
+        "date", f"Text as of {local.day} {local:%B %Y, %H:%M}", f"{local:%Y-%m-%dT%H%M}", when
+    )
 
 
 def parse_datetime(value: str) -> datetime:
-    """An ISO date or date-time; a date means the end of that day, a naive time the site zone."""
+    """An ISO date or date-time; a date means the start of that day, a naive time the site zone."""
     value = (value or "").strip()
     try:
         parsed = _parse_datetime(value)
@@ -73,7 +75,7 @@ def parse_datetime(value: str) -> datetime:
             day = parse_date(value)
             if day is None:
                 raise ValueError
-            parsed = datetime.combine(day, time.max)
+            parsed = datetime.combine(day, time.min)
     except ValueError:
         raise PointError(
             f"“{value}” is not a date: use the ISO form, e.g. 2018-06-25 or 2018-06-25T09:00."
@@ -146,4 +148,5 @@ def check_order(start: Point, end: Point) -> tuple[datetime, datetime]:
 
 
 def _date(when: datetime) -> str:
-    return f"{timezone.localtime(when):%d %B %Y}".lstrip("0")
+    local = timezone.localtime(when)
+    return f"{local.day} {local:%B %Y}"

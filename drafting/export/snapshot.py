@@ -292,7 +292,7 @@ def _cover(snapshot: DocumentSnapshot) -> Cover:
 def _adoption_line(status, target, adopted_at, adopted_on) -> str:
     if status == Document.Status.ADOPTED:
         where = f" at the {describe_meeting(adopted_at)}" if adopted_at else ""
-        when = f" on {adopted_on:%d %B %Y}".replace(" 0", " ") if adopted_on else ""
+        when = f" on {adopted_on.day} {adopted_on:%B %Y}" if adopted_on else ""
         return f"Adopted{where}{when}"
     if target is None:
         return ""
@@ -303,7 +303,7 @@ def _adoption_line(status, target, adopted_at, adopted_on) -> str:
 
 def describe_meeting(meeting: ReviewMeeting) -> str:
     """“Ninth Ministerial Plenary, New York, 20 September 2018”."""
-    day = f"{meeting.starts_on:%d %B %Y}".lstrip("0")
+    day = f"{meeting.starts_on.day} {meeting.starts_on:%B %Y}"
     return ", ".join(part for part in [meeting.title, meeting.city, day] if part)
 
 

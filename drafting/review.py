@@ -1,0 +1,410 @@
+"""Amendments and comments: proposals and discussion attached to the text.
+
+Kept apart from workflow.py, which holds the state machines of sections and
+documents: this module is about what experts propose and say, mirroring
+models/review.py. The same rules apply to every function here: check who may
+(drafting.permissions), check the state (ValidationError in plain words), stamp
+history with the user and the reason, then save.
+
+Accepting an amendment never writes the practice itself: it calls the ordinary
+service functions (services.update_practice / create_practice / delete_practice),
+so permissions, revision checks and history are exactly those of a direct edit,
+with the history naming the proposer and saying who accepted it. If the practice
+changed since the revision the amendment was based on, accepting is refused
+with AmendmentConflict until the secretariat has seen the current text (the
+three-way view) and confirms the text to apply: nothing is silently overwritten.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from drafting import permissions, services
+from drafting.history import stamp
+from drafting.models import Amendment, Comment, Practice, ReviewMeeting, Section
+
+HEADING_LIMIT = 1000
+BODY_LIMIT = 20_000
+COMMENT_LIMIT = 10_000
+Kind = Amendment.Kind
+
+
+class AmendmentConflict(Exception):
+    """The practice changed since the text the decision was based on."""
+
+    def __init__(self, amendment: Amendment, current: Practice):
+        super().__init__(
+            f"Good practice “{current}” changed since amendment #{amendment.pk} was proposed "
+            f"(revision {amendment.base_revision}, now {current.revision}). Compare the texts "
+            "and confirm what to apply."
+        )
+        self.amendment = amendment
+        self.current = current
+
+
+# --- Where an amendment belongs ------------------------------------------------------------
+
+
+def concerned_section(amendment: Amendment) -> Section:
+    """The section an amendment concerns now: a new practice's own, else its practice's.
+
+    A practice can move to another section after an amendment to it was proposed;
+    the amendment follows the practice.
+    """
+    if amendment.kind == Kind.NEW or amendment.practice is None:
+        return amendment.section
+    return amendment.practice.section
+
+
+def concerning_section(section: Section) -> Q:
+    """The filter matching amendments that ``concerned_section()`` puts in ``section``."""
+    own = Q(section=section) & (Q(kind=Kind.NEW) | Q(practice__isnull=True))
+    followed = Q(practice__section=section) & ~Q(kind=Kind.NEW)
+    return own | followed
+
+
+# --- Proposals ------------------------------------------------------------------------------
+
+
+def _require(reason: str | None) -> None:
+    permissions.require(reason is None, reason or "")
+
+
+def _clean_text(heading: str, body: str) -> tuple[str, str]:
+    heading = " ".join((heading or "").split())
+    body = (body or "").replace("\r\n", "\n")
+    if not heading:
+        raise ValidationError("A practice needs a heading.")
+    if len(heading) > HEADING_LIMIT:
+        raise ValidationError(f"The heading is longer than {HEADING_LIMIT:,} characters.")
+    if len(body) > BODY_LIMIT:
+        raise ValidationError(f"The text is longer than {BODY_LIMIT:,} characters.")
+    return heading, body
+
+
+def _clean_rationale(rationale: str) -> str:
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise ValidationError("Give a rationale: why should the text change?")
+    if len(rationale) > COMMENT_LIMIT:
+        raise ValidationError(f"The rationale is longer than {COMMENT_LIMIT:,} characters.")
+    return rationale
+
+
+def _fresh_practice(practice: Practice) -> Practice:
+    return Practice.objects.select_related("section__document").get(pk=practice.pk)
+
+
+def _base_revision(practice: Practice, base_revision: int | None) -> int:
+    if base_revision is None:
+        return practice.revision
+    if not 1 <= base_revision <= practice.revision:
+        raise ValidationError("The proposal refers to a revision this practice never had.")
+    return base_revision
+
+
+def _save_proposal(amendment: Amendment, *, by, what: str) -> Amendment:
+    amendment.delegation_id = by.profile.delegation_id
+    amendment.proposed_by = by
+    amendment.status = Amendment.Status.OPEN
+    stamp(amendment, by=by, reason=f"Proposed: {what}.")
+    amendment.save()
+    return amendment
+
+
+@transaction.atomic
+def propose_change(
+    practice: Practice,
+    *,
+    by,
+    heading: str,
+    body: str,
+    rationale: str,
+    base_revision: int | None = None,
+) -> Amendment:
+    """An expert proposes new wording for a practice, on behalf of their delegation."""
+    practice = _fresh_practice(practice)
+    _require(permissions.why_cannot_propose_amendment(by, practice.section))
+    heading, body = _clean_text(heading, body)
+    if heading == practice.heading and body == practice.body:
+        raise ValidationError("The proposed text is the same as the current text.")
+    amendment = Amendment(
+        kind=Kind.CHANGE,
+        section=practice.section,
+        practice=practice,
+        base_revision=_base_revision(practice, base_revision),
+        proposed_heading=heading,
+        proposed_body=body,
+        rationale=_clean_rationale(rationale),
+    )
+    return _save_proposal(amendment, by=by, what="a change to a practice")
+
+
+@transaction.atomic
+def propose_deletion(
+    practice: Practice, *, by, rationale: str, base_revision: int | None = None
+) -> Amendment:
+    practice = _fresh_practice(practice)
+    _require(permissions.why_cannot_propose_amendment(by, practice.section))
+    amendment = Amendment(
+        kind=Kind.DELETE,
+        section=practice.section,
+        practice=practice,
+        base_revision=_base_revision(practice, base_revision),
+        rationale=_clean_rationale(rationale),
+    )
+    return _save_proposal(amendment, by=by, what="the deletion of a practice")
+
+
+@transaction.atomic
+def propose_practice(
+    section: Section,
+    *,
+    by,
+    heading: str,
+    body: str,
+    rationale: str,
+    after: Practice | None = None,
+) -> Amendment:
+    """Propose a new practice placed after ``after`` (or at the start of the section if None)."""
+    section = Section.objects.select_related("document").get(pk=section.pk)
+    _require(permissions.why_cannot_propose_amendment(by, section))
+    if after is not None and after.section_id != section.pk:
+        raise ValidationError("Choose a place among this section's practices.")
+    heading, body = _clean_text(heading, body)
+    amendment = Amendment(
+        kind=Kind.NEW,
+        section=section,
+        practice=after,
+        proposed_heading=heading,
+        proposed_body=body,
+        rationale=_clean_rationale(rationale),
+    )
+    return _save_proposal(amendment, by=by, what="a new practice")
+
+
+# --- Decisions --------------------------------------------------------------------------------
+
+
+def _locked(amendment: Amendment) -> Amendment:
+    return (
+        Amendment.objects.select_for_update()
+        .select_related("section__document", "practice__section", "delegation", "proposed_by")
+        .get(pk=amendment.pk)
+    )
+
+
+def _require_open(amendment: Amendment) -> None:
+    if amendment.status != Amendment.Status.OPEN:
+        raise ValidationError(
+            f"Amendment #{amendment.pk} has already been {amendment.get_status_display().lower()}."
+        )
+
+
+def _check_meeting(meeting: ReviewMeeting | None, amendment: Amendment) -> None:
+    if meeting is not None and meeting.document_id != amendment.section.document_id:
+        raise ValidationError("Choose a meeting of this document.")
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+@transaction.atomic
+def withdraw_amendment(amendment: Amendment, *, by, reason: str = "") -> Amendment:
+    """The proposer takes their amendment back."""
+    current = _locked(amendment)
+    _require(permissions.why_cannot_withdraw_amendment(by, current))
+    _require_open(current)
+    current.status = Amendment.Status.WITHDRAWN
+    current.decided_at = timezone.now()
+    stamp(current, by=by, reason=f"Withdrawn by the proposer. {reason.strip()}".strip())
+    current.save()
+    return current
+
+
+@transaction.atomic
+def reject_amendment(
+    amendment: Amendment, *, by, note: str, meeting: ReviewMeeting | None = None
+) -> Amendment:
+    """The secretariat rejects an amendment; the note tells the proposer why."""
+    current = _locked(amendment)
+    _require(permissions.why_cannot_decide_amendment(by, current))
+    _require_open(current)
+    _check_meeting(meeting, current)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Say why the amendment is rejected; the proposer will read it.")
+    _decide(current, by=by, status=Amendment.Status.REJECTED, note=note, meeting=meeting)
+    stamp(current, by=by, reason=f"Rejected. {note}", meeting=meeting)
+    current.save()
+    return current
+
+
+def _decide(amendment: Amendment, *, by, status: str, note: str, meeting) -> None:
+    amendment.status = status
+    amendment.decided_by, amendment.decided_at = by, timezone.now()
+    amendment.decision_note = note
+    amendment.decided_at_meeting = meeting
+
+
+@transaction.atomic
+def accept_amendment(
+    amendment: Amendment,
+    *,
+    by,
+    note: str = "",
+    heading: str | None = None,
+    body: str | None = None,
+    seen_revision: int | None = None,
+    after: Practice | None = None,
+    first: bool = False,
+    meeting: ReviewMeeting | None = None,
+) -> Amendment:
+    """Apply an amendment as the proposer's change, then record the decision.
+
+    ``heading``/``body`` let the secretariat adjust the proposed text before applying
+    it. ``seen_revision`` is the practice revision the secretariat was shown; when it
+    is omitted, the amendment's own base revision is expected. If the practice has
+    moved on from the expected revision, AmendmentConflict is raised and nothing is
+    written. For a new practice, ``after``/``first`` override the proposed place.
+    """
+    current = _locked(amendment)
+    _require(permissions.why_cannot_decide_amendment(by, current))
+    _require_open(current)
+    _check_meeting(meeting, current)
+    proposer = current.proposed_by
+    reason = f"Amendment #{current.pk} by {current.delegation.name}, accepted by {_name(by)}."
+
+    if current.kind in {Kind.CHANGE, Kind.NEW}:
+        heading, body = _clean_text(
+            current.proposed_heading if heading is None else heading,
+            current.proposed_body if body is None else body,
+        )
+        if (heading, body) != (current.proposed_heading, current.proposed_body):
+            reason += " Text adjusted by the secretariat."
+
+    if current.kind == Kind.NEW:
+        section = current.section
+        if after is None and not first:
+            anchor = current.practice
+            if anchor is not None and anchor.section_id == section.pk:
+                after = anchor
+            elif current.practice_id is None:
+                first = True
+        if after is not None and after.section_id != section.pk:
+            raise ValidationError("Choose a place among this section's practices.")
+        services.create_practice(
+            section,
+            by=by,
+            heading=heading,
+            body=body,
+            after=after,
+            first=first,
+            reason=reason,
+            meeting=meeting,
+            on_behalf_of=proposer,
+        )
+    else:
+        if current.practice_id is None:
+            raise ValidationError(
+                "The practice this amendment concerns has been deleted; the amendment can "
+                "only be rejected or withdrawn."
+            )
+        practice = Practice.objects.select_for_update().get(pk=current.practice_id)
+        expected = current.base_revision if seen_revision is None else seen_revision
+        if practice.revision != expected:
+            raise AmendmentConflict(current, practice)
+        try:
+            if current.kind == Kind.CHANGE:
+                services.update_practice(
+                    practice,
+                    by=by,
+                    heading=heading,
+                    body=body,
+                    base_revision=expected,
+                    reason=reason,
+                    meeting=meeting,
+                    on_behalf_of=proposer,
+                )
+            else:
+                services.delete_practice(
+                    practice, by=by, reason=reason, meeting=meeting, on_behalf_of=proposer
+                )
+        except services.StaleRevision as stale:
+            raise AmendmentConflict(current, stale.current) from stale
+
+    _decide(current, by=by, status=Amendment.Status.ACCEPTED, note=note.strip(), meeting=meeting)
+    stamp(current, by=by, reason=f"Accepted. {note.strip()}".strip(), meeting=meeting)
+    current.save()
+    return current
+
+
+# --- Comments -------------------------------------------------------------------------------
+
+
+def _clean_comment(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError("Write something first.")
+    if len(body) > COMMENT_LIMIT:
+        raise ValidationError(f"A comment is limited to {COMMENT_LIMIT:,} characters.")
+    return body
+
+
+@transaction.atomic
+def add_comment(section: Section, *, by, body: str, practice: Practice | None = None) -> Comment:
+    """A comment on a section, or on one of its practices."""
+    _require(permissions.why_cannot_comment(by, section))
+    if practice is not None and practice.section_id != section.pk:
+        raise ValidationError("That practice is not in this section.")
+    comment = Comment(section=section, practice=practice, author=by, body=_clean_comment(body))
+    stamp(comment, by=by, reason="Comment added.")
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def reply_to_comment(comment: Comment, *, by, body: str) -> Comment:
+    """Replies form a flat list under the comment that opened the thread."""
+    thread = comment.parent or comment
+    _require(permissions.why_cannot_comment(by, thread.section))
+    reply = Comment(
+        section_id=thread.section_id,
+        practice_id=thread.practice_id,
+        parent=thread,
+        author=by,
+        body=_clean_comment(body),
+    )
+    stamp(reply, by=by, reason=f"Reply to comment #{thread.pk}.")
+    reply.save()
+    return reply
+
+
+def _set_resolved(comment: Comment, *, by, resolved: bool) -> Comment:
+    current = (
+        Comment.objects.select_for_update().select_related("section__document").get(pk=comment.pk)
+    )
+    _require(permissions.why_cannot_resolve_comment(by, current))
+    if current.parent_id is not None:
+        raise ValidationError("Resolve the thread, not a single reply.")
+    if current.resolved == resolved:
+        return current
+    current.resolved = resolved
+    current.resolved_by, current.resolved_at = (by, timezone.now()) if resolved else (None, None)
+    stamp(current, by=by, reason="Marked resolved." if resolved else "Reopened.")
+    current.save()
+    return current
+
+
+@transaction.atomic
+def resolve_comment(comment: Comment, *, by) -> Comment:
+    return _set_resolved(comment, by=by, resolved=True)
+
+
+@transaction.atomic
+def unresolve_comment(comment: Comment, *, by) -> Comment:
+    return _set_resolved(comment, by=by, resolved=False)

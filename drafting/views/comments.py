@@ -1,0 +1,129 @@
+"""Comments on sections and practices: add, reply, resolve, reopen.
+
+With htmx the views answer with the updated comment list of that practice (or
+section); without JavaScript they redirect back to the section page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from drafting import permissions, queries, review
+from drafting.models import Comment, Section
+from drafting.workflow_forms import CommentForm, ReplyForm
+
+
+def _back(section: Section, practice_id: int | None) -> str:
+    anchor = f"#practice-{practice_id}" if practice_id else "#section-comments"
+    return f"{section.get_absolute_url()}{anchor}"
+
+
+def _respond(
+    request: HttpRequest,
+    section: Section,
+    practice_id: int | None,
+    *,
+    error: ValidationError | None = None,
+    form=None,
+) -> HttpResponse:
+    """htmx: the thread list of that practice (or section) again; otherwise a redirect."""
+    if not request.htmx:
+        if error is not None:
+            messages.error(request, " ".join(error.messages))
+        return redirect(_back(section, practice_id))
+    items = queries.review_items_for_section(section, request.user).get(practice_id)
+    return render(
+        request,
+        "drafting/partials/comments.html",
+        {
+            "threads": items.threads if items else [],
+            "practice_id": practice_id,
+            "section": section,
+            "can_comment": permissions.can_comment(request.user, section),
+            "error": " ".join(error.messages) if error is not None else "",
+            "form": form,
+        },
+        status=422 if error is not None else 200,
+    )
+
+
+def _form_error(form) -> ValidationError:
+    return ValidationError([e for errors in form.errors.values() for e in errors])
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
+    why_not = permissions.why_cannot_comment(request.user, section)
+    permissions.require(why_not is None, why_not or "")
+    form = CommentForm(request.POST, section=section)
+    raw_practice = request.POST.get("practice") or None
+    practice_id = int(raw_practice) if raw_practice and raw_practice.isdigit() else None
+    if not form.is_valid():
+        return _respond(request, section, practice_id, error=_form_error(form), form=form)
+    try:
+        review.add_comment(
+            section,
+            by=request.user,
+            body=form.cleaned_data["body"],
+            practice=form.cleaned_data["practice"],
+        )
+    except ValidationError as error:
+        return _respond(request, section, practice_id, error=error, form=form)
+    if not request.htmx:
+        messages.success(request, "Comment added.")
+    return _respond(request, section, practice_id)
+
+
+def _comment(pk: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("section__document", "parent"), pk=pk)
+
+
+@login_required
+@require_POST
+def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment(pk)
+    why_not = permissions.why_cannot_comment(request.user, comment.section)
+    permissions.require(why_not is None, why_not or "")
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, comment.section, comment.practice_id, error=_form_error(form))
+    try:
+        review.reply_to_comment(comment, by=request.user, body=form.cleaned_data["body"])
+    except ValidationError as error:
+        return _respond(request, comment.section, comment.practice_id, error=error)
+    if not request.htmx:
+        messages.success(request, "Reply added.")
+    return _respond(request, comment.section, comment.practice_id)
+
+
+def _resolution(request: HttpRequest, pk: int, *, resolved: bool) -> HttpResponse:
+    comment = _comment(pk)
+    why_not = permissions.why_cannot_resolve_comment(request.user, comment)
+    permissions.require(why_not is None, why_not or "")
+    change = review.resolve_comment if resolved else review.unresolve_comment
+    try:
+        change(comment, by=request.user)
+    except ValidationError as error:
+        return _respond(request, comment.section, comment.practice_id, error=error)
+    if not request.htmx:
+        messages.success(request, "Comment marked resolved." if resolved else "Comment reopened.")
+    return _respond(request, comment.section, comment.practice_id)
+
+
+@login_required
+@require_POST
+def comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _resolution(request, pk, resolved=True)
+
+
+@login_required
+@require_POST
+def comment_unresolve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _resolution(request, pk, resolved=False)

@@ -1,0 +1,40 @@
+"""The secretariat's dashboard for a document (read-only for experts and observers)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from drafting import permissions, queries, workflow
+from drafting.models import Document
+
+
+@login_required
+def document_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    document = get_object_or_404(
+        Document.objects.select_related("target_meeting", "adopted_at"), slug=slug
+    )
+    permissions.require(
+        permissions.can_view_review(request.user, document),
+        "You need a drafting role to see the review of this document.",
+    )
+    board = queries.document_dashboard(document)
+    # The lifecycle checks reuse the rows already loaded: no query per section.
+    known = {
+        "sections": board.sections,
+        "open_amendment_rows": board.open_amendment_rows,
+        "ministerial": board.ministerial,
+    }
+    return render(
+        request,
+        "drafting/workflow/dashboard.html",
+        {
+            "document": document,
+            "board": board,
+            "next_step": workflow.next_step(document, **known),
+            "actions": workflow.available_transitions(request.user, document, **known),
+            "can_name_version": permissions.can_name_version(request.user, document),
+            "is_secretariat": permissions.is_secretariat(request.user),
+        },
+    )

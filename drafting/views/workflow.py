@@ -1,0 +1,160 @@
+"""Lifecycle pages: section and document transitions, and named versions.
+
+One view serves every transition of a kind: the URL carries the transition's
+name (from the state tables in drafting.workflow), GET shows what the step
+needs (a reason, a meeting, a date) and what blocks it, POST takes it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from drafting import permissions, workflow
+from drafting.models import Document, Section, Version
+from drafting.views.common import form_status
+from drafting.workflow_forms import TransitionForm, VersionForm
+
+
+def _data(request: HttpRequest):
+    """The POST data of a form submission (even an empty one), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _next_url(request: HttpRequest, default) -> str:
+    """Back to the page the button was on (dashboard, section or document page)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default.get_absolute_url()
+
+
+def _transition_page(
+    request: HttpRequest,
+    obj: Section | Document,
+    transition: workflow.Transition,
+    function,
+    document: Document,
+) -> HttpResponse:
+    permissions.require(
+        (why_not := workflow.why_cannot(request.user, obj, transition.name)) is None, why_not or ""
+    )
+    form = TransitionForm(_data(request), transition=transition, document=document)
+    if request.method == "POST" and form.is_valid():
+        try:
+            function(obj, by=request.user, **form.arguments())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"“{obj}” {transition.done}.")
+            return redirect(_next_url(request, obj))
+    available = next(
+        (a for a in workflow.available_transitions(request.user, obj) if a.name == transition.name),
+        None,
+    )
+    return render(
+        request,
+        "drafting/workflow/transition.html",
+        {
+            "object": obj,
+            "document": document,
+            "transition": transition,
+            "target_label": type(obj).Status(transition.target).label,
+            "available": available,
+            "form": form,
+            "next": request.POST.get("next") or request.GET.get("next") or "",
+        },
+        status=form_status(request, form),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
+    return _transition_page(
+        request,
+        section,
+        workflow.SECTION_TRANSITIONS[name],
+        workflow.SECTION_FUNCTIONS[name],
+        section.document,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_transition(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    document = get_object_or_404(Document.objects.select_related("target_meeting"), slug=slug)
+    return _transition_page(
+        request,
+        document,
+        workflow.DOCUMENT_TRANSITIONS[name],
+        workflow.DOCUMENT_FUNCTIONS[name],
+        document,
+    )
+
+
+def _document_for_reviewer(request: HttpRequest, slug: str) -> Document:
+    document = get_object_or_404(Document, slug=slug)
+    permissions.require(
+        permissions.can_view_review(request.user, document),
+        "You need a drafting role to see the review of this document.",
+    )
+    return document
+
+
+@login_required
+def version_list(request: HttpRequest, slug: str) -> HttpResponse:
+    document = _document_for_reviewer(request, slug)
+    versions = (
+        Version.objects.filter(document=document)
+        .select_related("created_by", "meeting")
+        .order_by("-taken_at", "-id")
+    )
+    return render(
+        request,
+        "drafting/workflow/versions.html",
+        {
+            "document": document,
+            "versions": versions,
+            "can_name_version": permissions.can_name_version(request.user, document),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def version_create(request: HttpRequest, slug: str) -> HttpResponse:
+    document = get_object_or_404(Document, slug=slug)
+    permissions.require(
+        (why_not := permissions.why_cannot_name_version(request.user, document)) is None,
+        why_not or "",
+    )
+    form = VersionForm(_data(request), document=document)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = workflow.name_version(
+                document,
+                by=request.user,
+                name=form.cleaned_data["name"],
+                note=form.cleaned_data["note"],
+                meeting=form.cleaned_data["meeting"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Version “{version}” named.")
+            return redirect("drafting:version-list", slug=document.slug)
+    return render(
+        request,
+        "drafting/workflow/version_form.html",
+        {"document": document, "form": form},
+        status=form_status(request, form),
+    )

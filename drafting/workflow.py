@@ -1,0 +1,526 @@
+"""The lifecycle of sections and documents: state tables as data, one function per transition.
+
+A section goes drafting -> in review -> approved (and back to drafting when the
+secretariat returns or reopens it, always with a reason). A document goes
+drafting -> in review -> final -> submitted for adoption -> adopted, with a way
+back from each step before adoption. Named versions are also taken here: they
+mark points on the road to adoption.
+
+Every transition function locks the row, checks *who* through
+drafting.permissions (PermissionDenied, shown as a 403 that says why), checks the
+state and its preconditions (ValidationError in words a secretariat officer
+understands, e.g. "3 sections are not approved: Detection, Intervention,
+Response") and stamps history with the user and the reason before saving.
+Templates never re-derive these rules: they ask ``available_transitions()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from drafting import permissions, review
+from drafting.history import stamp
+from drafting.models import Amendment, Document, ReviewMeeting, Section, Version
+
+S = Section.Status
+D = Document.Status
+
+# How a status reads inside a sentence ("“Detection” is still in drafting").
+_SECTION_STATE_WORDS = {
+    S.DRAFTING: "still in drafting",
+    S.IN_REVIEW: "in review",
+    S.APPROVED: "approved",
+}
+_DOCUMENT_STATE_WORDS = {
+    D.DRAFTING: "in drafting",
+    D.IN_REVIEW: "in review",
+    D.FINAL: "final",
+    D.SUBMITTED: "submitted for adoption",
+    D.ADOPTED: "adopted",
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One arrow of a state diagram."""
+
+    name: str  # the URL segment and the key in the table, e.g. "approve"
+    label: str  # the button
+    source: str
+    target: str
+    done: str  # past tense for messages and refusals: "approved"
+    reason_required: bool = False
+    forward: bool = True  # towards adoption; the dashboard's "next step" is the forward one
+    style: str = "primary"
+
+
+SECTION_TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition("request-review", "Send for review", S.DRAFTING, S.IN_REVIEW, "sent for review"),
+        Transition("approve", "Approve", S.IN_REVIEW, S.APPROVED, "approved"),
+        Transition(
+            "return-to-drafting",
+            "Return to drafting",
+            S.IN_REVIEW,
+            S.DRAFTING,
+            "returned to drafting",
+            reason_required=True,
+            forward=False,
+            style="",
+        ),
+        Transition(
+            "reopen",
+            "Reopen",
+            S.APPROVED,
+            S.DRAFTING,
+            "reopened",
+            reason_required=True,
+            forward=False,
+            style="",
+        ),
+    ]
+}
+
+DOCUMENT_TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition("open-review", "Open for review", D.DRAFTING, D.IN_REVIEW, "opened for review"),
+        Transition(
+            "return-to-drafting",
+            "Return to drafting",
+            D.IN_REVIEW,
+            D.DRAFTING,
+            "returned to drafting",
+            reason_required=True,
+            forward=False,
+            style="",
+        ),
+        Transition("finalise", "Mark final", D.IN_REVIEW, D.FINAL, "marked final"),
+        Transition(
+            "reopen",
+            "Return to review",
+            D.FINAL,
+            D.IN_REVIEW,
+            "returned to review",
+            reason_required=True,
+            forward=False,
+            style="",
+        ),
+        Transition("submit", "Submit for adoption", D.FINAL, D.SUBMITTED, "submitted for adoption"),
+        Transition(
+            "withdraw-submission",
+            "Withdraw from adoption",
+            D.SUBMITTED,
+            D.FINAL,
+            "withdrawn from adoption",
+            reason_required=True,
+            forward=False,
+            style="",
+        ),
+        Transition("adopt", "Record adoption", D.SUBMITTED, D.ADOPTED, "adopted"),
+    ]
+}
+
+# The state tables as the issue draws them: status -> statuses it may move to.
+SECTION_ALLOWED: dict[str, set[str]] = {}
+for _t in SECTION_TRANSITIONS.values():
+    SECTION_ALLOWED.setdefault(_t.source, set()).add(_t.target)
+DOCUMENT_ALLOWED: dict[str, set[str]] = {}
+for _t in DOCUMENT_TRANSITIONS.values():
+    DOCUMENT_ALLOWED.setdefault(_t.source, set()).add(_t.target)
+
+# Who may take each section transition (None = allowed, else the refusal).
+_SECTION_WHO: dict[str, Callable[..., str | None]] = {
+    "request-review": permissions.why_cannot_request_review,
+    "approve": permissions.why_cannot_decide_section,
+    "return-to-drafting": permissions.why_cannot_decide_section,
+    "reopen": permissions.why_cannot_decide_section,
+}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# --- Preconditions: what blocks a transition, as sentences -------------------------------
+
+
+def _section_blockers(section: Section, transition: Transition) -> list[str]:
+    """Why ``transition`` cannot happen now, beyond who is asking. One query at most."""
+    blockers = []
+    if section.document.status in {D.FINAL, D.SUBMITTED}:
+        blockers.append(
+            f"The document is {_DOCUMENT_STATE_WORDS[section.document.status]}; the secretariat "
+            "must return it to review before the status of its sections can change."
+        )
+    if transition.name == "approve":
+        open_ids = list(
+            Amendment.objects.filter(
+                review.concerning_section(section), status=Amendment.Status.OPEN
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if open_ids:
+            listed = ", ".join(f"#{pk}" for pk in open_ids)
+            blockers.append(
+                f"{_plural(len(open_ids), 'amendment', 'amendments')} to this section "
+                f"{'is' if len(open_ids) == 1 else 'are'} still open ({listed}); accept, reject "
+                "or withdraw them first."
+            )
+    return blockers
+
+
+def _document_blockers(
+    document: Document,
+    transition: Transition,
+    *,
+    sections: list[Section] | None = None,
+    open_amendment_rows: list[tuple[int, str]] | None = None,
+    ministerial: list[ReviewMeeting] | None = None,
+) -> list[str]:
+    """Why ``transition`` cannot happen now. Callers that already hold the data pass it in."""
+    blockers = []
+    if transition.name == "finalise":
+        if sections is None:
+            sections = list(document.sections.order_by("position", "id"))
+        if not sections:
+            blockers.append("The document has no sections yet.")
+        pending = [s.title for s in sections if s.status != S.APPROVED]
+        if pending:
+            blockers.append(
+                f"{_plural(len(pending), 'section is', 'sections are')} not approved: "
+                f"{', '.join(pending)}."
+            )
+        if open_amendment_rows is None:
+            open_amendment_rows = open_amendments_in_document(document)
+        if open_amendment_rows:
+            listed = ", ".join(f"#{pk} ({title})" for pk, title in open_amendment_rows)
+            blockers.append(
+                f"{_plural(len(open_amendment_rows), 'amendment is', 'amendments are')} "
+                f"still open: {listed}."
+            )
+    elif transition.name == "submit":
+        if ministerial is None:
+            ministerial = ministerial_meetings(document)
+        if not ministerial:
+            blockers.append(
+                "No ministerial plenary is planned for this document; add one to its meetings "
+                "first."
+            )
+    return blockers
+
+
+def open_amendments_in_document(document: Document) -> list[tuple[int, str]]:
+    """(amendment number, title of the section it concerns) of every open amendment. One query."""
+    rows = (
+        Amendment.objects.filter(status=Amendment.Status.OPEN, section__document=document)
+        .select_related("section", "practice__section")
+        .order_by("pk")
+    )
+    return [(a.pk, review.concerned_section(a).title) for a in rows]
+
+
+def ministerial_meetings(document: Document) -> list[ReviewMeeting]:
+    """The document's ministerial plenaries that can still take a submission. One query."""
+    return list(
+        ReviewMeeting.objects.filter(document=document, kind=ReviewMeeting.Kind.MINISTERIAL)
+        .exclude(status=ReviewMeeting.Status.CANCELLED)
+        .order_by("starts_on", "id")
+    )
+
+
+# --- What templates ask ----------------------------------------------------------------------
+
+
+@dataclass
+class Available:
+    """A transition the user may take from the object's current state, and what blocks it now."""
+
+    transition: Transition
+    url: str
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blockers)
+
+    @property
+    def name(self) -> str:
+        return self.transition.name
+
+    @property
+    def label(self) -> str:
+        return self.transition.label
+
+
+def available_transitions(user, obj: Section | Document, **known) -> list[Available]:
+    """Transitions from ``obj``'s current state that ``user`` may take, each with its blockers.
+
+    Transitions the user's role does not allow are left out (no button at all); transitions
+    the role allows but the state blocks are included with their blockers, so a page can say
+    what is missing. ``known`` passes data a page already holds (see _document_blockers).
+    """
+    if isinstance(obj, Section):
+        return [
+            Available(
+                t, reverse(f"drafting:section-{t.name}", args=[obj.pk]), _section_blockers(obj, t)
+            )
+            for t in SECTION_TRANSITIONS.values()
+            if t.source == obj.status and _SECTION_WHO[t.name](user, obj) is None
+        ]
+    if permissions.why_cannot_change_lifecycle(user, obj) is not None:
+        return []
+    return [
+        Available(
+            t,
+            reverse(f"drafting:document-{t.name}", args=[obj.slug]),
+            _document_blockers(obj, t, **known),
+        )
+        for t in DOCUMENT_TRANSITIONS.values()
+        if t.source == obj.status
+    ]
+
+
+def why_cannot(user, obj: Section | Document, name: str) -> str | None:
+    """Whether ``user``'s role allows transition ``name`` on ``obj`` at all (the 403 reason)."""
+    if isinstance(obj, Section):
+        return _SECTION_WHO[name](user, obj)
+    return permissions.why_cannot_change_lifecycle(user, obj)
+
+
+def next_step(document: Document, **known) -> Available | None:
+    """The forward lifecycle step from the document's state, whoever may take it."""
+    for t in DOCUMENT_TRANSITIONS.values():
+        if t.source == document.status and t.forward:
+            url = reverse(f"drafting:document-{t.name}", args=[document.slug])
+            return Available(t, url, _document_blockers(document, t, **known))
+    return None
+
+
+# --- Section transitions ------------------------------------------------------------------
+
+
+def _locked_section(section: Section) -> Section:
+    # Re-read under a row lock so two people approving at once cannot both succeed.
+    return Section.objects.select_for_update().select_related("document").get(pk=section.pk)
+
+
+def _check(obj, transition: Transition, why_not: str | None, reason: str, blockers) -> None:
+    if why_not is not None:
+        raise PermissionDenied(why_not)
+    if obj.status != transition.source:
+        words = _SECTION_STATE_WORDS if isinstance(obj, Section) else _DOCUMENT_STATE_WORDS
+        kind = "section" if isinstance(obj, Section) else "document"
+        raise ValidationError(
+            f"“{obj}” is {words[obj.status]}; only a {kind} {words[transition.source]} can be "
+            f"{transition.done}."
+        )
+    if transition.reason_required and not reason.strip():
+        raise ValidationError(
+            f"Say why the {type(obj).__name__.lower()} is being {transition.done}."
+        )
+    found = blockers()
+    if found:
+        raise ValidationError(found)
+
+
+def _section_transition(section: Section, name: str, *, by, reason: str) -> Section:
+    transition = SECTION_TRANSITIONS[name]
+    current = _locked_section(section)
+    _check(
+        current,
+        transition,
+        _SECTION_WHO[name](by, current),
+        reason,
+        lambda: _section_blockers(current, transition),
+    )
+    current.status = transition.target
+    if transition.target != S.APPROVED:
+        # The approval no longer holds; the history keeps who approved it and when.
+        current.approved_by, current.approved_at, current.approval_note = None, None, ""
+    return current
+
+
+def _record(obj, *, by, summary: str, reason: str, meeting=None):
+    stamp(obj, by=by, reason=f"{summary} {reason.strip()}".strip(), meeting=meeting)
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def request_review(section: Section, *, by, reason: str = "") -> Section:
+    """An expert or the secretariat sends a drafting section for review."""
+    current = _section_transition(section, "request-review", by=by, reason=reason)
+    return _record(current, by=by, summary="Sent for review.", reason=reason)
+
+
+@transaction.atomic
+def approve_section(section: Section, *, by, note: str = "", meeting=None) -> Section:
+    """The secretariat approves a section in review; who, when and the note are kept."""
+    current = _section_transition(section, "approve", by=by, reason="")
+    current.approved_by, current.approved_at, current.approval_note = by, timezone.now(), note
+    return _record(current, by=by, summary="Approved.", reason=note, meeting=meeting)
+
+
+@transaction.atomic
+def return_section_to_drafting(section: Section, *, by, reason: str) -> Section:
+    current = _section_transition(section, "return-to-drafting", by=by, reason=reason)
+    return _record(current, by=by, summary="Returned to drafting:", reason=reason)
+
+
+@transaction.atomic
+def reopen_section(section: Section, *, by, reason: str) -> Section:
+    """The secretariat reopens an approved section for drafting; a reason is required."""
+    current = _section_transition(section, "reopen", by=by, reason=reason)
+    return _record(current, by=by, summary="Reopened:", reason=reason)
+
+
+SECTION_FUNCTIONS: dict[str, Callable[..., Section]] = {
+    "request-review": request_review,
+    "approve": approve_section,
+    "return-to-drafting": return_section_to_drafting,
+    "reopen": reopen_section,
+}
+
+
+# --- Document transitions -----------------------------------------------------------------
+
+
+def _document_transition(document: Document, name: str, *, by, reason: str) -> Document:
+    transition = DOCUMENT_TRANSITIONS[name]
+    current = Document.objects.select_for_update().get(pk=document.pk)
+    _check(
+        current,
+        transition,
+        permissions.why_cannot_change_lifecycle(by, current),
+        reason,
+        lambda: _document_blockers(current, transition),
+    )
+    current.status = transition.target
+    return current
+
+
+@transaction.atomic
+def open_document_review(document: Document, *, by, reason: str = "") -> Document:
+    current = _document_transition(document, "open-review", by=by, reason=reason)
+    return _record(current, by=by, summary="Opened for review.", reason=reason)
+
+
+@transaction.atomic
+def return_document_to_drafting(document: Document, *, by, reason: str) -> Document:
+    current = _document_transition(document, "return-to-drafting", by=by, reason=reason)
+    return _record(current, by=by, summary="Returned to drafting:", reason=reason)
+
+
+@transaction.atomic
+def finalise_document(document: Document, *, by, reason: str = "") -> Document:
+    """Final: every section approved and no amendment open (the refusal lists what is not)."""
+    current = _document_transition(document, "finalise", by=by, reason=reason)
+    return _record(current, by=by, summary="Marked final.", reason=reason)
+
+
+@transaction.atomic
+def reopen_document(document: Document, *, by, reason: str) -> Document:
+    """Back from final to review, so sections can be reopened and amended again."""
+    current = _document_transition(document, "reopen", by=by, reason=reason)
+    return _record(current, by=by, summary="Returned to review:", reason=reason)
+
+
+@transaction.atomic
+def submit_document(
+    document: Document, *, by, meeting: ReviewMeeting, reason: str = ""
+) -> Document:
+    """Submit the final text for adoption at one of the document's ministerial plenaries."""
+    current = _document_transition(document, "submit", by=by, reason=reason)
+    if meeting is None or meeting.pk not in {m.pk for m in ministerial_meetings(current)}:
+        raise ValidationError("Choose one of this document's ministerial plenaries.")
+    current.target_meeting = meeting
+    return _record(current, by=by, summary=f"Submitted for adoption at {meeting}.", reason=reason)
+
+
+@transaction.atomic
+def withdraw_submission(document: Document, *, by, reason: str) -> Document:
+    current = _document_transition(document, "withdraw-submission", by=by, reason=reason)
+    return _record(current, by=by, summary="Withdrawn from adoption:", reason=reason)
+
+
+@transaction.atomic
+def adopt_document(document: Document, *, by, adopted_on: date, reason: str = "") -> Document:
+    """Record the adoption at the target meeting; from now on nothing can change.
+
+    A version named after the adoption is taken first, so exports and "what changed
+    since" can start from the adopted text.
+    """
+    current = _document_transition(document, "adopt", by=by, reason=reason)
+    if adopted_on is None:
+        raise ValidationError("Give the date on which the document was adopted.")
+    if adopted_on > timezone.localdate():
+        raise ValidationError("The adoption date cannot be in the future.")
+    meeting = current.target_meeting
+    name = f"Adopted text — {meeting or adopted_on.isoformat()}"
+    if not Version.objects.filter(document=current, name=name).exists():
+        _save_version(current, by=by, name=name, note="", meeting=meeting)
+    current.adopted_on, current.adopted_at = adopted_on, meeting
+    where = f" at {meeting}" if meeting else ""
+    return _record(
+        current,
+        by=by,
+        summary=f"Adopted on {adopted_on:%d %B %Y}{where}.",
+        reason=reason,
+        meeting=meeting,
+    )
+
+
+DOCUMENT_FUNCTIONS: dict[str, Callable[..., Document]] = {
+    "open-review": open_document_review,
+    "return-to-drafting": return_document_to_drafting,
+    "finalise": finalise_document,
+    "reopen": reopen_document,
+    "submit": submit_document,
+    "withdraw-submission": withdraw_submission,
+    "adopt": adopt_document,
+}
+
+
+# --- Named versions -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def name_version(
+    document: Document, *, by, name: str, note: str = "", meeting: ReviewMeeting | None = None
+) -> Version:
+    """Name the document's current state ("Draft 2 — circulated to members")."""
+    reason = permissions.why_cannot_name_version(by, document)
+    permissions.require(reason is None, reason or "")
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the version a name.")
+    if Version.objects.filter(document=document, name=name).exists():
+        raise ValidationError(f"This document already has a version named “{name}”.")
+    if meeting is not None and meeting.document_id != document.pk:
+        raise ValidationError("Choose a meeting of this document.")
+    return _save_version(document, by=by, name=name, note=note, meeting=meeting)
+
+
+def _save_version(document: Document, *, by, name: str, note: str, meeting) -> Version:
+    version = Version(
+        document=document,
+        name=name,
+        note=note,
+        taken_at=timezone.now(),
+        created_by=by,
+        meeting=meeting,
+    )
+    version.full_clean()
+    stamp(version, by=by, reason=f"Version named: {name}.")
+    version.save()
+    return version

@@ -1,0 +1,474 @@
+"""Section review and approval, the document's road to adoption, and named versions."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from drafting import permissions, review, services, workflow
+from drafting.history import stamp
+from drafting.models import Document, ExpertProfile, ReviewMeeting, Section, Version
+from tests.conftest import login, make_document, make_user
+
+S, D = Section.Status, Document.Status
+
+
+def make_meeting(document, *, by, kind=ReviewMeeting.Kind.MINISTERIAL, title="Ministerial plenary"):
+    meeting = ReviewMeeting(
+        document=document,
+        kind=kind,
+        title=title,
+        starts_on=date(2018, 9, 26),
+        ends_on=date(2018, 9, 27),
+    )
+    stamp(meeting, by=by, reason="Test meeting.")
+    meeting.save()
+    return meeting
+
+
+def approve_all(document, *, by):
+    for section in document.sections.all():
+        if section.status == S.DRAFTING:
+            workflow.request_review(section, by=by)
+        if section.status != S.APPROVED:
+            workflow.approve_section(section, by=by)
+
+
+def last_row(obj):
+    return obj.history.order_by("-history_date", "-history_id").first()
+
+
+# --- Sections ---------------------------------------------------------------------------------
+
+
+def test_state_tables_are_data_matching_the_issue():
+    assert workflow.SECTION_ALLOWED == {
+        S.DRAFTING: {S.IN_REVIEW},
+        S.IN_REVIEW: {S.APPROVED, S.DRAFTING},
+        S.APPROVED: {S.DRAFTING},
+    }
+    assert workflow.DOCUMENT_ALLOWED == {
+        D.DRAFTING: {D.IN_REVIEW},
+        D.IN_REVIEW: {D.FINAL, D.DRAFTING},
+        D.FINAL: {D.SUBMITTED, D.IN_REVIEW},
+        D.SUBMITTED: {D.ADOPTED, D.FINAL},
+    }
+
+
+def test_expert_requests_review_and_history_names_them(expert, document):
+    section = document.sections.first()
+    workflow.request_review(section, by=expert, reason="Ready for the workshop.")
+    section.refresh_from_db()
+    assert section.status == S.IN_REVIEW
+    row = last_row(section)
+    assert row.history_user == expert
+    assert row.history_change_reason == "Sent for review. Ready for the workshop."
+
+
+def test_observer_cannot_request_review(observer, document):
+    with pytest.raises(PermissionDenied, match="Observers"):
+        workflow.request_review(document.sections.first(), by=observer)
+
+
+def test_expert_cannot_approve_section(expert, document):
+    section = document.sections.first()
+    workflow.request_review(section, by=expert)
+    with pytest.raises(PermissionDenied, match="Only the secretariat approves"):
+        workflow.approve_section(section, by=expert)
+    section.refresh_from_db()
+    assert section.status == S.IN_REVIEW
+
+
+def test_secretariat_approves_section_recording_who_when_and_note(secretariat, expert, document):
+    section = document.sections.first()
+    workflow.request_review(section, by=expert)
+    before = timezone.now()
+    workflow.approve_section(section, by=secretariat, note="Agreed in Rabat.")
+    section.refresh_from_db()
+    assert section.status == S.APPROVED
+    assert section.approved_by == secretariat
+    assert section.approved_at >= before
+    assert section.approval_note == "Agreed in Rabat."
+    row = last_row(section)
+    assert (row.history_user, row.history_change_reason) == (secretariat, "Approved. Agreed in Rabat.")
+
+
+def test_approving_a_drafting_section_is_refused_in_plain_words(secretariat, document):
+    section = document.sections.first()
+    with pytest.raises(ValidationError) as refused:
+        workflow.approve_section(section, by=secretariat)
+    assert refused.value.messages == [
+        "“Section 1” is still in drafting; only a section in review can be approved."
+    ]
+
+
+def test_approval_waits_for_open_amendments(secretariat, expert, document):
+    section = document.sections.first()
+    amendment = review.propose_deletion(section.practices.first(), by=expert, rationale="Redundant.")
+    workflow.request_review(section, by=expert)
+    with pytest.raises(ValidationError) as refused:
+        workflow.approve_section(section, by=secretariat)
+    assert f"(#{amendment.pk})" in refused.value.messages[0]
+    review.reject_amendment(amendment, by=secretariat, note="Still needed.")
+    workflow.approve_section(section, by=secretariat)
+
+
+def test_reopen_requires_a_reason_and_clears_the_approval(secretariat, document):
+    section = document.sections.first()
+    workflow.request_review(section, by=secretariat)
+    workflow.approve_section(section, by=secretariat, note="Fine.")
+    with pytest.raises(ValidationError, match="Say why"):
+        workflow.reopen_section(section, by=secretariat, reason="  ")
+    workflow.reopen_section(section, by=secretariat, reason="New data from the UN.")
+    section.refresh_from_db()
+    assert section.status == S.DRAFTING
+    assert section.approved_by is None and section.approval_note == ""
+    assert last_row(section).history_change_reason == "Reopened: New data from the UN."
+    # The history still says who had approved it.
+    assert section.history.filter(status=S.APPROVED, approved_by=secretariat).exists()
+
+
+def test_expert_cannot_reopen(expert, secretariat, document):
+    section = document.sections.first()
+    workflow.request_review(section, by=secretariat)
+    workflow.approve_section(section, by=secretariat)
+    with pytest.raises(PermissionDenied):
+        workflow.reopen_section(section, by=expert, reason="Please.")
+
+
+def test_editing_rules_follow_section_status(expert, secretariat, document):
+    section = document.sections.first()
+    practice = section.practices.first()
+    workflow.request_review(section, by=expert)
+    section.refresh_from_db()
+    assert "propose an amendment" in permissions.why_cannot_edit_section(expert, section)
+    assert permissions.can_edit_section(secretariat, section)
+    with pytest.raises(PermissionDenied):
+        services.update_practice(
+            practice, by=expert, heading="X", body="Y", base_revision=practice.revision
+        )
+    services.update_practice(
+        practice, by=secretariat, heading="X", body="Y", base_revision=practice.revision
+    )
+    workflow.approve_section(section, by=secretariat)
+    section.refresh_from_db()
+    assert not permissions.can_edit_section(secretariat, section)
+    assert not permissions.can_edit_section(expert, section)
+
+
+def test_section_status_is_frozen_while_the_document_is_final(secretariat, document):
+    approve_all(document, by=secretariat)
+    workflow.open_document_review(document, by=secretariat)
+    workflow.finalise_document(document, by=secretariat)
+    section = document.sections.first()
+    with pytest.raises(ValidationError, match="return it to review"):
+        workflow.reopen_section(section, by=secretariat, reason="Late change.")
+    workflow.reopen_document(document, by=secretariat, reason="Late change requested.")
+    workflow.reopen_section(section, by=secretariat, reason="Late change.")
+
+
+# --- Document lifecycle -----------------------------------------------------------------------
+
+
+def test_document_goes_all_the_way_to_adoption(secretariat, document):
+    plenary = make_meeting(document, by=secretariat)
+    workflow.open_document_review(document, by=secretariat)
+    approve_all(document, by=secretariat)
+    workflow.finalise_document(document, by=secretariat)
+    workflow.submit_document(document, by=secretariat, meeting=plenary)
+    document.refresh_from_db()
+    assert (document.status, document.target_meeting) == (D.SUBMITTED, plenary)
+    workflow.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+    document.refresh_from_db()
+    assert document.status == D.ADOPTED
+    assert document.adopted_on == date(2018, 9, 27)
+    assert document.adopted_at == plenary
+    reasons = list(
+        document.history.order_by("history_date", "history_id").values_list(
+            "history_user", "history_change_reason"
+        )
+    )[-4:]
+    assert reasons == [
+        (secretariat.pk, "Opened for review."),
+        (secretariat.pk, "Marked final."),
+        (secretariat.pk, "Submitted for adoption at Ministerial plenary."),
+        (secretariat.pk, "Adopted on 27 September 2018 at Ministerial plenary."),
+    ]
+    assert Version.objects.filter(document=document, name__startswith="Adopted text").exists()
+
+
+def test_final_refusal_lists_what_is_missing(secretariat, expert):
+    document = make_document(by=secretariat, sections=0)
+    from tests.conftest import make_practice, make_section
+
+    for title in ["Prevention", "Detection", "Intervention", "Response"]:
+        make_practice(make_section(document, by=secretariat, title=title), by=secretariat)
+    prevention = document.sections.get(title="Prevention")
+    workflow.request_review(prevention, by=secretariat)
+    workflow.approve_section(prevention, by=secretariat)
+    response = document.sections.get(title="Response")
+    amendment = review.propose_deletion(response.practices.first(), by=expert, rationale="Dup.")
+    workflow.open_document_review(document, by=secretariat)
+    with pytest.raises(ValidationError) as refused:
+        workflow.finalise_document(document, by=secretariat)
+    assert refused.value.messages == [
+        "3 sections are not approved: Detection, Intervention, Response.",
+        f"1 amendment is still open: #{amendment.pk} (Response).",
+    ]
+    document.refresh_from_db()
+    assert document.status == D.IN_REVIEW
+
+
+def test_submission_needs_a_ministerial_meeting_of_this_document(secretariat, document):
+    other = make_document(by=secretariat, sections=0)
+    elsewhere = make_meeting(other, by=secretariat)
+    workshop = make_meeting(document, by=secretariat, kind=ReviewMeeting.Kind.WORKSHOP)
+    workflow.open_document_review(document, by=secretariat)
+    approve_all(document, by=secretariat)
+    workflow.finalise_document(document, by=secretariat)
+    with pytest.raises(ValidationError, match="No ministerial plenary"):
+        workflow.submit_document(document, by=secretariat, meeting=workshop)
+    plenary = make_meeting(document, by=secretariat)
+    for wrong in (workshop, elsewhere):
+        with pytest.raises(ValidationError, match="ministerial plenaries"):
+            workflow.submit_document(document, by=secretariat, meeting=wrong)
+    workflow.submit_document(document, by=secretariat, meeting=plenary)
+
+
+def test_adoption_date_cannot_be_in_the_future(secretariat, document):
+    plenary = make_meeting(document, by=secretariat)
+    workflow.open_document_review(document, by=secretariat)
+    approve_all(document, by=secretariat)
+    workflow.finalise_document(document, by=secretariat)
+    workflow.submit_document(document, by=secretariat, meeting=plenary)
+    with pytest.raises(ValidationError, match="future"):
+        workflow.adopt_document(
+            document, by=secretariat, adopted_on=timezone.localdate() + timedelta(days=2)
+        )
+
+
+def test_expert_cannot_move_the_document(expert, document):
+    with pytest.raises(PermissionDenied, match="Only the secretariat"):
+        workflow.open_document_review(document, by=expert)
+
+
+def adopted(secretariat):
+    document = make_document(by=secretariat, sections=1, practices=2)
+    plenary = make_meeting(document, by=secretariat)
+    workflow.open_document_review(document, by=secretariat)
+    approve_all(document, by=secretariat)
+    workflow.finalise_document(document, by=secretariat)
+    workflow.submit_document(document, by=secretariat, meeting=plenary)
+    workflow.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+    document.refresh_from_db()
+    return document
+
+
+def test_adopted_document_refuses_every_change_for_everyone(secretariat, expert):
+    document = adopted(secretariat)
+    section = document.sections.get()
+    practice = section.practices.first()
+    for user in (secretariat, expert):
+        attempts = [
+            lambda u=user: services.update_practice(
+                practice, by=u, heading="X", body="", base_revision=practice.revision
+            ),
+            lambda u=user: services.create_practice(section, by=u, heading="New"),
+            lambda u=user: services.delete_practice(practice, by=u),
+            lambda u=user: services.create_section(document, by=u, title="New"),
+            lambda u=user: workflow.reopen_section(section, by=u, reason="x"),
+            lambda u=user: workflow.withdraw_submission(document, by=u, reason="x"),
+            lambda u=user: workflow.name_version(document, by=u, name="Later"),
+            lambda u=user: review.propose_deletion(practice, by=u, rationale="x"),
+            lambda u=user: review.add_comment(section, by=u, body="x"),
+        ]
+        for attempt in attempts:
+            with pytest.raises(PermissionDenied):
+                attempt()
+    assert workflow.available_transitions(secretariat, document) == []
+    assert workflow.available_transitions(secretariat, section) == []
+
+
+def test_anonymous_visitors_read_the_adopted_text_but_not_its_review(client, secretariat):
+    document = adopted(secretariat)
+    section = document.sections.get()
+    review_url = reverse("drafting:document-dashboard", args=[document.slug])
+    assert client.get(document.get_absolute_url()).status_code == 200
+    page = client.get(section.get_absolute_url())
+    assert page.status_code == 200
+    assert "Practice 1.1" in page.content.decode()
+    assert "Propose" not in page.content.decode()
+    assert client.get(review_url)["Location"].startswith(reverse("login"))
+
+
+def test_available_transitions_by_role(expert, secretariat, observer, document):
+    section = document.sections.first()
+    names = lambda user, obj: [a.name for a in workflow.available_transitions(user, obj)]  # noqa: E731
+    assert names(expert, section) == ["request-review"]
+    assert names(observer, section) == []
+    assert names(secretariat, document) == ["open-review"]
+    assert names(expert, document) == []
+    workflow.request_review(section, by=expert)
+    section.refresh_from_db()
+    assert names(expert, section) == []
+    assert names(secretariat, section) == ["approve", "return-to-drafting"]
+
+
+# --- Named versions ---------------------------------------------------------------------------
+
+
+def test_secretariat_names_the_current_state(secretariat, document):
+    version = workflow.name_version(
+        document, by=secretariat, name="Draft 2 — circulated to members", note="For comments."
+    )
+    assert version.created_by == secretariat
+    assert abs((timezone.now() - version.taken_at).total_seconds()) < 5
+    assert last_row(version).history_change_reason == "Version named: Draft 2 — circulated to members."
+    with pytest.raises(ValidationError, match="already has a version"):
+        workflow.name_version(document, by=secretariat, name="Draft 2 — circulated to members")
+
+
+@pytest.mark.parametrize("role", ["expert", "observer"])
+def test_only_the_secretariat_names_versions(role, document):
+    with pytest.raises(PermissionDenied):
+        workflow.name_version(document, by=make_user(role), name="Mine")
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def test_secretariat_approves_through_the_page(client, secretariat, document):
+    section = document.sections.first()
+    workflow.request_review(section, by=secretariat)
+    login(client, secretariat)
+    url = reverse("drafting:section-approve", args=[section.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "Approval note" in page.content.decode()
+    response = client.post(url, {"note": "Agreed at the workshop."})
+    assert response.status_code == 302 and response["Location"] == section.get_absolute_url()
+    section.refresh_from_db()
+    assert (section.status, section.approved_by) == (S.APPROVED, secretariat)
+
+
+def test_reopen_without_reason_shows_the_form_again(client, secretariat, document):
+    section = document.sections.first()
+    workflow.request_review(section, by=secretariat)
+    workflow.approve_section(section, by=secretariat)
+    login(client, secretariat)
+    response = client.post(reverse("drafting:section-reopen", args=[section.pk]), {"reason": ""})
+    assert response.status_code == 422
+    assert "Say why it is being reopened." in response.content.decode()
+    section.refresh_from_db()
+    assert section.status == S.APPROVED
+
+
+def test_blocked_finalise_page_lists_blockers(client, secretariat, document):
+    workflow.open_document_review(document, by=secretariat)
+    login(client, secretariat)
+    url = reverse("drafting:document-finalise", args=[document.slug])
+    page = client.get(url).content.decode()
+    assert "2 sections are not approved: Section 1, Section 2." in page
+    response = client.post(url)
+    assert response.status_code == 422
+    assert "2 sections are not approved" in response.content.decode()
+    document.refresh_from_db()
+    assert document.status == D.IN_REVIEW
+
+
+def test_submit_page_offers_the_documents_ministerial_meetings(client, secretariat, document):
+    plenary = make_meeting(document, by=secretariat, title="Ninth ministerial plenary")
+    workflow.open_document_review(document, by=secretariat)
+    approve_all(document, by=secretariat)
+    workflow.finalise_document(document, by=secretariat)
+    login(client, secretariat)
+    url = reverse("drafting:document-submit", args=[document.slug])
+    assert "Ninth ministerial plenary" in client.get(url).content.decode()
+    response = client.post(url, {"meeting": plenary.pk, "next": "/evil.example/"})
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert (document.status, document.target_meeting) == (D.SUBMITTED, plenary)
+
+
+def test_transition_redirects_only_to_local_pages(client, secretariat, document):
+    login(client, secretariat)
+    response = client.post(
+        reverse("drafting:document-open-review", args=[document.slug]),
+        {"next": "https://evil.example/"},
+    )
+    assert response["Location"] == document.get_absolute_url()
+
+
+def test_version_pages(client, secretariat, expert, document):
+    login(client, expert)
+    assert client.get(reverse("drafting:version-list", args=[document.slug])).status_code == 200
+    assert client.get(reverse("drafting:version-create", args=[document.slug])).status_code == 403
+    login(client, secretariat)
+    response = client.post(
+        reverse("drafting:version-create", args=[document.slug]), {"name": "Draft 3", "note": ""}
+    )
+    assert response.status_code == 302
+    assert Version.objects.get(document=document).name == "Draft 3"
+    again = client.post(reverse("drafting:version-create", args=[document.slug]), {"name": "Draft 3"})
+    assert again.status_code == 422 and "already has a version" in again.content.decode()
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_status_counts_blockers_and_changes(client, secretariat, expert, document):
+    first = document.sections.first()
+    workflow.request_review(first, by=expert, reason="Ready.")
+    review.propose_deletion(first.practices.first(), by=expert, rationale="Duplicate.")
+    review.add_comment(first, by=expert, body="What about *families*?")
+    workflow.open_document_review(document, by=secretariat)
+    login(client, secretariat)
+    page = client.get(reverse("drafting:document-dashboard", args=[document.slug])).content.decode()
+    assert "Mark final" in page
+    assert "2 sections are not approved: Section 1, Section 2." in page
+    assert "1 amendment is still open" in page
+    assert "1 open amendment" in page and "1 unresolved comment" in page
+    assert expert.get_full_name() in page  # recent changes name who
+    assert "Sent for review. Ready." in page
+
+
+def test_experts_and_observers_see_the_dashboard_without_buttons(client, expert, observer, document):
+    for user in (expert, observer):
+        login(client, user)
+        page = client.get(reverse("drafting:document-dashboard", args=[document.slug]))
+        assert page.status_code == 200
+        assert reverse("drafting:document-open-review", args=[document.slug]) not in (
+            page.content.decode()
+        )
+        assert "Only the secretariat moves the document" in page.content.decode()
+
+
+@pytest.mark.parametrize("size", [(2, 2), (8, 6)])
+def test_dashboard_query_count_does_not_grow(client, secretariat, expert, size, django_assert_max_num_queries):
+    sections, practices = size
+    document = make_document(by=secretariat, sections=sections, practices=practices)
+    for section in document.sections.all():
+        workflow.request_review(section, by=expert)
+        practice = section.practices.first()
+        review.propose_change(practice, by=expert, heading="New", body="x", rationale="Better.")
+        review.add_comment(section, by=expert, body="A point.", practice=practice)
+    login(client, secretariat)
+    with django_assert_max_num_queries(18):
+        response = client.get(reverse("drafting:document-dashboard", args=[document.slug]))
+    assert response.status_code == 200
+
+
+def test_user_without_a_role_gets_403_on_the_dashboard(client, document):
+    nobody = make_user(None)
+    login(client, nobody)
+    response = client.get(reverse("drafting:document-dashboard", args=[document.slug]))
+    assert response.status_code == 403
+
+
+def test_superuser_without_profile_counts_as_secretariat(db, document):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-12345-long")
+    assert permissions.role_of(admin) == ExpertProfile.Role.SECRETARIAT
+    workflow.open_document_review(document, by=admin)
