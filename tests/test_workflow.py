@@ -92,7 +92,10 @@ def test_secretariat_approves_section_recording_who_when_and_note(secretariat, e
     assert section.approved_at >= before
     assert section.approval_note == "Agreed in Rabat."
     row = last_row(section)
-    assert (row.history_user, row.history_change_reason) == (secretariat, "Approved. Agreed in Rabat.")
+    assert (row.history_user, row.history_change_reason) == (
+        secretariat,
+        "Approved. Agreed in Rabat.",
+    )
 
 
 def test_approving_a_drafting_section_is_refused_in_plain_words(secretariat, document):
@@ -106,7 +109,9 @@ def test_approving_a_drafting_section_is_refused_in_plain_words(secretariat, doc
 
 def test_approval_waits_for_open_amendments(secretariat, expert, document):
     section = document.sections.first()
-    amendment = review.propose_deletion(section.practices.first(), by=expert, rationale="Redundant.")
+    amendment = review.propose_deletion(
+        section.practices.first(), by=expert, rationale="Redundant."
+    )
     workflow.request_review(section, by=expert)
     with pytest.raises(ValidationError) as refused:
         workflow.approve_section(section, by=secretariat)
@@ -325,7 +330,9 @@ def test_secretariat_names_the_current_state(secretariat, document):
     )
     assert version.created_by == secretariat
     assert abs((timezone.now() - version.taken_at).total_seconds()) < 5
-    assert last_row(version).history_change_reason == "Version named: Draft 2 — circulated to members."
+    assert (
+        last_row(version).history_change_reason == "Version named: Draft 2 — circulated to members."
+    )
     with pytest.raises(ValidationError, match="already has a version"):
         workflow.name_version(document, by=secretariat, name="Draft 2 — circulated to members")
 
@@ -410,7 +417,9 @@ def test_version_pages(client, secretariat, expert, document):
     )
     assert response.status_code == 302
     assert Version.objects.get(document=document).name == "Draft 3"
-    again = client.post(reverse("drafting:version-create", args=[document.slug]), {"name": "Draft 3"})
+    again = client.post(
+        reverse("drafting:version-create", args=[document.slug]), {"name": "Draft 3"}
+    )
     assert again.status_code == 422 and "already has a version" in again.content.decode()
 
 
@@ -433,7 +442,9 @@ def test_dashboard_shows_status_counts_blockers_and_changes(client, secretariat,
     assert "Sent for review. Ready." in page
 
 
-def test_experts_and_observers_see_the_dashboard_without_buttons(client, expert, observer, document):
+def test_experts_and_observers_see_the_dashboard_without_buttons(
+    client, expert, observer, document
+):
     for user in (expert, observer):
         login(client, user)
         page = client.get(reverse("drafting:document-dashboard", args=[document.slug]))
@@ -445,7 +456,9 @@ def test_experts_and_observers_see_the_dashboard_without_buttons(client, expert,
 
 
 @pytest.mark.parametrize("size", [(2, 2), (8, 6)])
-def test_dashboard_query_count_does_not_grow(client, secretariat, expert, size, django_assert_max_num_queries):
+def test_dashboard_query_count_does_not_grow(
+    client, secretariat, expert, size, django_assert_max_num_queries
+):
     sections, practices = size
     document = make_document(by=secretariat, sections=sections, practices=practices)
     for section in document.sections.all():
