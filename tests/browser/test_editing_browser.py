@@ -1,0 +1,114 @@
+"""An expert edits, sees numbering update, and resolves a conflict — in a real browser."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from drafting.models import Practice
+from tests.conftest import make_document
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_expert_edits_in_place_with_live_preview(page_for, live_server, expert, secretariat):
+    document = make_document(by=secretariat, sections=2, practices=2)
+    section = document.sections.order_by("position").last()
+    practice = section.practices.order_by("position").first()
+    page = page_for(expert)
+    page.goto(live_server.url + section.get_absolute_url())
+    article = page.locator(f"#practice-{practice.pk}")
+    expect(article.locator(".practice-number")).to_have_text("Good Practice 3")
+
+    article.get_by_role("link", name="Edit").click()
+    editor = page.locator(f"#practice-{practice.pk}.editing")
+    expect(editor).to_be_visible()
+    editor.locator("input[name=heading]").fill("Engage families early")
+    body = editor.locator("textarea[name=body]")
+    body.fill("Families are often **first** to notice.")
+    expect(editor.locator(".preview strong")).to_have_text("first")
+    editor.locator("input[name=reason]").fill("Agreed at the workshop.")
+    editor.get_by_role("button", name="Save").click()
+
+    saved = page.locator(f"#practice-{practice.pk}")
+    expect(saved.locator(".practice-heading")).to_have_text("Engage families early")
+    expect(saved.locator(".practice-body strong")).to_have_text("first")
+    practice.refresh_from_db()
+    assert practice.revision == 2
+    assert practice.history.latest().history_change_reason == "Agreed at the workshop."
+
+
+def test_toolbar_adds_markdown(page_for, live_server, expert, secretariat):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    practice = Practice.objects.get(section__document=document)
+    page = page_for(expert)
+    page.goto(live_server.url + practice.section.get_absolute_url())
+    page.locator(f"#practice-{practice.pk}").get_by_role("link", name="Edit").click()
+    body = page.locator(f"#practice-{practice.pk} textarea[name=body]")
+    body.fill("")
+    page.locator(f"#practice-{practice.pk}").get_by_role("button", name="B").click()
+    expect(body).to_have_value("**bold text**")
+    page.locator(f"#practice-{practice.pk}").get_by_role("button", name="Footnote").click()
+    expect(body).to_have_value(re.compile(r"\[\^1\]: Footnote text\.$"))
+    expect(page.locator(f"#practice-{practice.pk} .preview strong")).to_contain_text("bold text")
+    expect(page.locator(f"#practice-{practice.pk} .preview .footnotes")).to_contain_text(
+        "Footnote text."
+    )
+
+
+def test_moving_a_practice_renumbers_the_page(page_for, live_server, expert, secretariat):
+    make_document(by=secretariat, sections=1, practices=3)
+    last = Practice.objects.get(heading="Practice 1.3")
+    page = page_for(expert)
+    page.goto(live_server.url + last.section.get_absolute_url())
+    page.get_by_role("button", name="Move Good Practice 3 up").click()
+    expect(page.locator(f"#practice-{last.pk} .practice-number")).to_have_text("Good Practice 2")
+    expect(page.locator(".message")).to_contain_text("now Good Practice 2")
+
+
+def test_conflict_between_two_browsers_is_shown_and_merged(
+    page_for, live_server, expert, other_expert, secretariat
+):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    practice = Practice.objects.get(section__document=document)
+    url = live_server.url + practice.section.get_absolute_url()
+    one, two = page_for(expert), page_for(other_expert)
+    for page in (one, two):
+        page.goto(url)
+        page.locator(f"#practice-{practice.pk}").get_by_role("link", name="Edit").click()
+        expect(page.locator(f"#practice-{practice.pk}.editing")).to_be_visible()
+
+    # Each sees the other is editing (the presence poll runs on load).
+    two.reload()
+    two.locator(f"#practice-{practice.pk}").get_by_role("link", name="Edit").click()
+    expect(two.locator(".presence-note")).to_contain_text(f"{expert.get_full_name()}")
+
+    one.locator(f"#practice-{practice.pk}.editing textarea[name=body]").fill(
+        "Wording from the first expert."
+    )
+    one.locator(f"#practice-{practice.pk}.editing").get_by_role("button", name="Save").click()
+    expect(one.locator(f"#practice-{practice.pk} .practice-body")).to_contain_text("first expert")
+
+    two.locator(f"#practice-{practice.pk}.editing textarea[name=body]").fill(
+        "Wording from the second expert."
+    )
+    two.locator(f"#practice-{practice.pk}.editing").get_by_role("button", name="Save").click()
+    conflict = two.locator(".conflict")
+    expect(conflict).to_contain_text("Someone saved this practice while you were editing")
+    expect(conflict.locator("del")).to_contain_text("first")
+    expect(conflict.locator("ins")).to_contain_text("second")
+    expect(two.locator(f"#practice-{practice.pk}.editing textarea[name=body]")).to_have_value(
+        "Wording from the second expert."
+    )
+
+    two.locator(f"#practice-{practice.pk}.editing textarea[name=body]").fill(
+        "Wording merged from both experts."
+    )
+    two.locator(f"#practice-{practice.pk}.editing").get_by_role(
+        "button", name="Save my merged text"
+    ).click()
+    expect(two.locator(f"#practice-{practice.pk} .practice-body")).to_contain_text(
+        "merged from both"
+    )
+    practice.refresh_from_db()
+    assert (practice.body, practice.revision) == ("Wording merged from both experts.", 3)
