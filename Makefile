@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench venv clean
+.PHONY: run serve check-deploy test lint format bench venv clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,19 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: gunicorn + WhiteNoise, DEBUG off, against DATABASE_URL. Refuses to start
+# without SECRET_KEY and ALLOWED_HOSTS; migrates, collects static files, then runs
+# gunicorn on $(HOST):$(PORT) (or BIND) with WEB_CONCURRENCY workers. README "Deploying".
+serve: $(STAMP)
+	$(BIN)/python -m drafting.serving $(SERVE_ARGS)
+
+# Django's deployment checklist with a production-like environment: must report nothing.
+check-deploy: $(STAMP)
+	DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=drafting.example.org CSRF_TRUSTED_ORIGINS=https://drafting.example.org \
+	SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https" SECURE_SSL_REDIRECT=1 \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The suite runs with DEBUG off, as in production, on SQLite unless DATABASE_URL is set.
 test: export DEBUG := 0

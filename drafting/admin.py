@@ -1,6 +1,7 @@
 """Admin: every model, with simple-history's history views (revert is disabled in settings)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from drafting.models import (
@@ -20,6 +21,13 @@ from drafting.models import (
 
 class HistoryAdmin(SimpleHistoryAdmin):
     """Admin edits are recorded like any other write: the request user is on the row."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history hides the revert button when reverting is disabled but
+        # still saves a POSTed old version; refuse it (history is read-only here).
+        if request.method == "POST" and self.revert_disabled(request):
+            raise PermissionDenied("Old versions cannot be restored from the admin.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Delegation)
@@ -85,3 +93,7 @@ class AmendmentAdmin(HistoryAdmin):
 @admin.register(Comment)
 class CommentAdmin(HistoryAdmin):
     list_display = ["__str__", "resolved", "created_at"]
+
+
+# User accounts: deletion disabled (see drafting.admin_accounts).
+from drafting import admin_accounts  # noqa: E402, F401

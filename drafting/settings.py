@@ -5,6 +5,7 @@ ALLOWED_HOSTS. Everything else has a sensible default.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,7 +37,7 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Proxy, cookie and header settings are in the "Security" section at the end.
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "axes",
     "drafting",
 ]
 
@@ -60,10 +62,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "drafting.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "drafting.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Records the logged-in user on every history row written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a lock-out flagged during authentication into the cool-off page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "drafting.urls"
@@ -143,9 +149,112 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Reconstruction asks "latest row of object X at or before time T": index both.
 SIMPLE_HISTORY_DATE_INDEX = "composite"
 
+# Everything goes to standard output, where the process manager collects it;
+# security events (drafting.security) are one key=value line each.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "drafting.security": {"level": "INFO"},
+        # axes repeats what drafting.security already says, in its own words.
+        "axes": {"level": "WARNING"},
+    },
 }
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """``X-Forwarded-Proto: https`` (or ``HTTP_X_FORWARDED_PROTO,https``) -> Django's tuple."""
+    value = value.strip()
+    if not value:
+        return None
+    name, sep, expected = value.replace(",", ":", 1).partition(":")
+    name, expected = name.strip(), expected.strip()
+    if not sep or not name or not expected:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https'."
+        )
+    meta = name.upper().replace("-", "_")
+    return (meta if meta.startswith("HTTP_") else f"HTTP_{meta}", expected)
+
+
+# --- Security ----------------------------------------------------------------
+# Production is DEBUG off. Values an operator may need to change come from the
+# environment; README "Deploying" lists them.
+
+# Behind a TLS-terminating proxy: the header it sets, e.g. "X-Forwarded-Proto: https",
+# and the origins the browser sees, e.g. "https://drafting.example.org".
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# How many proxies append to X-Forwarded-For in front of the application; the
+# client address in logs and login throttling is read from there (0: the socket peer).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Off by default so that plain-HTTP test clients and health checks work; the
+# production environment sets it (or the proxy redirects port 80 itself).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Sent only on HTTPS responses, so harmless until the site is served over TLS.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Asking browsers to preload the domain is its owner's decision, made once
+    # for the whole domain, not the application's; the check would nag forever.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Cookies: HTTPS-only in production. Django's test client ignores the flag and
+# Chromium accepts Secure cookies from http://localhost, so tests run as in production.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "drafting.views.errors.csrf_failure"
+
+# Sessions live in the database (shared by every process). Idle for
+# SESSION_IDLE_MINUTES -> logged out; never longer than SESSION_MAX_HOURS in all.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 60) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_HOURS", 12) * 3600
+
+# Login throttling (django-axes, records in the database): after
+# LOGIN_FAILURE_LIMIT failures for one username from one address, that pair
+# waits LOGIN_COOLOFF_MINUTES; then it may try again. Never a permanent lock-out,
+# and one attacker cannot lock a colleague out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "drafting.security.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "drafting.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "drafting.security.client_ip"
+AXES_VERBOSE = False

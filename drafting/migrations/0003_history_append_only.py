@@ -1,0 +1,31 @@
+"""History tables become append-only: triggers refuse UPDATE and DELETE (see drafting.history_guard).
+
+Historical tables created by later migrations get the same triggers from the
+post_migrate handler in drafting.history_guard.
+"""
+
+from django.db import migrations
+
+from drafting import history_guard
+
+
+def add_triggers(apps, schema_editor):
+    history_guard.install(
+        schema_editor.connection, history_guard.historical_tables(apps.get_models())
+    )
+
+
+def drop_triggers(apps, schema_editor):
+    history_guard.uninstall(
+        schema_editor.connection, history_guard.historical_tables(apps.get_models())
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("drafting", "0002_editing_presence"),
+    ]
+
+    operations = [
+        migrations.RunPython(add_triggers, drop_triggers),
+    ]

@@ -1,0 +1,349 @@
+"""Security baseline: headers, cookies, idle timeout, login throttling, error pages, logging."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from axes.models import AccessAttempt
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.db import OperationalError
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import path, reverse
+from django.utils import timezone
+
+from drafting import middleware
+from drafting.security import client_ip
+from drafting.settings import proxy_ssl_header
+from drafting.urls import urlpatterns as app_urlpatterns
+from tests.conftest import PASSWORD, login
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db
+
+
+# A few views that fail in each way, mounted beside the application's own URLs.
+def _refuse(request):
+    raise PermissionDenied("Only the secretariat approves sections.")
+
+
+def _crash(request):
+    raise RuntimeError("boom")
+
+
+def _malformed(request):
+    raise SuspiciousOperation("bad input")
+
+
+def _ok(request):
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("test-refuse/", _refuse),
+    path("test-crash/", _crash),
+    path("test-malformed/", _malformed),
+    path("test-ok/", _ok),
+    *app_urlpatterns,
+]
+handler400 = "drafting.views.errors.bad_request"
+handler403 = "drafting.views.errors.permission_denied"
+handler500 = "drafting.views.errors.server_error"
+
+
+def _security_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "drafting.security"]
+
+
+# --- headers and cookies -----------------------------------------------------------
+
+
+def test_pages_carry_a_strict_content_security_policy(client, expert):
+    response = login(client, expert).get(reverse("drafting:home"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_session_and_csrf_cookies_are_secure_and_http_only_in_production(client, expert):
+    client.get(reverse("login"))
+    assert client.cookies["csrftoken"]["secure"]
+    response = client.post(reverse("login"), {"username": expert.username, "password": PASSWORD})
+    assert response.status_code == 302
+    session_cookie = response.cookies["sessionid"]
+    assert session_cookie["secure"] and session_cookie["httponly"]
+    assert session_cookie["samesite"] == "Lax"
+
+
+def test_https_is_recognised_behind_the_proxy_header(client, settings):
+    settings.SECURE_PROXY_SSL_HEADER = proxy_ssl_header("X-Forwarded-Proto: https")
+    settings.SECURE_SSL_REDIRECT = True
+    plain = client.get(reverse("login"))
+    assert plain.status_code == 301 and plain["Location"].startswith("https://")
+    proxied = client.get(reverse("login"), headers={"X-Forwarded-Proto": "https"})
+    assert proxied.status_code == 200
+    assert proxied["Strict-Transport-Security"].startswith("max-age=31536000")
+    # Load balancers probe over plain HTTP and must not be redirected.
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("X-Forwarded-Proto: https", ("HTTP_X_FORWARDED_PROTO", "https")),
+        ("HTTP_X_FORWARDED_PROTO,https", ("HTTP_X_FORWARDED_PROTO", "https")),
+        ("", None),
+    ],
+)
+def test_proxy_ssl_header_is_read_from_the_environment(value, expected):
+    assert proxy_ssl_header(value) == expected
+
+
+def test_client_ip_trusts_only_as_many_forwarded_entries_as_there_are_proxies(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.9"  # not the forged 6.6.6.6
+    settings.TRUSTED_PROXY_COUNT = 3
+    assert client_ip(request) == "10.0.0.2"  # fewer entries than proxies: not via them
+
+
+# --- sessions ----------------------------------------------------------------------
+
+
+def test_idle_session_is_logged_out_with_a_message(client, expert, settings):
+    login(client, expert)
+    home = reverse("drafting:home")
+    assert client.get(home).status_code == 200
+
+    session = client.session
+    session[middleware.LAST_SEEN_KEY] -= settings.SESSION_IDLE_TIMEOUT + 5
+    session.save()
+    response = client.get(home, follow=True)
+    assert response.redirect_chain[0][0].startswith(reverse("login"))
+    assert "logged out after 60 minutes without activity" in response.content.decode()
+    assert client.get(home).status_code == 302  # really logged out
+
+
+def test_active_session_stays_logged_in(client, expert, settings):
+    login(client, expert)
+    session = client.session
+    session[middleware.LAST_SEEN_KEY] -= settings.SESSION_IDLE_TIMEOUT - 120
+    session.save()
+    assert client.get(reverse("drafting:home")).status_code == 200
+    # The clock restarted: the stored time is fresh again.
+    assert client.session[middleware.LAST_SEEN_KEY] >= timezone.now().timestamp() - 5
+
+
+def test_password_validators_refuse_weak_passwords(expert):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ["password", "12345678", "short", expert.username]:
+        with pytest.raises(ValidationError):
+            validate_password(weak, user=expert)
+    validate_password("a-long unusual passphrase 42", user=expert)
+
+
+# --- login throttling ------------------------------------------------------------------
+
+
+def _attempt(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_repeated_failed_logins_cool_off_with_a_clear_message_then_recover(
+    client, expert, settings, caplog
+):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _attempt(client, expert.username, "wrong").status_code == 200
+    locked = _attempt(client, expert.username, "wrong")
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "Too many failed log-in attempts" in page
+    assert "paused for 15 minutes" in page
+
+    # While cooling off, even the right password is refused, with the same message.
+    refused = _attempt(client, expert.username, PASSWORD)
+    assert refused.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+    # Another user from the same address is not affected.
+    lines = _security_lines(caplog)
+    assert any(f"event=login_failed user={expert.username} ip=127.0.0.1" in x for x in lines)
+    assert any(f"event=locked_out user={expert.username} ip=127.0.0.1" in x for x in lines)
+
+    # After the cool-off, logging in works again: no permanent lock-out.
+    for attempt in AccessAttempt.objects.all():
+        attempt.attempt_time -= settings.AXES_COOLOFF_TIME + timedelta(minutes=1)
+        attempt.save()
+    response = _attempt(client, expert.username, PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(expert.pk)
+
+
+def test_lock_out_is_per_username_and_address(client, expert, other_expert, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _attempt(client, expert.username, "wrong")
+    assert _attempt(client, expert.username, PASSWORD).status_code == 429
+    # A colleague at the same address, and the same user elsewhere, can still log in.
+    assert _attempt(Client(), other_expert.username, PASSWORD).status_code == 302
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    assert _attempt(elsewhere, expert.username, PASSWORD).status_code == 302
+
+
+def test_test_client_login_still_works_without_a_request(client, expert):
+    # The throttling backend steps aside when there is no request (tests, shell).
+    assert client.login(username=expert.username, password=PASSWORD)
+    assert not Client().login(username=expert.username, password="wrong")
+
+
+# --- error pages and refused actions ---------------------------------------------------
+
+
+@pytest.mark.urls("tests.test_security")
+def test_refused_action_shows_the_rule_and_is_logged(client, observer, caplog):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    response = login(client, observer).get("/test-refuse/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Only the secretariat approves sections." in page
+    assert "drafting/app." in page and response["Content-Security-Policy"]
+    assert any(
+        f"event=refused user={observer.username} ip=127.0.0.1" in line
+        and "path=/test-refuse/" in line
+        for line in _security_lines(caplog)
+    )
+
+
+@pytest.mark.urls("tests.test_security")
+def test_server_error_page_is_styled_and_says_what_to_do(client):
+    client.raise_request_exception = False
+    response = client.get("/test-crash/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong on our side" in page and "drafting/app." in page
+    assert "style=" not in page and "<script" not in page
+    assert response["Content-Security-Policy"]
+
+
+@pytest.mark.urls("tests.test_security")
+def test_bad_request_page(client):
+    response = client.get("/test-malformed/")
+    assert response.status_code == 400
+    assert "could not be understood" in response.content.decode()
+
+
+def test_not_found_page_is_styled(client, expert):
+    response = login(client, expert).get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Not found" in page and "drafting/app." in page
+    assert response["Content-Security-Policy"]
+
+
+def test_form_token_failure_is_explained_and_logged(expert, caplog):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": expert.username, "password": PASSWORD})
+    assert response.status_code == 403
+    assert "nothing was saved" in response.content.decode()
+    assert any("event=csrf_refused" in line for line in _security_lines(caplog))
+    assert "_auth_user_id" not in client.session
+
+
+def test_log_lines_cannot_be_forged_through_the_username(client, caplog):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    _attempt(client, "mallory\nevent=login user=admin", "x")
+    (line,) = [x for x in _security_lines(caplog) if "login_failed" in x]
+    assert "\n" not in line and 'user="mallory?event=login user=admin" ip=' in line
+
+
+# --- health ------------------------------------------------------------------------------
+
+
+def test_healthz_answers_without_a_login_or_a_session(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "sessionid" not in response.cookies
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_says_503_when_the_database_is_unreachable(client):
+    with mock.patch(
+        "drafting.views.health.connection.cursor", side_effect=OperationalError("down")
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+# --- deployment settings -------------------------------------------------------------------
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "kq3v-7Yt0pXz_8mJw2LrNc5hBd9sFg1aQe4uVy6iOo0TjK3lWx8",
+    "ALLOWED_HOSTS": "drafting.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://drafting.example.org",
+    "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
+    "SECURE_SSL_REDIRECT": "1",
+}
+
+
+def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run(
+        [sys.executable, *args],
+        env={**base, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_check_deploy_reports_nothing_with_the_production_environment():
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "unset, says",
+    [
+        (["SECRET_KEY"], "SECRET_KEY is not set"),
+        (["ALLOWED_HOSTS"], "ALLOWED_HOSTS is not set"),
+        (["SECRET_KEY", "ALLOWED_HOSTS"], "SECRET_KEY and ALLOWED_HOSTS are not set"),
+    ],
+)
+def test_serve_refuses_to_start_and_says_what_is_missing(unset, says):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k not in unset}
+    result = _run(["-m", "drafting.serving"], env)
+    assert result.returncode == 2
+    assert f"Refusing to start: {says}." in result.stderr
+
+
+def test_makefile_serve_runs_the_serving_module_with_gunicorn():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\nserve: $(STAMP)\n\t$(BIN)/python -m drafting.serving" in makefile
+    from drafting.serving import gunicorn_command
+
+    command = gunicorn_command({"BIND": "0.0.0.0:9000", "WEB_CONCURRENCY": "4"})
+    assert command[0].endswith("gunicorn") and "drafting.wsgi:application" in command
+    assert command[command.index("--bind") + 1] == "0.0.0.0:9000"
+    assert command[command.index("--workers") + 1] == "4"
