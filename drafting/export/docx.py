@@ -411,7 +411,6 @@ def _styles(document) -> None:
         style.font.size = Pt(size)
         style.font.color.rgb = RGBColor(0x22, 0x22, 0x22)
         style.font.bold = True
-    styles["Heading 2"].font.all_caps = True
     styles["Heading 2"].font.color.rgb = RGBColor(0x44, 0x44, 0x44)
 
 

@@ -85,7 +85,7 @@ PREAMBLE = r"""
   block(above: 0pt, below: 1.2em, it.body)
 }
 #show heading.where(level: 2): it => block(above: 1.5em, below: 0.5em, sticky: true,
-  text(size: 10.5pt, weight: "bold", fill: rgb("#444444"), upper(it.body)))
+  text(size: 11pt, weight: "bold", fill: rgb("#444444"), it.body))
 #set page(
   paper: "a4",
   margin: (x: 2.4cm, top: 2.7cm, bottom: 2.5cm),
