@@ -5,6 +5,7 @@ from django.urls import include, path
 from drafting import workflow
 from drafting.views import amendments, comments, dashboard, documents, health, practices, sections
 from drafting.views import exports as export_views
+from drafting.views import history as history_views
 from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
@@ -69,6 +70,18 @@ drafting_patterns = [
     path("comments/<int:pk>/reply/", comments.comment_reply, name="comment-reply"),
     path("comments/<int:pk>/resolve/", comments.comment_resolve, name="comment-resolve"),
     path("comments/<int:pk>/unresolve/", comments.comment_unresolve, name="comment-unresolve"),
+    # History and redlines (issue 3).
+    path("practices/<int:pk>/history/", history_views.practice_history, name="practice-history"),
+    path("practices/<int:pk>/compare/", history_views.practice_compare, name="practice-compare"),
+    path("practices/<int:pk>/restore/", history_views.practice_restore, name="practice-restore"),
+    path("practices/<int:pk>/undelete/", history_views.practice_undelete, name="practice-undelete"),
+    path("sections/<int:pk>/history/", history_views.section_history, name="section-history"),
+    path(
+        "documents/<slug:slug>/changes/",
+        history_views.document_changes,
+        name="document-changes",
+    ),
+    path("documents/<slug:slug>/search/", history_views.document_search, name="document-search"),
     # Exports (issue 6): the document now, at a version (?version=ID), at a meeting's opening
     # (?meeting=ID) or a date (?at=ISO), and redlines between two of those.
     path(

@@ -1,0 +1,319 @@
+"""History pages: timelines with redlines, comparisons, "what changed since…", restore, search.
+
+Reading history needs a drafting role (observers included); restoring needs
+the right to edit the practice's section, checked by the service functions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from drafting import diff, history, permissions, search, services
+from drafting.models import Document, Practice, Section, Version
+
+# --- forms -------------------------------------------------------------------
+
+
+class CompareForm(forms.Form):
+    """Two text revisions of one practice (URL parameters ``from`` and ``to``)."""
+
+    def __init__(self, *args, revisions: dict[int, history.Revision], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [
+            (n, f"Revision {n} — {timezone.localtime(r.when):%d %b %Y %H:%M}, {r.author}")
+            for n, r in revisions.items()
+        ]
+        # "from" is a Python keyword, so the fields are declared here rather than as attributes.
+        for name, label in (("from", "From"), ("to", "To")):
+            self.fields[name] = forms.TypedChoiceField(label=label, choices=choices, coerce=int)
+
+
+class ChangesForm(forms.Form):
+    """A moment to compare the document against: a date (or date and time), or a named version."""
+
+    since = forms.CharField(
+        required=False,
+        label="Since a date",
+        help_text="A date such as 2018-05-12, or a date and time such as 2018-05-12T14:30.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    version = forms.ModelChoiceField(
+        queryset=Version.objects.none(), required=False, label="or since a named version"
+    )
+
+    def __init__(self, *args, document: Document, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = Version.objects.filter(document=document).order_by(
+            "-taken_at"
+        )
+        self.fields["version"].empty_label = "—"
+
+    def clean_since(self) -> datetime | None:
+        raw = (self.cleaned_data.get("since") or "").strip()
+        if not raw:
+            return None
+        try:
+            moment = parse_datetime(raw)
+            day = None if moment else parse_date(raw)
+        except ValueError:
+            moment = day = None
+        if moment is None and day is None:
+            raise ValidationError("Give a date as YYYY-MM-DD (optionally with a time, THH:MM).")
+        if moment is None:
+            moment = datetime.combine(day, time.min)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+
+    def clean(self) -> dict:
+        data = super().clean()
+        since, version = data.get("since"), data.get("version")
+        if since and version:
+            raise ValidationError("Pick either a date or a named version, not both.")
+        if not since and not version and not self.errors:
+            raise ValidationError("Pick a date or a named version.")
+        return data
+
+    def moment(self) -> tuple[datetime, str]:
+        """The chosen moment and how to name it on the page."""
+        version = self.cleaned_data.get("version")
+        if version is not None:
+            return version.taken_at, f"version “{version.name}”"
+        since = self.cleaned_data["since"]
+        return since, timezone.localtime(since).strftime("%d %B %Y %H:%M")
+
+
+class RestoreForm(forms.Form):
+    revision = forms.IntegerField(min_value=1)
+    base_revision = forms.IntegerField(min_value=1, required=False)
+    reason = forms.CharField(max_length=1000, required=False)
+
+
+class UndeleteForm(forms.Form):
+    reason = forms.CharField(max_length=1000, required=False)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search the practices",
+        max_length=search.MAX_QUERY_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+
+# --- access --------------------------------------------------------------------
+
+
+def _document_for(user, document_id: int | None) -> Document:
+    """The document a history belongs to, if the user may read it (404 / 403 otherwise)."""
+    if document_id is None:
+        raise Http404("No such document.")
+    document = get_object_or_404(Document, pk=document_id)
+    if not permissions.can_view_document(user, document):
+        raise PermissionDenied("You need a drafting role to read this draft's history.")
+    return document
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- pages -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def practice_history(request: HttpRequest, pk: int) -> HttpResponse:
+    timeline = history.practice_history(pk)
+    if timeline is None:
+        raise Http404("No practice with this number ever existed.")
+    document = _document_for(request.user, timeline.document_id)
+    practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
+    can_restore = practice is not None and permissions.can_edit_section(
+        request.user, practice.section
+    )
+    can_undelete = False
+    if practice is None:
+        # A deleted practice comes back into its old section, so that section's rule decides.
+        home = Section.objects.select_related("document").filter(pk=timeline.latest.section_id)
+        section = home.first()
+        can_undelete = section is not None and permissions.can_edit_section(request.user, section)
+    return render(
+        request,
+        "drafting/history/practice_history.html",
+        {
+            "document": document,
+            "timeline": timeline,
+            "entries": list(reversed(timeline.entries)),
+            "practice": practice,
+            "can_restore": can_restore,
+            "can_undelete": can_undelete,
+        },
+    )
+
+
+@login_required
+@require_GET
+def practice_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    timeline = history.practice_history(pk, numbered=False)
+    if timeline is None:
+        raise Http404("No practice with this number ever existed.")
+    document = _document_for(request.user, timeline.document_id)
+    revisions = timeline.revisions
+    numbers = list(revisions)
+    if "from" in request.GET or "to" in request.GET:
+        data = request.GET
+    else:
+        # By default: the latest change of text.
+        data = {"from": numbers[-2] if len(numbers) > 1 else numbers[0], "to": numbers[-1]}
+    form = CompareForm(data, revisions=revisions)
+    context = {"document": document, "timeline": timeline, "form": form}
+    if not form.is_valid():
+        return render(request, "drafting/history/compare.html", context, status=400)
+    old = revisions[form.cleaned_data["from"]]
+    new = revisions[form.cleaned_data["to"]]
+    practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
+    context.update(
+        {
+            "old": old,
+            "new": new,
+            "heading_redline": diff.redline_html(old.heading, new.heading),
+            "body_redline": diff.redline_html(old.body, new.body),
+            "same_text": old.heading == new.heading and old.body == new.body,
+            "practice": practice,
+            "can_restore": practice is not None
+            and permissions.can_edit_section(request.user, practice.section),
+        }
+    )
+    return render(request, "drafting/history/compare.html", context)
+
+
+@login_required
+@require_GET
+def section_history(request: HttpRequest, pk: int) -> HttpResponse:
+    timeline = history.section_history(pk)
+    if timeline is None:
+        raise Http404("No section with this number ever existed.")
+    document = _document_for(request.user, timeline.document_id)
+    section = Section.objects.select_related("document").filter(pk=pk).first()
+    return render(
+        request,
+        "drafting/history/section_history.html",
+        {
+            "document": document,
+            "timeline": timeline,
+            "entries": list(reversed(timeline.entries)),
+            "section": section,
+            # Deleted practices come back into this section, so its rule decides.
+            "can_undelete": section is not None
+            and permissions.can_edit_section(request.user, section),
+        },
+    )
+
+
+@login_required
+@require_GET
+def document_changes(request: HttpRequest, slug: str) -> HttpResponse:
+    document = permissions.get_document_for_user(request.user, slug)
+    bound = "since" in request.GET or "version" in request.GET
+    form = ChangesForm(request.GET if bound else None, document=document)
+    context = {"document": document, "form": form}
+    if not bound:
+        return render(request, "drafting/history/changes.html", context)
+    if not form.is_valid():
+        return render(request, "drafting/history/changes.html", context, status=400)
+    since, label = form.moment()
+    context.update({"changes": history.changes_since(document, since), "since_label": label})
+    return render(request, "drafting/history/changes.html", context)
+
+
+@require_GET
+def document_search(request: HttpRequest, slug: str) -> HttpResponse:
+    document = get_object_or_404(Document, slug=slug)
+    if not permissions.can_view_document(request.user, document):
+        return redirect_to_login(request.get_full_path())
+    form = SearchForm(request.GET)
+    results, status = None, 200
+    if form.is_valid():
+        results = search.search_practices(document, form.cleaned_data["q"])
+    else:
+        status = 400
+    return render(
+        request,
+        "drafting/history/search.html",
+        {"document": document, "form": form, "results": results},
+        status=status,
+    )
+
+
+# --- restoring -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def practice_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    practice = get_object_or_404(Practice.objects.select_related("section__document"), pk=pk)
+    _document_for(request.user, practice.section.document_id)
+    back = _safe_next(request, reverse("drafting:practice-history", args=[pk]))
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a revision to restore.")
+        return redirect(back)
+    try:
+        restored = services.restore_practice_revision(
+            practice,
+            by=request.user,
+            revision=form.cleaned_data["revision"],
+            base_revision=form.cleaned_data["base_revision"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.StaleRevision as stale:
+        messages.error(
+            request,
+            f"Nothing restored: the practice changed since you opened this page "
+            f"(it is now at revision {stale.current.revision}). Look again before restoring.",
+        )
+        return redirect(back)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(request, f"Restored: it is now revision {restored.revision}.")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def practice_undelete(request: HttpRequest, pk: int) -> HttpResponse:
+    timeline_doc = history.practice_history(pk, numbered=False)
+    if timeline_doc is None:
+        raise Http404("No practice with this number ever existed.")
+    _document_for(request.user, timeline_doc.document_id)
+    back = _safe_next(request, reverse("drafting:practice-history", args=[pk]))
+    form = UndeleteForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        practice = services.undelete_practice(pk, by=request.user, reason=reason)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(request, f"Restored “{practice}” at its old place.")
+    return redirect(back)
