@@ -334,6 +334,8 @@ def accept_amendment(
                 services.delete_practice(
                     practice, by=by, reason=reason, meeting=meeting, on_behalf_of=proposer
                 )
+                # The database has just set this link to NULL (on_delete); keep it so.
+                current.practice = None
         except services.StaleRevision as stale:
             raise AmendmentConflict(current, stale.current) from stale
 

@@ -9,7 +9,7 @@ register = template.Library()
 
 @register.simple_tag
 def review_for(review: dict, key):
-    """``{% review_for review item.practice.pk as items %}``: that practice's ReviewItems, or None."""
+    """``{% review_for review item.practice.pk as items %}``: the practice's ReviewItems or None."""
     return review.get(key) if review else None
 
 

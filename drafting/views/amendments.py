@@ -26,6 +26,7 @@ from drafting.workflow_forms import (
     WithdrawForm,
 )
 
+
 def _data(request: HttpRequest):
     """The POST data of a form submission (even an empty one), None for a GET."""
     return request.POST if request.method == "POST" else None

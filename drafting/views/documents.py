@@ -4,9 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
-from drafting import permissions, queries
+from drafting import meetings, permissions, queries
 from drafting.models import Document
+from drafting.views.amendments import document_review_context
 
 
 @login_required
@@ -16,6 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "drafting/home.html",
         {
             "groups": queries.working_groups_with_documents(request.user),
+            "my_meetings": meetings.meetings_for_delegation(_delegation_of(request.user)),
+            "today": timezone.localdate(),
             "ungrouped": queries.documents_without_group(),
         },
     )
@@ -35,5 +39,12 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "co_leads": list(document.co_leads.all()),
             "outline": queries.document_outline(document),
             "can_structure": permissions.can_add_section(request.user, document),
+            # Open amendments per section and the review links (issue 4); one query.
+            **document_review_context(request.user, document),
         },
     )
+
+
+def _delegation_of(user):
+    profile = getattr(user, "profile", None)
+    return profile.delegation if profile else None

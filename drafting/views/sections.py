@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from drafting import permissions, presence, queries, services
 from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionForm
 from drafting.models import Document, Section
+from drafting.views.amendments import section_review_context
 from drafting.views.common import form_status, require_can_edit
 
 
@@ -41,6 +42,8 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "why_not_edit": why_not,
             "can_add_section": permissions.can_add_section(request.user, document),
             "editors": editors,
+            # Amendments, comments and review buttons (issue 4); a fixed number of queries.
+            **section_review_context(request.user, page.section),
         },
     )
 
