@@ -221,7 +221,7 @@ class _Writer:
             names = c.co_leads
             joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             lines.append(f"Co-led by {joined}")
-        lines.append(c.working_group)
+        lines.append(f"Working group: {c.working_group}" if c.working_group else "")
         if c.implementing_partner:
             lines.append(f"Implementing partner: {c.implementing_partner}")
         for line in filter(None, lines):

@@ -40,7 +40,8 @@ def render(doc: ExportDocument) -> bytes:
     lines = [c.forum, c.initiative]
     if c.co_leads:
         lines.append("Co-led by " + _and(c.co_leads))
-    lines += [c.working_group]
+    if c.working_group:
+        lines.append(f"Working group: {c.working_group}")
     if c.implementing_partner:
         lines.append(f"Implementing partner: {c.implementing_partner}")
     if c.adoption:

@@ -145,16 +145,17 @@ def source(doc: ExportDocument) -> str:
 
 def _cover(doc: ExportDocument, w) -> None:
     c = doc.cover
-    w("#page(header: none, footer: none)[\n#v(2.5cm)\n")
+    w("#page(header: none, footer: none)[\n#set par(justify: false)\n#v(2.5cm)\n")
     w(f"#text(size: 12pt, fill: luma(70))[{escape(c.forum)}]\n\n")
-    w(f'#v(0.6cm)\n#text(size: 24pt, weight: "bold")[{escape(c.title)}]\n\n#v(0.8cm)\n')
+    w(f'#v(0.6cm)\n#text(size: 24pt, weight: "bold")[{escape(c.title)}]\n\n')
+    w('#v(0.3cm)\n#line(length: 35%, stroke: 1.5pt + rgb("#1f4e9a"))\n#v(0.5cm)\n')
     lines = []
     if c.initiative:
         lines.append(escape(c.initiative))
     if c.co_leads:
         lines.append("Co-led by " + escape(_and(c.co_leads)))
     if c.working_group:
-        lines.append(escape(c.working_group))
+        lines.append(escape(f"Working group: {c.working_group}"))
     if c.implementing_partner:
         lines.append("Implementing partner: " + escape(c.implementing_partner))
     for line in lines:

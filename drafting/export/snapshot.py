@@ -191,6 +191,9 @@ class ExportDocument:
         """One line saying which text this is, for the cover and the page header."""
         if self.redline:
             return f"Changes from {self.redline.start.label} to {self.redline.end.label}"
+        if self.point.kind == "now":
+            local = timezone.localtime(self.at)
+            return f"{self.point.label}, {local.day} {local:%B %Y}"
         return self.point.label
 
 
