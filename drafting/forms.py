@@ -2,7 +2,7 @@
 
 from django import forms
 
-from drafting.models import Practice, Section
+from drafting.models import Delegation, Document, Practice, ReviewMeeting, Section
 
 BODY_LIMIT = 20_000
 REASON_HELP = "Optional. Shown in the history, e.g. “agreed at the Rabat review meeting”."
@@ -36,6 +36,19 @@ class PracticeForm(forms.ModelForm):
             "heading": "The lead sentence, shown in bold.",
             "body": "Markdown: *italic*, **bold**, - lists, [links](https://…), footnotes[^1].",
         }
+
+    def __init__(self, *args, meetings=None, running=None, **kwargs):
+        """``meetings``: offer a "decided at" choice, preselecting ``running``."""
+        super().__init__(*args, **kwargs)
+        if meetings is not None:
+            self.fields["meeting"] = forms.ModelChoiceField(
+                queryset=meetings,
+                required=False,
+                label="Decided at",
+                empty_label="— not at a meeting —",
+                initial=running,
+                help_text="Tag this change with the meeting where it was agreed.",
+            )
 
     def clean_heading(self) -> str:
         heading = " ".join(self.cleaned_data["heading"].split())
@@ -142,3 +155,94 @@ def _int(value: str) -> int:
 class MoveSectionForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
     reason = ReasonField()
+
+
+class DelegationChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        if obj.kind == Delegation.Kind.MEMBER:
+            return obj.name
+        return f"{obj.name} ({obj.get_kind_display().lower()})"
+
+
+class MeetingForm(forms.ModelForm):
+    """A meeting's facts, participants and agenda. Rules that span fields live in meetings.py."""
+
+    participants = DelegationChoices(
+        queryset=Delegation.objects.order_by("kind", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Members and non-member partners taking part.",
+    )
+    agenda = forms.ModelMultipleChoiceField(
+        queryset=Section.objects.select_related("document"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The sections to be discussed; they are taken in the document's order.",
+    )
+    reason = ReasonField()
+
+    class Meta:
+        model = ReviewMeeting
+        fields = ["kind", "status", "title", "theme", "city", "starts_on", "ends_on", "outcome"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "outcome": forms.Textarea(attrs={"rows": 6, "data-editor": "markdown"}),
+        }
+        labels = {"starts_on": "First day", "ends_on": "Last day", "status": "Status"}
+        error_messages = {
+            "title": {"required": "Give the meeting a title."},
+            "starts_on": {"required": "Give the first day.", "invalid": "Enter a date."},
+            "ends_on": {"required": "Give the last day.", "invalid": "Enter a date."},
+        }
+
+    def __init__(self, *args, document: Document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.document = document
+        # Offer this document's sections; a crafted id of another document's section is
+        # still accepted by the field so that meetings.py can say what is wrong with it.
+        self.fields["agenda"].choices = [
+            (s.pk, s.title) for s in document.sections.order_by("position", "id")
+        ]
+        if self.instance.pk:
+            self.initial.setdefault("participants", list(self.instance.participants.all()))
+            self.initial.setdefault(
+                "agenda", [i.section_id for i in self.instance.agenda.order_by("position")]
+            )
+
+    def clean_agenda(self):
+        sections = list(self.cleaned_data.get("agenda") or [])
+        return sorted(sections, key=lambda s: (s.document_id != self.document.pk, s.position, s.pk))
+
+    def clean(self):
+        from drafting.meetings import meeting_problems  # meetings imports forms' models only
+
+        data = super().clean()
+        if self.errors:
+            return data
+        for field, message in meeting_problems(
+            self.document,
+            kind=data.get("kind"),
+            status=data.get("status"),
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
+            agenda=data.get("agenda") or [],
+            meeting=self.instance if self.instance.pk else None,
+        ).items():
+            self.add_error(field, message)
+        return data
+
+    def _post_clean(self):
+        # The model's CheckConstraint repeats meetings.py's date rule; report it once.
+        super()._post_clean()
+        if "ends_on" in self.errors and "__all__" in self.errors:
+            del self.errors["__all__"]
+
+
+class CirculateForm(forms.Form):
+    name = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Version name",
+        help_text="Leave empty for “Draft for the <meeting title>”.",
+    )

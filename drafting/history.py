@@ -14,6 +14,7 @@ from datetime import date, datetime
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Lag, RowNumber
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
@@ -273,14 +274,19 @@ def author_of(row) -> Author:
 def _order_changes(history: QuerySet) -> QuerySet:
     """Practice rows that created, deleted or re-placed a practice (not pure text edits)."""
     over = {"partition_by": [F("id")], "order_by": [F("history_date").asc(), F("history_id").asc()]}
-    return history.annotate(
-        prev_position=Window(Lag("position"), **over),
-        prev_section=Window(Lag("section_id"), **over),
-    ).filter(
-        Q(history_type__in=["+", "-"])
-        | Q(prev_position__isnull=True)
-        | ~Q(position=F("prev_position"))
-        | ~Q(section_id=F("prev_section"))
+    # order_by(): the model's default ordering would sort every row for nothing.
+    return (
+        history.order_by()
+        .annotate(
+            prev_position=Window(Lag("position"), **over),
+            prev_section=Window(Lag("section_id"), **over),
+        )
+        .filter(
+            Q(history_type__in=["+", "-"])
+            | Q(prev_position__isnull=True)
+            | ~Q(position=F("prev_position"))
+            | ~Q(section_id=F("prev_section"))
+        )
     )
 
 
@@ -737,7 +743,9 @@ def document_now(document: Document) -> DocumentSnapshot:
     row); each practice still carries its latest history row id and date. Two
     queries.
     """
-    latest = Practice.history.filter(id=OuterRef("pk")).order_by("-history_date", "-history_id")
+    # The row that wrote the live row is the last one inserted (highest history_id),
+    # whatever date it carries; SQLite finds it straight from the index on id.
+    latest = Practice.history.filter(id=OuterRef("pk")).order_by("-history_id")
     practices = (
         Practice.objects.filter(section__document=document)
         .annotate(
@@ -832,7 +840,46 @@ class ChangeSince:
 
     @property
     def author(self) -> Author | None:
-        return author_of(self.last_row) if self.last_row is not None else None
+        return self.last_row.author if self.last_row is not None else None
+
+    # Labels prepared in Python: "what changed" lists hundreds of practices, and a
+    # few strings per practice render much faster than a template full of tests.
+    @cached_property
+    def kinds(self) -> list[tuple[str, str]]:
+        """(css class, label) badges: Added / Deleted / Text edited / Moved."""
+        if self.added:
+            return [("kind-added", "Added")]
+        if self.deleted:
+            return [("kind-deleted", "Deleted")]
+        out = []
+        if self.text_changed:
+            out.append(("kind-changed", "Text edited"))
+        if self.moved:
+            out.append(("kind-moved", "Moved"))
+        return out
+
+    @cached_property
+    def history_url(self) -> str:
+        # Pages listing hundreds of changes set this themselves from one reverse().
+        return reverse("drafting:practice-history", args=[self.practice_id])
+
+    @cached_property
+    def number_label(self) -> str:
+        if self.after is None:
+            return f"was Good Practice {self.before.number}"
+        if self.renumbered:
+            return f"Good Practice {self.after.number} (was Good Practice {self.before.number})"
+        return f"Good Practice {self.after.number}"
+
+    @cached_property
+    def last_change_label(self) -> str:
+        """Who made the latest change, when, and why (plain text; the template escapes it)."""
+        if self.last_row is None:
+            return ""
+        when = timezone.localtime(self.last_row.history_date)
+        label = f"Last change: {self.author} · {when.day} {when:%B %Y, %H:%M}"
+        reason = self.last_row.history_change_reason
+        return f"{label} · {reason}" if reason else label
 
     @cached_property
     def heading_redline(self) -> SafeString:
@@ -891,7 +938,14 @@ class DocumentChanges:
 
 
 def changes_since(document: Document, since: datetime) -> DocumentChanges:
-    """Every practice added, changed, moved or deleted since ``since``, in document order.
+    """Every practice added, changed, moved or deleted since ``since``; see changes_between()."""
+    return changes_between(document, since)
+
+
+def changes_between(
+    document: Document, since: datetime, until: datetime | None = None
+) -> DocumentChanges:
+    """Every practice added, changed, moved or deleted between ``since`` and ``until`` (now).
 
     Deleted practices appear where they stood. A practice counts as moved only
     when its section or its order among its neighbours changed, not when it was
@@ -903,7 +957,24 @@ def changes_since(document: Document, since: datetime) -> DocumentChanges:
         then_sections = then.sections
     except Document.DoesNotExist:
         then_sections = []
-    now = document_now(document)
+    if until is None:
+        now = document_now(document)
+    else:
+        try:
+            now = document_as_of(document, until)
+        except Document.DoesNotExist:
+            now = DocumentSnapshot(
+                document_id=document.pk,
+                slug=document.slug,
+                title=document.title,
+                short_title=document.short_title,
+                forum=document.forum,
+                initiative="",
+                introduction="",
+                status="",
+                at=until,
+                sections=[],
+            )
     before = {p.id: p for s in then_sections for p in s.practices}
     after = {p.id: p for p in now.practices}
     moved = _moved_practices(then_sections, now.sections, before)
@@ -920,7 +991,7 @@ def changes_since(document: Document, since: datetime) -> DocumentChanges:
     renumbered_only = sum(
         1 for pid, new in after.items() if pid not in changes and before[pid].number != new.number
     )
-    _attach_last_rows(changes, since)
+    _attach_last_rows(changes, since, until)
     return DocumentChanges(
         since=since,
         sections=_in_document_order(then_sections, now.sections, changes),
@@ -928,7 +999,9 @@ def changes_since(document: Document, since: datetime) -> DocumentChanges:
     )
 
 
-def _attach_last_rows(changes: dict[int, ChangeSince], since: datetime) -> None:
+def _attach_last_rows(
+    changes: dict[int, ChangeSince], since: datetime, until: datetime | None = None
+) -> None:
     """The history row behind each change (latest edit, or the deletion): one query."""
     if not changes:
         return
@@ -937,11 +1010,35 @@ def _attach_last_rows(changes: dict[int, ChangeSince], since: datetime) -> None:
     rows = Practice.history.filter(
         Q(history_id__in=latest_ids)
         | Q(id__in=deleted_ids, history_type="-", history_date__gt=since)
-    ).select_related(*_WHO)
-    for row in sorted(rows, key=lambda r: (r.history_date, r.history_id)):
-        change = changes.get(row.id)
+        & Q(history_date__lte=until or timezone.now())
+    ).values_list(
+        "id",
+        "history_id",
+        "history_date",
+        "history_change_reason",
+        "history_user__first_name",
+        "history_user__last_name",
+        "history_user__username",
+        "history_user__profile__delegation__name",
+    )
+    # Plain values, not model instances: this runs for every practice of a document.
+    for pid, hid, when, reason, first, last, username, delegation in sorted(
+        rows, key=lambda r: (r[2], r[1])
+    ):
+        change = changes.get(pid)
         if change is not None:
-            change.last_row = row
+            name = f"{first} {last}".strip() or username or "Unknown"
+            change.last_row = LastChange(hid, when, reason or "", Author(name, delegation or ""))
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """The history row behind a listed change, reduced to what the page shows."""
+
+    history_id: int
+    history_date: datetime
+    history_change_reason: str
+    author: Author
 
 
 def _moved_practices(

@@ -245,3 +245,16 @@ def why_cannot_resolve_comment(user, comment: Comment) -> str | None:
 
 def can_resolve_comment(user, comment: Comment) -> bool:
     return why_cannot_resolve_comment(user, comment) is None
+
+
+def why_cannot_manage_meetings(user, document: Document) -> str | None:
+    """None if ``user`` may create and change the document's meetings, else why not."""
+    if role_of(user) != Role.SECRETARIAT:
+        return "Only the secretariat organises meetings."
+    if document.status == Document.Status.ADOPTED:
+        return "This document has been adopted; its record is frozen."
+    return None
+
+
+def can_manage_meetings(user, document: Document) -> bool:
+    return why_cannot_manage_meetings(user, document) is None

@@ -6,6 +6,7 @@ from drafting import workflow
 from drafting.views import amendments, comments, dashboard, documents, health, practices, sections
 from drafting.views import exports as export_views
 from drafting.views import history as history_views
+from drafting.views import meetings as meeting_views
 from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
@@ -46,6 +47,13 @@ drafting_patterns = [
     path(
         "documents/<slug:slug>/dashboard/", dashboard.document_dashboard, name="document-dashboard"
     ),
+    path("documents/<slug:slug>/meetings/", meeting_views.meeting_list, name="meeting-list"),
+    path(
+        "documents/<slug:slug>/meetings/new/", meeting_views.meeting_create, name="meeting-create"
+    ),
+    path("meetings/<int:pk>/", meeting_views.meeting_detail, name="meeting-detail"),
+    path("meetings/<int:pk>/edit/", meeting_views.meeting_edit, name="meeting-edit"),
+    path("meetings/<int:pk>/circulate/", meeting_views.meeting_circulate, name="meeting-circulate"),
     path("documents/<slug:slug>/versions/", workflow_views.version_list, name="version-list"),
     path(
         "documents/<slug:slug>/versions/new/", workflow_views.version_create, name="version-create"

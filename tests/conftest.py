@@ -61,7 +61,7 @@ def observer(db):
     return make_user(ExpertProfile.Role.OBSERVER)
 
 
-def make_document(*, by, sections: int = 2, practices: int = 3, **overrides) -> Document:
+def make_document(*, by, sections: int = 2, practices: int = 3, when=None, **overrides) -> Document:
     """A document with ``sections`` sections of ``practices`` practices each."""
     n = next(_seq)
     fields = {
@@ -72,26 +72,29 @@ def make_document(*, by, sections: int = 2, practices: int = 3, **overrides) -> 
     }
     fields.update(overrides)
     document = Document(**fields)
-    stamp(document, by=by, reason="Test document.")
+    stamp(document, by=by, reason="Test document.", when=when)
     document.save()
     for s in range(1, sections + 1):
-        section = make_section(document, by=by, title=f"Section {s}")
+        section = make_section(document, by=by, title=f"Section {s}", when=when)
         for p in range(1, practices + 1):
-            make_practice(section, by=by, heading=f"Practice {s}.{p}", body=f"Body of {s}.{p}.")
+            make_practice(
+                section, by=by, heading=f"Practice {s}.{p}", body=f"Body of {s}.{p}.", when=when
+            )
     return document
 
 
-def make_section(document: Document, *, by, **overrides) -> Section:
+def make_section(document: Document, *, by, when=None, **overrides) -> Section:
+    """``when`` back-dates the history row (history itself is append-only)."""
     siblings = list(document.sections.order_by("position", "id"))
     fields = {"title": "A section", "position": position_after(siblings, None, by=by)}
     fields.update(overrides)
     section = Section(document=document, **fields)
-    stamp(section, by=by, reason="Test section.")
+    stamp(section, by=by, reason="Test section.", when=when)
     section.save()
     return section
 
 
-def make_practice(section: Section, *, by, **overrides) -> Practice:
+def make_practice(section: Section, *, by, when=None, **overrides) -> Practice:
     siblings = list(section.practices.order_by("position", "id"))
     fields = {
         "heading": "A practice",
@@ -100,7 +103,7 @@ def make_practice(section: Section, *, by, **overrides) -> Practice:
     }
     fields.update(overrides)
     practice = Practice(section=section, **fields)
-    stamp(practice, by=by, reason="Test practice.")
+    stamp(practice, by=by, reason="Test practice.", when=when)
     practice.save()
     return practice
 

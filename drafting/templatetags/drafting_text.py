@@ -9,9 +9,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def markdown(source: str, prefix: object = "") -> SafeString:
-    """``{% markdown practice.body prefix=practice.pk %}`` — sanitised HTML."""
-    return text.render(source, anchor_prefix=f"n{prefix}-" if prefix != "" else "")
+def markdown(source: str, prefix: object = "", key: object = "") -> SafeString:
+    """``{% markdown practice.body prefix="snap" key=practice.pk %}`` — sanitised HTML.
+
+    ``prefix`` and ``key`` make footnote anchors unique when many texts share a page.
+    """
+    anchor = f"n{prefix}{key}-" if f"{prefix}{key}" else ""
+    return text.render(source, anchor_prefix=anchor)
 
 
 @register.filter

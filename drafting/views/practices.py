@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from drafting import diff, permissions, presence, queries, services, text
+from drafting import diff, meetings, permissions, presence, queries, services, text
 from drafting.forms import MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
-from drafting.models import Practice, Section
+from drafting.models import Practice, ReviewMeeting, Section
 from drafting.views.common import form_status, require_can_edit
 
 
@@ -62,14 +62,16 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "section": practice.section,
         "document": practice.section.document,
     }
+    tagging = _meeting_choices(request.user, practice.section.document)
     if request.method == "GET":
         form = PracticeForm(
             instance=Practice(heading=practice.heading, body=practice.body),
             initial={"base_revision": practice.revision},
+            **tagging,
         )
         return _edit_response(request, {**context, "form": form})
 
-    form = PracticeForm(request.POST, instance=Practice(section=practice.section))
+    form = PracticeForm(request.POST, instance=Practice(section=practice.section), **tagging)
     if not form.is_valid():
         return _edit_response(request, {**context, "form": form}, status=422)
     data = form.cleaned_data
@@ -81,6 +83,7 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
             body=data["body"],
             base_revision=data["base_revision"],
             reason=data["reason"],
+            meeting=data.get("meeting"),
         )
     except services.StaleRevision as stale:
         current = stale.current
@@ -89,6 +92,7 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = PracticeForm(
             {**request.POST.dict(), "base_revision": current.revision},
             instance=Practice(section=practice.section),
+            **tagging,
         )
         form.is_valid()
         conflict = {
@@ -112,6 +116,19 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"Good Practice {_numbered(saved).number} saved (revision {saved.revision})."
     )
     return redirect(_section_anchor(saved))
+
+
+def _meeting_choices(user, document) -> dict:
+    """The secretariat tags edits with a meeting, defaulting to one running today."""
+    if not permissions.is_secretariat(user):
+        return {}
+    running = meetings.running_meetings(document)
+    return {
+        "meetings": ReviewMeeting.objects.filter(document=document)
+        .exclude(status=ReviewMeeting.Status.CANCELLED)
+        .order_by("-starts_on"),
+        "running": running[0] if running else None,
+    }
 
 
 def _edit_response(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:

@@ -1,0 +1,277 @@
+"""Review meetings: organising them (writes) and what a meeting page shows (reads).
+
+A meeting is a window in the document's history: it opened at the start of its
+first day and closed at the end of its last (history.meeting_window). The
+meeting page shows the draft as it stood at the opening, what changed during
+the meeting and since, the amendments decided there and the changes tagged
+with it — all reconstructed from history in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from drafting import history, permissions, workflow
+from drafting.history import stamp
+from drafting.models import (
+    AgendaItem,
+    Amendment,
+    Comment,
+    Delegation,
+    Document,
+    Practice,
+    ReviewMeeting,
+    Section,
+    Version,
+)
+
+# Fields a person types; status is set by the form's explicit choice and validated here.
+MEETING_FIELDS = ["kind", "status", "title", "theme", "city", "starts_on", "ends_on", "outcome"]
+
+
+def meeting_problems(
+    document: Document,
+    *,
+    kind: str,
+    status: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    agenda: Sequence[Section] = (),
+    meeting: ReviewMeeting | None = None,
+    today: date | None = None,
+) -> dict[str, str]:
+    """Field name -> what is wrong, in words a secretariat officer understands."""
+    today = today or timezone.localdate()
+    problems: dict[str, str] = {}
+    if starts_on and ends_on and ends_on < starts_on:
+        problems["ends_on"] = "The meeting cannot end before it starts."
+    if status == ReviewMeeting.Status.PLANNED and ends_on and ends_on < today:
+        problems["status"] = (
+            f"This meeting ended on {ends_on:%d %B %Y}; mark it as held (or cancelled), "
+            "not upcoming."
+        )
+    if status == ReviewMeeting.Status.HELD and starts_on and starts_on > today:
+        problems["status"] = "A meeting that has not started yet cannot have been held."
+    strangers = [s.title for s in agenda if s.document_id != document.pk]
+    if strangers:
+        problems["agenda"] = (
+            f"Not a section of this document: {', '.join(strangers)}. "
+            "The agenda can only list this document's sections."
+        )
+    targets = meeting is not None and meeting.pk in {
+        document.target_meeting_id,
+        document.adopted_at_id,
+    }
+    if targets and kind != ReviewMeeting.Kind.MINISTERIAL:
+        problems["kind"] = (
+            "This meeting is the ministerial plenary the document is submitted to; "
+            "it must stay a ministerial plenary."
+        )
+    return problems
+
+
+@transaction.atomic
+def save_meeting(
+    document: Document,
+    *,
+    by,
+    fields: dict,
+    participants: Sequence[Delegation],
+    agenda: Sequence[Section],
+    meeting: ReviewMeeting | None = None,
+    reason: str = "",
+) -> ReviewMeeting:
+    """Create (``meeting=None``) or update a meeting, its participants and its agenda."""
+    why_not = permissions.why_cannot_manage_meetings(by, document)
+    permissions.require(why_not is None, why_not or "")
+    problems = meeting_problems(
+        document,
+        kind=fields["kind"],
+        status=fields["status"],
+        starts_on=fields["starts_on"],
+        ends_on=fields["ends_on"],
+        agenda=agenda,
+        meeting=meeting,
+    )
+    if problems:
+        raise ValidationError(problems)
+    creating = meeting is None
+    if creating:
+        meeting = ReviewMeeting(document=document)
+    else:
+        meeting = ReviewMeeting.objects.select_for_update().get(pk=meeting.pk)
+    for name in MEETING_FIELDS:
+        setattr(meeting, name, fields[name])
+    meeting.full_clean()
+    stamp(meeting, by=by, reason=reason or ("Meeting planned." if creating else "Meeting updated."))
+    meeting.save()
+    if set(meeting.participants.all()) != set(participants):
+        stamp(meeting, by=by, reason=reason or "Participants updated.")
+        meeting.participants.set(participants)
+    _set_agenda(meeting, list(agenda), by=by)
+    return meeting
+
+
+def _set_agenda(meeting: ReviewMeeting, sections: list[Section], *, by) -> None:
+    """Make the agenda list ``sections`` in order, writing only the items that change."""
+    wanted = {s.pk: i for i, s in enumerate(sections, start=1)}
+    for item in AgendaItem.objects.filter(meeting=meeting):
+        if item.section_id not in wanted:
+            stamp(item, by=by, reason="Removed from the agenda.")
+            item.delete()
+        elif item.position != wanted[item.section_id]:
+            item.position = wanted.pop(item.section_id)
+            stamp(item, by=by, reason="Agenda reordered.")
+            item.save()
+        else:
+            wanted.pop(item.section_id)
+    for section_id, position in wanted.items():
+        item = AgendaItem(meeting=meeting, section_id=section_id, position=position)
+        stamp(item, by=by, reason="Added to the agenda.")
+        item.save()
+
+
+def circulate_for_meeting(meeting: ReviewMeeting, *, by, name: str = "") -> Version:
+    """Name the current text as the draft circulated for ``meeting`` in one step."""
+    name = name.strip() or f"Draft for the {meeting.title}"
+    if Version.objects.filter(document=meeting.document_id, name=name).exists():
+        name = f"{name} ({timezone.localdate():%d %B %Y})"
+    return workflow.name_version(meeting.document, by=by, name=name, meeting=meeting)
+
+
+def running_meetings(document: Document, on: date | None = None) -> list[ReviewMeeting]:
+    """Meetings of ``document`` taking place on ``on`` (today by default)."""
+    on = on or timezone.localdate()
+    return list(
+        ReviewMeeting.objects.filter(document=document, starts_on__lte=on, ends_on__gte=on)
+        .exclude(status=ReviewMeeting.Status.CANCELLED)
+        .order_by("starts_on", "id")
+    )
+
+
+# ---- reads ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timeline:
+    meetings: list[ReviewMeeting]
+    next_meeting: ReviewMeeting | None
+    target: ReviewMeeting | None
+    today: date
+
+
+def timeline(document: Document) -> Timeline:
+    """The document's meetings in order, the next one, and the plenary it targets. Two queries."""
+    today = timezone.localdate()
+    meetings = list(
+        ReviewMeeting.objects.filter(document=document)
+        .prefetch_related("participants")
+        .order_by("starts_on", "id")
+    )
+    upcoming = [
+        m for m in meetings if m.ends_on >= today and m.status != ReviewMeeting.Status.CANCELLED
+    ]
+    target = next((m for m in meetings if m.pk == document.target_meeting_id), None)
+    return Timeline(meetings, upcoming[0] if upcoming else None, target, today)
+
+
+@dataclass
+class TaggedChange:
+    row: object
+    kind: str  # "practice", "section", "amendment", ...
+    summary: str
+
+    @property
+    def author(self) -> history.Author:
+        return history.author_of(self.row)
+
+
+@dataclass
+class MeetingPage:
+    meeting: ReviewMeeting
+    opened: object
+    closed: object
+    snapshot: history.DocumentSnapshot | None
+    during: history.DocumentChanges | None
+    since: history.DocumentChanges | None
+    decisions: list[Amendment]
+    tagged: list[TaggedChange]
+    comments: list[Comment]
+    versions: list[Version]
+    agenda: list[AgendaItem]
+
+
+def meeting_page(meeting: ReviewMeeting) -> MeetingPage:
+    """Everything the meeting page shows, in a fixed number of queries whatever the size."""
+    document = meeting.document
+    opened, closed = history.meeting_window(meeting)
+    now = timezone.now()
+    try:
+        snapshot = history.document_as_of(document, opened)
+    except Document.DoesNotExist:
+        snapshot = None
+    during = history.changes_between(document, opened, min(closed, now)) if opened <= now else None
+    since = history.changes_since(document, closed) if closed < now else None
+    decisions = list(
+        Amendment.objects.filter(decided_at_meeting=meeting)
+        .select_related("delegation", "proposed_by", "decided_by", "practice", "section")
+        .order_by("decided_at", "id")
+    )
+    comments = list(
+        Comment.objects.filter(
+            section__document=document, created_at__gte=opened, created_at__lte=closed
+        )
+        .select_related("author__profile__delegation", "section", "practice")
+        .order_by("created_at", "id")
+    )
+    return MeetingPage(
+        meeting=meeting,
+        opened=opened,
+        closed=closed,
+        snapshot=snapshot,
+        during=during,
+        since=since,
+        decisions=decisions,
+        tagged=_tagged_changes(meeting),
+        comments=comments,
+        versions=list(meeting.versions.select_related("created_by").order_by("taken_at")),
+        agenda=list(meeting.agenda.select_related("section").order_by("position")),
+    )
+
+
+def _tagged_changes(meeting: ReviewMeeting) -> list[TaggedChange]:
+    """History rows of practices, sections and the document tagged with this meeting."""
+    who = ("history_user__profile__delegation",)
+    rows: list[TaggedChange] = []
+    for row in Practice.history.filter(history_meeting=meeting).select_related(*who):
+        rows.append(TaggedChange(row, "practice", row.heading))
+    for row in Section.history.filter(history_meeting=meeting).select_related(*who):
+        rows.append(TaggedChange(row, "section", f"Section “{row.title}”"))
+    for row in Document.history.filter(history_meeting=meeting).select_related(*who):
+        rows.append(TaggedChange(row, "document", "The document"))
+    rows.sort(key=lambda c: (c.row.history_date, c.row.history_id))
+    return rows
+
+
+def meetings_for_delegation(
+    delegation: Delegation | None, *, limit: int = 6
+) -> list[ReviewMeeting]:
+    """Meetings a delegation takes part in, upcoming first then the most recent. One query."""
+    if delegation is None:
+        return []
+    today = timezone.localdate()
+    meetings = list(
+        ReviewMeeting.objects.filter(participants=delegation)
+        .exclude(status=ReviewMeeting.Status.CANCELLED)
+        .select_related("document")
+        .order_by("starts_on", "id")
+    )
+    upcoming = [m for m in meetings if m.ends_on >= today]
+    past = [m for m in reversed(meetings) if m.ends_on < today]
+    return (upcoming + past)[:limit]

@@ -1,0 +1,115 @@
+"""Meetings: the document's timeline, a meeting's page, and the secretariat's changes to them."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from drafting import meetings, permissions
+from drafting.forms import CirculateForm, MeetingForm
+from drafting.models import ReviewMeeting
+from drafting.views.common import form_status
+
+
+def _meeting(pk: int) -> ReviewMeeting:
+    return get_object_or_404(ReviewMeeting.objects.select_related("document"), pk=pk)
+
+
+@login_required
+def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
+    document = permissions.get_document_for_user(request.user, slug)
+    return render(
+        request,
+        "drafting/meetings/list.html",
+        {
+            "document": document,
+            "timeline": meetings.timeline(document),
+            "can_manage": permissions.can_manage_meetings(request.user, document),
+        },
+    )
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(pk)
+    document = meeting.document
+    return render(
+        request,
+        "drafting/meetings/detail.html",
+        {
+            "document": document,
+            "meeting": meeting,
+            "page": meetings.meeting_page(meeting),
+            "participants": list(meeting.participants.order_by("kind", "name")),
+            "can_manage": permissions.can_manage_meetings(request.user, document),
+            "circulate_form": CirculateForm(),
+            "export_query": f"meeting={meeting.pk}",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
+    document = permissions.get_document_for_user(request.user, slug)
+    return _meeting_form(request, document, ReviewMeeting(document=document))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(pk)
+    return _meeting_form(request, meeting.document, meeting)
+
+
+def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> HttpResponse:
+    why_not = permissions.why_cannot_manage_meetings(request.user, document)
+    permissions.require(why_not is None, why_not or "")
+    form = MeetingForm(request.POST or None, instance=meeting, document=document)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = meetings.save_meeting(
+                document,
+                by=request.user,
+                fields={name: data[name] for name in meetings.MEETING_FIELDS},
+                participants=data["participants"],
+                agenda=data["agenda"],
+                meeting=meeting if meeting.pk else None,
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, f"“{saved.title}” saved.")
+            return redirect("drafting:meeting-detail", pk=saved.pk)
+    return render(
+        request,
+        "drafting/meetings/form.html",
+        {"document": document, "meeting": meeting, "form": form},
+        status=form_status(request, form),
+    )
+
+
+@login_required
+@require_POST
+def meeting_circulate(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(pk)
+    why_not = permissions.why_cannot_manage_meetings(request.user, meeting.document)
+    permissions.require(why_not is None, why_not or "")
+    form = CirculateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("name", [])))
+    else:
+        try:
+            version = meetings.circulate_for_meeting(
+                meeting, by=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Version “{version.name}” named for this meeting.")
+    return redirect("drafting:meeting-detail", pk=meeting.pk)
