@@ -319,3 +319,25 @@ def test_command_errors_say_what_is_wrong(tmp_path, secretariat, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("export_document", *args, "--output", str(tmp_path / "x"))
     assert not (tmp_path / "x").exists()
+
+
+def test_download_menu_on_a_version_or_meeting_page_downloads_that_text(rf, expert, secretariat):
+    from django.template.loader import render_to_string
+
+    document = make_document(by=secretariat)
+    version = name_version(document, secretariat)
+    meeting = add_meeting(document, secretariat)
+    request = rf.get("/")
+    request.user = expert
+    context = {"document": document, "user": expert}
+    menu = render_to_string(
+        "drafting/partials/export_menu.html", {**context, "export_version": version.pk}, request
+    )
+    assert export_url(document, "pdf", f"version={version.pk}") in menu
+    assert "this version" in menu
+    menu = render_to_string(
+        "drafting/partials/export_menu.html", {**context, "export_meeting": meeting.pk}, request
+    )
+    assert export_url(document, "docx", f"meeting={meeting.pk}") in menu
+    menu = render_to_string("drafting/partials/export_menu.html", context, request)
+    assert f'href="{export_url(document, "md")}"' in menu
