@@ -305,7 +305,9 @@ PRODUCTION_ENV = {
 
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production never does.
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, *args],
         env={**base, **env},

@@ -1,0 +1,170 @@
+"""Every URL of the application, filled in with real objects: for tests that must cover all pages.
+
+``routes()`` walks the URL configuration (the admin excepted: it is Django's),
+so a page added tomorrow is covered without editing a list. ``demo_world()``
+loads the demo forum and adds what it lacks (an amendment, a comment), and
+``urls(world)`` fills each route's parameters with those objects. A route whose
+parameter cannot be filled fails loudly, naming the route, rather than being
+skipped: extend ``MODEL_FOR_SEGMENT`` or ``PARAM_VALUES`` below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from drafting.demo import content
+from drafting.demo.loader import load_demo
+from drafting.history import stamp
+from drafting.models import (
+    Amendment,
+    Comment,
+    Delegation,
+    Document,
+    Practice,
+    ReviewMeeting,
+    Section,
+    Version,
+    WorkingGroup,
+)
+
+User = get_user_model()
+
+# The path segment before an integer parameter names the model it identifies.
+MODEL_FOR_SEGMENT = {
+    "documents": Document,
+    "sections": Section,
+    "practices": Practice,
+    "meetings": ReviewMeeting,
+    "amendments": Amendment,
+    "comments": Comment,
+    "versions": Version,
+    "delegations": Delegation,
+    "working-groups": WorkingGroup,
+    "groups": WorkingGroup,
+}
+
+
+def _formats() -> list[str]:
+    from drafting import export
+
+    return sorted(export.FORMATS)
+
+
+# Parameters that are not object ids, by name: every value worth visiting.
+PARAM_VALUES = {"fmt": _formats}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "drafting:practice-edit"
+    pattern: str  # "practices/<int:pk>/edit/"
+    params: tuple[str, ...]
+
+
+def routes() -> list[Route]:
+    found: list[Route] = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if getattr(p, "app_name", None) == "admin" or str(p.pattern) == "admin/":
+                    continue
+                ns = f"{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern) and p.name:
+                params = tuple(p.pattern.converters)
+                found.append(Route(namespace + p.name, prefix + str(p.pattern), params))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+@dataclass
+class World:
+    document: Document
+    users: dict[str, object]  # role -> user
+    objects: dict[type, list] = field(default_factory=dict)
+
+
+def demo_world() -> World:
+    """The demo forum plus one of everything it lacks; several objects where state matters."""
+    load_demo()
+    document = Document.objects.get(slug=content.DOCUMENT["slug"])
+    users = {
+        "secretariat": User.objects.get(username="secretariat"),
+        "expert": User.objects.get(username="expert.ma"),
+        "observer": User.objects.get(username="observer"),
+    }
+    expert = users["expert"]
+    sections = list(document.sections.order_by("position"))
+    practice = Practice.objects.filter(section=sections[0]).order_by("position").first()
+    if not Amendment.objects.exists():
+        amendment = Amendment(
+            section=practice.section,
+            practice=practice,
+            base_revision=practice.revision,
+            proposed_heading=practice.heading + " (amended)",
+            proposed_body=practice.body,
+            rationale="Clearer wording.",
+            delegation=expert.profile.delegation,
+            proposed_by=expert,
+        )
+        stamp(amendment, by=expert, reason="Test set-up.")
+        amendment.save()
+    if not Comment.objects.exists():
+        comment = Comment(section=practice.section, practice=practice, author=expert, body="Why?")
+        stamp(comment, by=expert, reason="Test set-up.")
+        comment.save()
+    # One section in each state, where the demo has them, so every form appears.
+    by_status: dict[str, Section] = {}
+    for section in sections:
+        by_status.setdefault(section.status, section)
+    chosen_sections = list(by_status.values())
+    practices = [
+        Practice.objects.filter(section=s).order_by("position").first() for s in chosen_sections
+    ]
+    world = World(document=document, users=users)
+    world.objects = {
+        Document: [document],
+        Section: chosen_sections,
+        Practice: [p for p in practices if p is not None],
+        ReviewMeeting: list(document.meetings.order_by("starts_on")[:2]),
+        Amendment: list(Amendment.objects.order_by("pk")[:1]),
+        Comment: list(Comment.objects.order_by("pk")[:1]),
+        Version: list(Version.objects.filter(document=document).order_by("pk")[:1]),
+        Delegation: list(Delegation.objects.order_by("pk")[:1]),
+        WorkingGroup: list(WorkingGroup.objects.order_by("pk")[:1]),
+    }
+    return world
+
+
+def _values(route: Route, param: str, world: World) -> list:
+    if param in PARAM_VALUES:
+        return list(PARAM_VALUES[param]())
+    if param == "slug":
+        return [world.document.slug]
+    segments = route.pattern.split("/")
+    for i, segment in enumerate(segments):
+        if f":{param}>" in segment and i > 0:
+            model = MODEL_FOR_SEGMENT.get(segments[i - 1])
+            if model is not None and world.objects.get(model):
+                return [obj.pk for obj in world.objects[model]]
+    raise LookupError(
+        f"tests/urlwalk.py cannot fill <{param}> in {route.pattern} ({route.name}): "
+        "add its model to MODEL_FOR_SEGMENT or its values to PARAM_VALUES."
+    )
+
+
+def urls(world: World) -> list[tuple[Route, str]]:
+    """(route, URL) for every route, once per object (or value) of each parameter."""
+    result = []
+    for route in routes():
+        combos: list[dict] = [{}]
+        for param in route.params:
+            combos = [{**c, param: v} for c in combos for v in _values(route, param, world)]
+        for kwargs in combos:
+            result.append((route, reverse(route.name, kwargs=kwargs)))
+    return result
