@@ -947,34 +947,47 @@ def changes_between(
 ) -> DocumentChanges:
     """Every practice added, changed, moved or deleted between ``since`` and ``until`` (now).
 
+    A fixed number of queries: the snapshot at each end and the rows naming who
+    made each change. See compare_snapshots() for what counts as a change.
+    """
+    then = snapshot_or_empty(document, since)
+    now = document_now(document) if until is None else snapshot_or_empty(document, until)
+    return compare_snapshots(then, now, since=since, until=until)
+
+
+def snapshot_or_empty(document: Document, when: datetime) -> DocumentSnapshot:
+    """document_as_of(), or an empty snapshot if the document did not exist yet."""
+    try:
+        return document_as_of(document, when)
+    except Document.DoesNotExist:
+        return DocumentSnapshot(
+            document_id=document.pk,
+            slug=document.slug,
+            title=document.title,
+            short_title=document.short_title,
+            forum=document.forum,
+            initiative="",
+            introduction="",
+            status="",
+            at=when,
+            sections=[],
+        )
+
+
+def compare_snapshots(
+    then: DocumentSnapshot,
+    now: DocumentSnapshot,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+) -> DocumentChanges:
+    """The practices added, changed, moved or deleted from ``then`` to ``now``, in order.
+
     Deleted practices appear where they stood. A practice counts as moved only
     when its section or its order among its neighbours changed, not when it was
-    merely renumbered by others' moves. A fixed number of queries: the snapshot
-    at ``since``, the snapshot now, and the rows naming who made each change.
+    merely renumbered by others' moves. One query (who made each change).
     """
-    try:
-        then = document_as_of(document, since)
-        then_sections = then.sections
-    except Document.DoesNotExist:
-        then_sections = []
-    if until is None:
-        now = document_now(document)
-    else:
-        try:
-            now = document_as_of(document, until)
-        except Document.DoesNotExist:
-            now = DocumentSnapshot(
-                document_id=document.pk,
-                slug=document.slug,
-                title=document.title,
-                short_title=document.short_title,
-                forum=document.forum,
-                initiative="",
-                introduction="",
-                status="",
-                at=until,
-                sections=[],
-            )
+    then_sections = then.sections
     before = {p.id: p for s in then_sections for p in s.practices}
     after = {p.id: p for p in now.practices}
     moved = _moved_practices(then_sections, now.sections, before)
