@@ -212,12 +212,22 @@ def meeting_page(meeting: ReviewMeeting) -> MeetingPage:
     document = meeting.document
     opened, closed = history.meeting_window(meeting)
     now = timezone.now()
-    try:
-        snapshot = history.document_as_of(document, opened)
-    except Document.DoesNotExist:
-        snapshot = None
-    during = history.changes_between(document, opened, min(closed, now)) if opened <= now else None
-    since = history.changes_since(document, closed) if closed < now else None
+    # Three snapshots (opening, close, now) serve the page and both change sets.
+    at_opening = history.snapshot_or_empty(document, opened) if opened <= now else None
+    during = since = None
+    if at_opening is not None:
+        closing = min(closed, now)
+        at_close = (
+            history.document_now(document)
+            if closing == now
+            else history.snapshot_or_empty(document, closing)
+        )
+        during = history.compare_snapshots(at_opening, at_close, since=opened, until=closing)
+        if closed < now:
+            since = history.compare_snapshots(
+                at_close, history.document_now(document), since=closed
+            )
+    snapshot = at_opening if at_opening is not None and at_opening.sections else None
     decisions = list(
         Amendment.objects.filter(decided_at_meeting=meeting)
         .select_related("delegation", "proposed_by", "decided_by", "practice", "section")
