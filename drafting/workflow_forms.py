@@ -30,6 +30,17 @@ def _meeting_field(document: Document, *, label: str, queryset=None) -> forms.Mo
     )
 
 
+def _decided_at_field(document: Document) -> forms.ModelChoiceField:
+    """ "Decided at meeting", preselecting a meeting of the document running today."""
+    from drafting.meetings import running_meetings  # meetings.py imports workflow.py
+
+    field = _meeting_field(document, label="Decided at meeting")
+    running = running_meetings(document)
+    field.initial = running[0] if running else None
+    field.help_text = "Optional. Defaults to a meeting taking place today."
+    return field
+
+
 class TransitionForm(forms.Form):
     """What a transition needs from the person taking it: a reason, a meeting or a date."""
 
@@ -186,10 +197,7 @@ class AcceptForm(forms.Form):
             self.fields["body"].label = "Text to apply"
         if amendment.kind == Amendment.Kind.NEW:
             self.fields["after"] = _placement_field(practices, numbers or {})
-        self.fields["meeting"] = _meeting_field(
-            amendment.section.document, label="Decided at meeting"
-        )
-        self.fields["meeting"].help_text = "Optional."
+        self.fields["meeting"] = _decided_at_field(amendment.section.document)
 
     def arguments(self) -> dict:
         data = self.cleaned_data
@@ -221,10 +229,7 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, amendment: Amendment, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["meeting"] = _meeting_field(
-            amendment.section.document, label="Decided at meeting"
-        )
-        self.fields["meeting"].help_text = "Optional."
+        self.fields["meeting"] = _decided_at_field(amendment.section.document)
 
 
 class WithdrawForm(forms.Form):

@@ -369,3 +369,34 @@ def test_timeline_marks_the_next_meeting_and_the_target(client, secretariat, obs
     assert timeline.index("Review meeting") < timeline.index("Ministerial plenary")
     assert "Next meeting" in page
     assert "Target for adoption" in page
+
+
+def test_amendment_decided_at_the_running_meeting_shows_on_its_page(
+    client, expert, secretariat, document
+):
+    from drafting import review
+
+    meeting = _meeting(document, secretariat, days_ago=0, title="Review meeting today")
+    practice = Practice.objects.filter(section__document=document).first()
+    amendment = review.propose_change(
+        practice, by=expert, heading="Sharper heading", body=practice.body, rationale="Clearer."
+    )
+    login(client, secretariat)
+    url = reverse("drafting:amendment-accept", args=[amendment.pk])
+    assert f'<option value="{meeting.pk}" selected>' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "note": "Agreed in the room.",
+            "heading": "Sharper heading",
+            "body": practice.body,
+            "seen_revision": practice.revision,
+            "meeting": meeting.pk,
+        },
+    )
+    assert response.status_code == 302
+    amendment.refresh_from_db()
+    assert amendment.decided_at_meeting == meeting
+    page = client.get(reverse("drafting:meeting-detail", args=[meeting.pk])).content.decode()
+    assert f"Amendment #{amendment.pk}</a> by {expert.profile.delegation.name}" in page
+    assert "Agreed in the room." in page
