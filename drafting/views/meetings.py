@@ -45,7 +45,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "participants": list(meeting.participants.order_by("kind", "name")),
             "can_manage": permissions.can_manage_meetings(request.user, document),
             "circulate_form": CirculateForm(),
-            "export_query": f"meeting={meeting.pk}",
         },
     )
 
