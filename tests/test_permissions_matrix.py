@@ -1,0 +1,617 @@
+"""Every state-changing URL × every role × every relevant state: the exact outcome.
+
+The table below is the specification. For each action it lists, per state of
+the document, what each role gets when it POSTs a well-formed request:
+
+    L      redirected to the login page
+    403    refused by the rules (the 403 page says why)
+    302+   done (a redirect) and the change is recorded in history
+    200=   answered, nothing recorded (preview, presence)
+    422=   refused by the state (the form comes back with the reason), nothing recorded
+    302=   refused by the state with a message and a redirect, nothing recorded
+
+Roles, in order: anonymous, observer, expert (the proposer of the amendment and
+the author of the comments), secretariat. Each role's request runs in a
+savepoint that is rolled back, so all four meet the same world.
+
+Two more tests keep the table honest: every URL in drafting.urls is either in
+the table or a known read-only page, and a sweep POSTs to every URL as
+anonymous and as an observer and checks that nothing at all is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+from django.urls import URLPattern, reverse
+
+from drafting import review, services, workflow
+from drafting.history import stamp
+from drafting.models import Document, ExpertProfile, Practice, ReviewMeeting, Section
+from drafting.urls import drafting_patterns
+from tests.conftest import login, make_document, make_user
+
+Role = ExpertProfile.Role
+STATES = ["drafting", "in_review", "approved", "final", "submitted", "adopted"]
+ROLES = ["anonymous", "observer", "expert", "secretariat"]
+
+
+@dataclass
+class World:
+    users: dict
+    document: Document
+    section: Section  # first section: comments, edits and section transitions
+    practice: Practice  # first practice of the first section, at revision 2
+    other: Section  # second section: holds the open amendment
+    deleted_pk: int  # a practice of the first section, deleted
+    amendment: object
+    comment: object
+    resolved_comment: object
+    meeting: ReviewMeeting  # the document's ministerial plenary
+
+
+def build(state: str) -> World:
+    """A document in ``state``; see the module docstring for what each state means."""
+    secretariat = make_user(Role.SECRETARIAT)
+    expert = make_user(Role.EXPERT)
+    users = {
+        "anonymous": None,
+        "observer": make_user(Role.OBSERVER),
+        "expert": expert,
+        "secretariat": secretariat,
+    }
+    document = make_document(by=secretariat, sections=2, practices=3)
+    section, other = document.sections.order_by("position")
+    practice, _, doomed = section.practices.order_by("position")
+    practice = services.update_practice(
+        practice, by=expert, heading="Practice 1.1", body="Edited once.", base_revision=1
+    )
+    deleted_pk = doomed.pk
+    services.delete_practice(doomed, by=secretariat)
+    meeting = ReviewMeeting(
+        document=document,
+        kind=ReviewMeeting.Kind.MINISTERIAL,
+        title="Ministerial plenary",
+        starts_on=date(2018, 9, 26),
+        ends_on=date(2018, 9, 27),
+    )
+    stamp(meeting, by=secretariat, reason="Test meeting.")
+    meeting.save()
+    amendment = review.propose_change(
+        other.practices.first(), by=expert, heading="Changed", body="Changed.", rationale="R."
+    )
+    comment = review.add_comment(section, by=expert, body="A point.", practice=practice)
+    resolved = review.add_comment(section, by=expert, body="Settled.")
+    review.resolve_comment(resolved, by=secretariat)
+
+    if state != "drafting":
+        workflow.open_document_review(document, by=secretariat)
+        workflow.request_review(section, by=expert)
+        workflow.request_review(other, by=expert)
+    if state in {"approved", "final", "submitted", "adopted"}:
+        workflow.approve_section(section, by=secretariat)
+    if state in {"final", "submitted", "adopted"}:
+        review.reject_amendment(amendment, by=secretariat, note="Not agreed.")
+        workflow.approve_section(other, by=secretariat)
+        workflow.finalise_document(document, by=secretariat)
+    if state in {"submitted", "adopted"}:
+        workflow.submit_document(document, by=secretariat, meeting=meeting)
+    if state == "adopted":
+        workflow.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+    return World(
+        users=users,
+        document=Document.objects.get(pk=document.pk),
+        section=Section.objects.get(pk=section.pk),
+        practice=Practice.objects.get(pk=practice.pk),
+        other=Section.objects.get(pk=other.pk),
+        deleted_pk=deleted_pk,
+        amendment=amendment,
+        comment=comment,
+        resolved_comment=resolved,
+        meeting=meeting,
+    )
+
+
+@dataclass
+class Action:
+    url: Callable[[World], str]
+    data: Callable[[World], dict]
+    expect: str  # six lines: state, then one outcome per role
+
+
+def _table(text: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in text.strip().splitlines():
+        state, *outcomes = line.split()
+        assert state in STATES and len(outcomes) == len(ROLES), line
+        rows[state] = outcomes
+    assert list(rows) == STATES
+    return rows
+
+
+def _u(name: str, *args) -> str:
+    return reverse(f"drafting:{name}", args=args)
+
+
+# Shorthands for the most common rows.
+SECRETARIAT_ONLY_ALWAYS = """
+    drafting   L 403 403 302+
+    in_review  L 403 403 302+
+    approved   L 403 403 302+
+    final      L 403 403 302+
+    submitted  L 403 403 302+
+    adopted    L 403 403 403
+"""
+# Direct edits of the first section: experts while drafting, the secretariat also in review.
+EDIT_FIRST_SECTION = """
+    drafting   L 403 302+ 302+
+    in_review  L 403 403  302+
+    approved   L 403 403  403
+    final      L 403 403  403
+    submitted  L 403 403  403
+    adopted    L 403 403  403
+"""
+# Structure of the document: drafting roles until the document is final.
+STRUCTURE = """
+    drafting   L 403 302+ 302+
+    in_review  L 403 302+ 302+
+    approved   L 403 302+ 302+
+    final      L 403 403  403
+    submitted  L 403 403  403
+    adopted    L 403 403  403
+"""
+# Proposals on the first section: until it is approved or the document final.
+PROPOSE_ON_FIRST_SECTION = """
+    drafting   L 403 302+ 302+
+    in_review  L 403 302+ 302+
+    approved   L 403 403  403
+    final      L 403 403  403
+    submitted  L 403 403  403
+    adopted    L 403 403  403
+"""
+# Comments: every drafting role, until adoption.
+DISCUSS = """
+    drafting   L 403 302+ 302+
+    in_review  L 403 302+ 302+
+    approved   L 403 302+ 302+
+    final      L 403 302+ 302+
+    submitted  L 403 302+ 302+
+    adopted    L 403 403  403
+"""
+# Deciding the open amendment (in the second section, which is in review until "final";
+# from "final" on it has been rejected).
+DECIDE = """
+    drafting   L 403 403 302+
+    in_review  L 403 403 302+
+    approved   L 403 403 302+
+    final      L 403 403 422=
+    submitted  L 403 403 422=
+    adopted    L 403 403 403
+"""
+# Writing nothing, for any drafting role in any state.
+NO_WRITE = """
+    drafting   L 403 200= 200=
+    in_review  L 403 200= 200=
+    approved   L 403 200= 200=
+    final      L 403 200= 200=
+    submitted  L 403 200= 200=
+    adopted    L 403 200= 200=
+"""
+
+
+def _document_step(good_state: str, *, second_good_state: str = "") -> str:
+    """A secretariat-only lifecycle step possible in ``good_state`` (refused with 422 elsewhere)."""
+    lines = []
+    for state in STATES:
+        if state == "adopted":
+            lines.append("adopted L 403 403 403")
+        elif state in {good_state, second_good_state}:
+            lines.append(f"{state} L 403 403 302+")
+        else:
+            lines.append(f"{state} L 403 403 422=")
+    return "\n".join(lines)
+
+
+ACTIONS: dict[str, Action] = {
+    # --- section review (issue 4) -----------------------------------------------------------
+    "section-request-review": Action(
+        lambda w: _u("section-request-review", w.section.pk),
+        lambda w: {},
+        """
+        drafting   L 403 302+ 302+
+        in_review  L 403 422= 422=
+        approved   L 403 422= 422=
+        final      L 403 422= 422=
+        submitted  L 403 422= 422=
+        adopted    L 403 403  403
+        """,
+    ),
+    "section-approve": Action(
+        lambda w: _u("section-approve", w.section.pk),
+        lambda w: {"note": "Agreed."},
+        """
+        drafting   L 403 403 422=
+        in_review  L 403 403 302+
+        approved   L 403 403 422=
+        final      L 403 403 422=
+        submitted  L 403 403 422=
+        adopted    L 403 403 403
+        """,
+    ),
+    "section-return-to-drafting": Action(
+        lambda w: _u("section-return-to-drafting", w.section.pk),
+        lambda w: {"reason": "Needs work."},
+        """
+        drafting   L 403 403 422=
+        in_review  L 403 403 302+
+        approved   L 403 403 422=
+        final      L 403 403 422=
+        submitted  L 403 403 422=
+        adopted    L 403 403 403
+        """,
+    ),
+    "section-reopen": Action(
+        lambda w: _u("section-reopen", w.section.pk),
+        lambda w: {"reason": "New facts."},
+        """
+        drafting   L 403 403 422=
+        in_review  L 403 403 422=
+        approved   L 403 403 302+
+        final      L 403 403 422=
+        submitted  L 403 403 422=
+        adopted    L 403 403 403
+        """,
+    ),
+    # --- document lifecycle (issue 4) -------------------------------------------------------
+    "document-open-review": Action(
+        lambda w: _u("document-open-review", w.document.slug),
+        lambda w: {},
+        _document_step("drafting"),
+    ),
+    "document-return-to-drafting": Action(
+        lambda w: _u("document-return-to-drafting", w.document.slug),
+        lambda w: {"reason": "Back to the drawing board."},
+        _document_step("in_review", second_good_state="approved"),
+    ),
+    "document-finalise": Action(
+        lambda w: _u("document-finalise", w.document.slug),
+        lambda w: {},
+        # Never possible here before "final": the second section is not approved and its
+        # amendment is open. (The path to "final" is exercised in build().)
+        _document_step("none"),
+    ),
+    "document-reopen": Action(
+        lambda w: _u("document-reopen", w.document.slug),
+        lambda w: {"reason": "Late change."},
+        _document_step("final"),
+    ),
+    "document-submit": Action(
+        lambda w: _u("document-submit", w.document.slug),
+        lambda w: {"meeting": w.meeting.pk},
+        _document_step("final"),
+    ),
+    "document-withdraw-submission": Action(
+        lambda w: _u("document-withdraw-submission", w.document.slug),
+        lambda w: {"reason": "Plenary postponed."},
+        _document_step("submitted"),
+    ),
+    "document-adopt": Action(
+        lambda w: _u("document-adopt", w.document.slug),
+        lambda w: {"adopted_on": "2018-09-27"},
+        _document_step("submitted"),
+    ),
+    "version-create": Action(
+        lambda w: _u("version-create", w.document.slug),
+        lambda w: {"name": "Draft 9 — circulated"},
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+    # --- amendments (issue 4) ---------------------------------------------------------------
+    "amendment-propose-change": Action(
+        lambda w: _u("amendment-propose-change", w.practice.pk),
+        lambda w: {
+            "heading": "Practice 1.1 proposed",
+            "body": "Proposed.",
+            "rationale": "Clearer.",
+            "base_revision": w.practice.revision,
+        },
+        PROPOSE_ON_FIRST_SECTION,
+    ),
+    "amendment-propose-deletion": Action(
+        lambda w: _u("amendment-propose-deletion", w.practice.pk),
+        lambda w: {"rationale": "Duplicate.", "base_revision": w.practice.revision},
+        PROPOSE_ON_FIRST_SECTION,
+    ),
+    "amendment-propose-practice": Action(
+        lambda w: _u("amendment-propose-practice", w.section.pk),
+        lambda w: {"after": "first", "heading": "A new one", "body": "", "rationale": "Gap."},
+        PROPOSE_ON_FIRST_SECTION,
+    ),
+    "amendment-accept": Action(
+        lambda w: _u("amendment-accept", w.amendment.pk),
+        lambda w: {
+            "note": "Agreed.",
+            "heading": "Changed",
+            "body": "Changed.",
+            "seen_revision": w.amendment.base_revision,
+        },
+        DECIDE,
+    ),
+    "amendment-reject": Action(
+        lambda w: _u("amendment-reject", w.amendment.pk),
+        lambda w: {"note": "Not agreed."},
+        DECIDE,
+    ),
+    "amendment-withdraw": Action(
+        lambda w: _u("amendment-withdraw", w.amendment.pk),
+        lambda w: {"reason": "Changed my mind."},
+        """
+        drafting   L 403 302+ 403
+        in_review  L 403 302+ 403
+        approved   L 403 302+ 403
+        final      L 403 302= 403
+        submitted  L 403 302= 403
+        adopted    L 403 403  403
+        """,
+    ),
+    # --- comments (issue 4) -----------------------------------------------------------------
+    "comment-create": Action(
+        lambda w: _u("comment-create", w.section.pk),
+        lambda w: {"body": "Another point.", "practice": w.practice.pk},
+        DISCUSS,
+    ),
+    "comment-reply": Action(
+        lambda w: _u("comment-reply", w.comment.pk),
+        lambda w: {"body": "Agreed."},
+        DISCUSS,
+    ),
+    "comment-resolve": Action(lambda w: _u("comment-resolve", w.comment.pk), lambda w: {}, DISCUSS),
+    "comment-unresolve": Action(
+        lambda w: _u("comment-unresolve", w.resolved_comment.pk), lambda w: {}, DISCUSS
+    ),
+    # --- editing (issue 3) ------------------------------------------------------------------
+    "section-add": Action(
+        lambda w: _u("section-add", w.document.slug),
+        lambda w: {"title": "A new section", "introduction": "", "reason": ""},
+        STRUCTURE,
+    ),
+    "section-move": Action(
+        lambda w: _u("section-move", w.section.pk), lambda w: {"direction": "down"}, STRUCTURE
+    ),
+    "section-edit": Action(
+        lambda w: _u("section-edit", w.section.pk),
+        lambda w: {
+            "title": "Section 1, renamed",
+            "introduction": "",
+            "base_revision": w.section.revision,
+            "reason": "",
+        },
+        EDIT_FIRST_SECTION,
+    ),
+    "section-delete": Action(
+        lambda w: _u("section-delete", w.section.pk),
+        lambda w: {"reason": "Merged elsewhere."},
+        EDIT_FIRST_SECTION,
+    ),
+    "practice-add": Action(
+        lambda w: _u("practice-add", w.section.pk),
+        lambda w: {"heading": "Added", "body": "", "reason": ""},
+        EDIT_FIRST_SECTION,
+    ),
+    "practice-edit": Action(
+        lambda w: _u("practice-edit", w.practice.pk),
+        lambda w: {
+            "heading": "Practice 1.1 edited",
+            "body": "Edited twice.",
+            "base_revision": w.practice.revision,
+            "reason": "",
+        },
+        EDIT_FIRST_SECTION,
+    ),
+    "practice-move": Action(
+        lambda w: _u("practice-move", w.practice.pk),
+        lambda w: {"direction": "down"},
+        EDIT_FIRST_SECTION,
+    ),
+    "practice-delete": Action(
+        lambda w: _u("practice-delete", w.practice.pk),
+        lambda w: {"reason": "Gone."},
+        EDIT_FIRST_SECTION,
+    ),
+    "practice-preview": Action(
+        lambda w: _u("practice-preview"), lambda w: {"body": "*Preview*"}, NO_WRITE
+    ),
+    "practice-presence": Action(
+        lambda w: _u("practice-presence", w.practice.pk),
+        lambda w: {"base_revision": w.practice.revision},
+        NO_WRITE,
+    ),
+    # --- history (issue 3) ------------------------------------------------------------------
+    "practice-restore": Action(
+        lambda w: _u("practice-restore", w.practice.pk),
+        lambda w: {"revision": 1, "base_revision": w.practice.revision, "reason": ""},
+        EDIT_FIRST_SECTION,
+    ),
+    "practice-undelete": Action(
+        lambda w: _u("practice-undelete", w.deleted_pk),
+        lambda w: {"reason": "Needed after all."},
+        EDIT_FIRST_SECTION,
+    ),
+    # --- meetings (issue 5) -----------------------------------------------------------------
+    "meeting-create": Action(
+        lambda w: _u("meeting-create", w.document.slug),
+        lambda w: {
+            "kind": ReviewMeeting.Kind.WORKSHOP,
+            "status": ReviewMeeting.Status.PLANNED,
+            "title": "A future workshop",
+            "starts_on": "2099-03-01",
+            "ends_on": "2099-03-02",
+            "reason": "",
+        },
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+    "meeting-edit": Action(
+        lambda w: _u("meeting-edit", w.meeting.pk),
+        lambda w: {
+            "kind": ReviewMeeting.Kind.MINISTERIAL,
+            "status": ReviewMeeting.Status.HELD,
+            "title": "Ministerial plenary, New York",
+            "starts_on": "2018-09-26",
+            "ends_on": "2018-09-27",
+            "reason": "",
+        },
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+    "meeting-circulate": Action(
+        lambda w: _u("meeting-circulate", w.meeting.pk),
+        lambda w: {"name": "Draft for the plenary"},
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+}
+
+# Pages that only read (GET); the sweep below still POSTs to each of them.
+READ_ONLY = {
+    "home",
+    "document-detail",
+    "section-detail",
+    "practice-detail",
+    "document-dashboard",
+    "version-list",
+    "amendment-list",
+    "amendment-detail",
+    "meeting-list",
+    "meeting-detail",
+    "practice-history",
+    "practice-compare",
+    "section-history",
+    "document-changes",
+    "document-search",
+    "document-export",
+    "document-exports",
+    "document-redline",
+}
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Hundreds of users are created and logged in here; the real hasher would take minutes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def history_rows() -> int:
+    """All rows of all history tables: any recorded change shows up here."""
+    return sum(
+        model.objects.count()
+        for model in apps.get_app_config("drafting").get_models()
+        if model.__name__.startswith("Historical")
+    )
+
+
+def attempt(client, user, url: str, data: dict):
+    """POST as ``user`` inside a savepoint that is rolled back; (response, rows written)."""
+    with transaction.atomic():
+        client.logout()
+        if user is not None:
+            login(client, user)
+        before = history_rows()
+        response = client.post(url, data)
+        written = history_rows() - before
+        transaction.set_rollback(True)
+    return response, written
+
+
+def check(outcome: str, response, written: int, where: str) -> None:
+    status = response.status_code
+    if outcome == "L":
+        assert status == 302 and response["Location"].startswith(reverse("login")), where
+        assert written == 0, where
+        return
+    if outcome == "403":
+        assert status == 403, f"{where}: got {status}"
+        assert written == 0, where
+        return
+    expected, effect = int(outcome[:-1]), outcome[-1]
+    assert status == expected, f"{where}: expected {expected}, got {status}"
+    assert (written > 0) if effect == "+" else (written == 0), f"{where}: {written} rows written"
+
+
+CASES = [(name, state) for name in ACTIONS for state in STATES]
+
+
+@pytest.mark.parametrize(("name", "state"), CASES, ids=[f"{n}@{s}" for n, s in CASES])
+def test_matrix(client, db, name, state):
+    action = ACTIONS[name]
+    world = build(state)
+    url, data = action.url(world), action.data(world)
+    for role, outcome in zip(ROLES, _table(action.expect)[state], strict=True):
+        response, written = attempt(client, world.users[role], url, data)
+        check(outcome, response, written, f"{name} as {role} while {state}")
+
+
+def _pattern_names() -> set[str]:
+    return {p.name for p in drafting_patterns if isinstance(p, URLPattern)}
+
+
+def test_every_url_is_in_the_matrix_or_read_only():
+    unknown = _pattern_names() - set(ACTIONS) - READ_ONLY
+    assert not unknown, (
+        f"New URLs {sorted(unknown)}: add each to ACTIONS in tests/test_permissions_matrix.py "
+        "(if it changes anything) or to READ_ONLY (if it only reads)."
+    )
+    assert not (set(ACTIONS) | READ_ONLY) - _pattern_names(), "The table names URLs that are gone."
+
+
+def _kwargs_for(pattern: URLPattern, world: World) -> dict:
+    """Plausible arguments for any URL: the world's objects, by the route's leading noun."""
+    route = str(pattern.pattern)
+    ids = {
+        "sections": world.section.pk,
+        "practices": world.practice.pk,
+        "amendments": world.amendment.pk,
+        "comments": world.comment.pk,
+        "meetings": world.meeting.pk,
+    }
+    kwargs = {}
+    for name in pattern.pattern.converters:
+        if name == "slug":
+            kwargs[name] = world.document.slug
+        elif name == "pk":
+            kwargs[name] = ids.get(route.split("/")[0], 1)
+        elif name == "fmt":
+            kwargs[name] = "html"
+        else:
+            kwargs[name] = 1
+    return kwargs
+
+
+@pytest.mark.parametrize("state", ["drafting", "adopted"])
+def test_no_url_lets_anonymous_or_observers_change_anything(client, db, state):
+    """A crafted POST to any URL, with or without data, records nothing for these two."""
+    world = build(state)
+    for pattern in drafting_patterns:
+        url = reverse(f"drafting:{pattern.name}", kwargs=_kwargs_for(pattern, world))
+        data = ACTIONS[pattern.name].data(world) if pattern.name in ACTIONS else {"body": "x"}
+        for role in ("anonymous", "observer"):
+            response, written = attempt(client, world.users[role], url, data)
+            where = f"POST {url} as {role} while {state}"
+            assert written == 0, where
+            assert response.status_code in {302, 403, 405, 200, 404}, where
+            if role == "anonymous" and response.status_code == 302 and state != "adopted":
+                # (An adopted text is public: its pages may redirect anonymous readers to it.)
+                assert response["Location"].startswith(reverse("login")), where
+
+
+def test_get_on_post_only_endpoints_is_405(client, db):
+    world = build("drafting")
+    login(client, world.users["expert"])
+    for action in ACTIONS.values():
+        url = action.url(world)
+        response = client.get(url)
+        # Form pages show their form on GET; pure actions refuse GET.
+        assert response.status_code in {200, 403, 405}, f"GET {url}: {response.status_code}"
+    for name in ("amendment-withdraw", "comment-create", "comment-resolve", "section-move"):
+        assert client.get(ACTIONS[name].url(world)).status_code == 405, name
