@@ -267,8 +267,13 @@ def available_transitions(user, obj: Section | Document, **known) -> list[Availa
 
     Transitions the user's role does not allow are left out (no button at all); transitions
     the role allows but the state blocks are included with their blockers, so a page can say
-    what is missing. ``known`` passes data a page already holds (see _document_blockers).
+    what is missing. Steps towards adoption come first. ``known`` passes data a page already
+    holds (see _document_blockers).
     """
+    return sorted(_available(user, obj, **known), key=lambda a: not a.transition.forward)
+
+
+def _available(user, obj: Section | Document, **known) -> list[Available]:
     if isinstance(obj, Section):
         return [
             Available(
