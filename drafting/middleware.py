@@ -1,7 +1,8 @@
-"""Middleware: the Content-Security-Policy header and the session idle timeout."""
+"""Middleware: the Content-Security-Policy header, the session idle timeout, bad input -> 400."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 
 # Only our own files: vendored htmx and app.js, app.css. No inline script or
@@ -83,3 +85,48 @@ def mark_seen(request: HttpRequest) -> None:
     session = getattr(request, "session", None)
     if session is not None:
         session[LAST_SEEN_KEY] = int(time.time())
+
+
+def _unstorable_input(error: BaseException) -> bool:
+    """Did the database refuse a value from the request as impossible to store?
+
+    SQLite: a Python int beyond 64 bits. PostgreSQL: a number out of its column's
+    range (SQLSTATE 22003), or a NUL character in text.
+    """
+    if isinstance(error, OverflowError):
+        return "SQLite INTEGER" in str(error)
+    if isinstance(error, DataError):
+        return getattr(error.__cause__, "pgcode", None) == "22003"
+    if isinstance(error, ValueError):
+        return "NUL (0x00)" in str(error)
+    return False
+
+
+class BadInputMiddleware:
+    """A value the database cannot hold is a bad request (400), never a server error.
+
+    Forms should refuse such values themselves, with a message next to the field;
+    this is the safety net for any that do not. Whatever the view was doing ran
+    in its transaction and was rolled back. The traceback is logged so the form
+    can be fixed.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not _unstorable_input(exception):
+            return None
+        from drafting.security import log_event
+        from drafting.views.errors import bad_request
+
+        log_event("bad_input", request, error=type(exception).__name__)
+        logging.getLogger("django.request").error(
+            "Unstorable input refused with 400 (a form should validate it): %s",
+            request.path,
+            exc_info=exception,
+        )
+        return bad_request(request, exception)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "drafting.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "drafting.middleware.ContentSecurityPolicyMiddleware",
+    "drafting.middleware.BadInputMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Records the logged-in user on every history row written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",

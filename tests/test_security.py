@@ -46,11 +46,27 @@ def _ok(request):
     return HttpResponse("ok")
 
 
+def _huge(request):
+    from django.db import connection
+
+    # What a form that forgot max_value lets through to the database.
+    with connection.cursor() as cursor:
+        cast = "CAST(%s AS integer)" if connection.vendor == "postgresql" else "%s"
+        cursor.execute(f"SELECT {cast}", [int(request.GET["n"])])  # noqa: S608
+    return HttpResponse("ok")
+
+
+def _overflow_bug(request):
+    raise OverflowError("math range error")  # a server bug, not bad input
+
+
 urlpatterns = [
     path("test-refuse/", _refuse),
     path("test-crash/", _crash),
     path("test-malformed/", _malformed),
     path("test-ok/", _ok),
+    path("test-huge/", _huge),
+    path("test-overflow-bug/", _overflow_bug),
     *app_urlpatterns,
 ]
 handler400 = "drafting.views.errors.bad_request"
@@ -237,6 +253,18 @@ def test_server_error_page_is_styled_and_says_what_to_do(client):
     assert "Something went wrong on our side" in page and "drafting/app." in page
     assert "style=" not in page and "<script" not in page
     assert response["Content-Security-Policy"]
+
+
+@pytest.mark.urls("tests.test_security")
+def test_numbers_the_database_cannot_hold_are_a_bad_request_not_a_crash(client, caplog):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    client.raise_request_exception = False
+    response = client.get("/test-huge/", {"n": "9" * 40})
+    assert response.status_code == 400
+    assert "could not be understood" in response.content.decode()
+    assert any("event=bad_input" in line for line in _security_lines(caplog))
+    # Other overflows are real bugs and stay 500s.
+    assert client.get("/test-overflow-bug/").status_code == 500
 
 
 @pytest.mark.urls("tests.test_security")
