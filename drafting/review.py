@@ -191,7 +191,7 @@ def propose_practice(
 
 def _locked(amendment: Amendment) -> Amendment:
     return (
-        Amendment.objects.select_for_update()
+        Amendment.objects.select_for_update(of=("self",))
         .select_related("section__document", "practice__section", "delegation", "proposed_by")
         .get(pk=amendment.pk)
     )

@@ -1,10 +1,11 @@
 """Amendments: proposed by experts for their delegation, decided by the secretariat."""
 
+import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -425,3 +426,42 @@ def test_section_page_query_count_does_not_grow_with_review(client, expert, secr
     small = _section_page_queries(client, by=secretariat, expert=expert, sections=2, practices=3)
     large = _section_page_queries(client, by=secretariat, expert=expert, sections=5, practices=15)
     assert small == large
+
+
+# --- Concurrency --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_secretaries_accepting_at_once_apply_it_once(expert, secretariat):
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks across connections are exercised on PostgreSQL (CI's second pass).")
+    other_clerk = make_user("secretariat")
+    document = make_document(by=secretariat, sections=1, practices=1)
+    practice = document.sections.get().practices.get()
+    amendment = review.propose_change(practice, by=expert, heading="Once", body="", rationale="R")
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def accept(user) -> None:
+        try:
+            barrier.wait()
+            review.accept_amendment(Amendment.objects.get(pk=amendment.pk), by=user)
+            outcomes.append("accepted")
+        except ValidationError as refused:
+            assert "already been accepted" in refused.messages[0]
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=accept, args=(user,))
+        for user in (secretariat, other_clerk, secretariat, other_clerk)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["accepted"] + ["refused"] * 3
+    practice.refresh_from_db()
+    assert (practice.heading, practice.revision) == ("Once", 2)
+    assert practice.history.filter(history_type="~").count() == 1
