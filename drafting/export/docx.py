@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC
 from itertools import count
 
 from docx import Document as new_docx
@@ -60,7 +61,7 @@ class _Writer:
         self.ids = count(1000)  # w:id of tracked changes
         self.note_ids = count(1)
         self.links: dict[str, str] = {}
-        date = doc.redline.end_at if doc.redline else doc.at
+        date = (doc.redline.end_at if doc.redline else doc.at).astimezone(UTC)
         self.change_attrs = f'w:author="{_x(AUTHOR)}" w:date="{date:%Y-%m-%dT%H:%M:%SZ}"'
 
     # --- inline content ---
