@@ -129,6 +129,21 @@ class ThrottledLoginBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def login_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The username a log-in attempt is recorded under, as axes stores it.
+
+    Django's login form passes any length of username to authentication, and
+    axes would store it as it came: cut it to the longest real username and
+    drop NUL characters, which PostgreSQL text cannot hold, so a junk attempt
+    is still counted instead of crashing the log-in page.
+    """
+    if credentials and "username" in credentials:
+        value = credentials.get("username")
+    else:
+        value = getattr(request, "POST", {}).get("username")
+    return str(value or "").replace("\x00", "")[:150]
+
+
 def _minutes(delta: timedelta) -> int:
     return max(1, round(delta.total_seconds() / 60))
 

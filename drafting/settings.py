@@ -258,4 +258,5 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "drafting.security.locked_out"
 AXES_CLIENT_IP_CALLABLE = "drafting.security.client_ip"
+AXES_USERNAME_CALLABLE = "drafting.security.login_username"
 AXES_VERBOSE = False

@@ -220,6 +220,15 @@ def test_lock_out_is_per_username_and_address(client, expert, other_expert, sett
     assert _attempt(elsewhere, expert.username, PASSWORD).status_code == 302
 
 
+def test_junk_usernames_are_refused_and_counted_not_crashed(client):
+    for junk in ["x" * 5000, "nul\x00byte", "\u202e" * 300]:
+        response = _attempt(client, junk, "whatever")
+        assert response.status_code == 200
+        assert "_auth_user_id" not in client.session
+    # Counted towards throttling under a name the database can hold.
+    assert AccessAttempt.objects.get(username="x" * 150).failures_since_start == 1
+
+
 def test_test_client_login_still_works_without_a_request(client, expert):
     # The throttling backend steps aside when there is no request (tests, shell).
     assert client.login(username=expert.username, password=PASSWORD)
