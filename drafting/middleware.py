@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
 
 # Only our own files: vendored htmx and app.js, app.css. No inline script or
 # style, no eval (htmx runs with allowEval false), no plugins, no framing, and
@@ -74,7 +75,12 @@ class SessionIdleTimeoutMiddleware:
                     f"You were logged out after {minutes} minutes without activity. "
                     "Please log in again.",
                 )
-                return redirect_to_login(request.get_full_path())
+                login = redirect_to_login(request.get_full_path())
+                if request.headers.get("HX-Request") == "true":
+                    # An htmx request would swap the login page into a fragment:
+                    # send the whole page there instead.
+                    return HttpResponseClientRedirect(login["Location"])
+                return login
             if last_seen is None or now - int(last_seen) >= _REFRESH_SECONDS:
                 session[LAST_SEEN_KEY] = now
         return self.get_response(request)

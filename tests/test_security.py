@@ -152,6 +152,15 @@ def test_idle_session_is_logged_out_with_a_message(client, expert, settings):
     assert client.get(home).status_code == 302  # really logged out
 
 
+def test_idle_htmx_request_sends_the_whole_page_to_the_login(client, expert, settings):
+    login(client, expert)
+    session = client.session
+    session[middleware.LAST_SEEN_KEY] -= settings.SESSION_IDLE_TIMEOUT + 5
+    session.save()
+    response = client.get(reverse("drafting:home"), headers={"HX-Request": "true"})
+    assert response["HX-Redirect"].startswith(reverse("login"))
+
+
 def test_active_session_stays_logged_in(client, expert, settings):
     login(client, expert)
     session = client.session
