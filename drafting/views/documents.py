@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from drafting import meetings, permissions, queries
 from drafting.models import Document
@@ -12,6 +13,7 @@ from drafting.views.amendments import document_review_context
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -25,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
     document = get_object_or_404(
         Document.objects.select_related("working_group", "implementing_partner"), slug=slug

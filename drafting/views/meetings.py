@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import meetings, permissions
 from drafting.forms import CirculateForm, MeetingForm
@@ -18,6 +18,7 @@ def _meeting(pk: int) -> ReviewMeeting:
 
 
 @login_required
+@require_safe
 def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
     document = permissions.get_document_for_user(request.user, slug)
     return render(
@@ -32,6 +33,7 @@ def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
     document = meeting.document

@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import diff, meetings, permissions, presence, queries, services, text
 from drafting.forms import MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
@@ -27,6 +27,7 @@ def _section_anchor(practice: Practice) -> str:
     return f"{practice.section.get_absolute_url()}#practice-{practice.pk}"
 
 
+@require_safe
 def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The practice as it reads on the section page (htmx: the fragment; otherwise: redirect)."""
     practice = _practice(pk)

@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import permissions, presence, queries, services
 from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionForm
@@ -19,6 +19,7 @@ def _section(pk: int) -> Section:
     return get_object_or_404(Section.objects.select_related("document"), pk=pk)
 
 
+@require_safe
 def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
     section = _section(pk)
     document = section.document
