@@ -352,7 +352,8 @@ PRODUCTION_ENV = {
 
 def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
     # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production never does.
-    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "CSRF_TRUSTED_ORIGINS"}
+    unset |= {"SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"}
     base = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, *args],
@@ -363,6 +364,19 @@ def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
         check=False,
         timeout=120,
     )
+
+
+def test_proxy_settings_and_cookie_security_come_from_the_environment():
+    code = (
+        "import drafting.settings as s; print(s.CSRF_TRUSTED_ORIGINS, s.SECURE_PROXY_SSL_HEADER, "
+        "s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG)"
+    )
+    production = _run(["-c", code], PRODUCTION_ENV)
+    assert production.stdout.split("\n")[0] == (
+        "['https://drafting.example.org'] ('HTTP_X_FORWARDED_PROTO', 'https') True True True False"
+    ), production.stderr
+    development = _run(["-c", code], {"DEBUG": "1"})
+    assert development.stdout.split("\n")[0] == "[] None False False False True"
 
 
 def test_check_deploy_reports_nothing_with_the_production_environment():
