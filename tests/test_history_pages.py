@@ -308,10 +308,13 @@ def test_get_on_restore_and_undelete_is_405(client, expert, document):
         assert client.get(reverse(f"drafting:{name}", args=[practice.pk])).status_code == 405
 
 
-def test_restore_without_a_revision_changes_nothing(client, expert, document):
+@pytest.mark.parametrize("revision", ["x", "", str(10**30), "-1"])
+def test_restore_without_a_valid_revision_changes_nothing(client, expert, document, revision):
     practice = _practices(document)[0]
     response = login(client, expert).post(
-        reverse("drafting:practice-restore", args=[practice.pk]), {"revision": "x"}, follow=True
+        reverse("drafting:practice-restore", args=[practice.pk]),
+        {"revision": revision},
+        follow=True,
     )
     assert "Choose a revision to restore." in response.content.decode()
     assert practice.history.count() == 1

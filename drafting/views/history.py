@@ -96,9 +96,13 @@ class ChangesForm(forms.Form):
         return since, timezone.localtime(since).strftime("%d %B %Y %H:%M")
 
 
+# Revisions are database integers: anything larger is a bad request, not a query.
+_MAX_REVISION = 2**31 - 1
+
+
 class RestoreForm(forms.Form):
-    revision = forms.IntegerField(min_value=1)
-    base_revision = forms.IntegerField(min_value=1, required=False)
+    revision = forms.IntegerField(min_value=1, max_value=_MAX_REVISION)
+    base_revision = forms.IntegerField(min_value=1, max_value=_MAX_REVISION, required=False)
     reason = forms.CharField(max_length=1000, required=False)
 
 
