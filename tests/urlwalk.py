@@ -55,6 +55,8 @@ def _formats() -> list[str]:
 
 # Parameters that are not object ids, by name: every value worth visiting.
 PARAM_VALUES = {"fmt": _formats}
+# Routes with these parameters answer with files to download, not pages.
+DOWNLOAD_PARAMS = {"fmt"}
 
 
 @dataclass(frozen=True)
