@@ -11,7 +11,7 @@ from django.db import transaction
 
 from drafting import permissions
 from drafting.history import stamp
-from drafting.models import Document, Practice, Section
+from drafting.models import AgendaItem, Amendment, Comment, Document, Practice, Section
 from drafting.ordering import position_after
 
 
@@ -170,8 +170,25 @@ def delete_practice(
 ) -> None:
     """``on_behalf_of``: the history names this user (an accepted amendment's proposer)."""
     _require_edit(by, practice.section)
+    _detach_from_practice(practice, by=by)
     stamp(practice, by=on_behalf_of or by, reason=reason or "Practice deleted.", meeting=meeting)
     practice.delete()
+
+
+def _detach_from_practice(practice: Practice, *, by) -> None:
+    """Keep a deleted practice's amendments and comments, each change recorded.
+
+    Left to the database, SET_NULL and CASCADE would rewrite or remove these
+    tracked rows without a history row naming who did it.
+    """
+    for amendment in Amendment.objects.filter(practice=practice):
+        amendment.practice = None
+        stamp(amendment, by=by, reason=f"The practice it concerns was deleted by {by}.")
+        amendment.save()
+    for comment in Comment.objects.filter(practice=practice):
+        comment.practice = None
+        stamp(comment, by=by, reason="Its practice was deleted; the comment stays on the section.")
+        comment.save()
 
 
 @transaction.atomic
@@ -206,8 +223,14 @@ def delete_section(section: Section, *, by, reason: str = "") -> None:
     _require_edit(by, section)
     reason = reason or f"Section “{section.title}” deleted."
     for practice in section.practices.all():
+        _detach_from_practice(practice, by=by)
         stamp(practice, by=by, reason=reason)
         practice.delete()
+    # Everything else the database would cascade, deleted here so history names who.
+    for model in (Comment, Amendment, AgendaItem):
+        for row in model.objects.filter(section=section).order_by("-pk"):
+            stamp(row, by=by, reason=reason)
+            row.delete()
     stamp(section, by=by, reason=reason)
     section.delete()
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from drafting import services
+from drafting.history import stamp
 from drafting.models import Practice, Section
 from tests.conftest import login, make_document
 from tests.html_safety import live_html_problems
@@ -474,3 +475,35 @@ def test_concurrent_saves_from_one_revision_accept_exactly_one(expert, secretari
     practice.refresh_from_db()
     assert practice.revision == 2
     assert practice.history.filter(history_type="~").count() == 1
+
+
+def test_deleting_records_what_happens_to_amendments_and_comments(
+    client, expert, secretariat, document
+):
+    from drafting import review
+    from drafting.models import Amendment, Comment
+
+    section = document.sections.order_by("position").first()
+    practice = section.practices.order_by("position").first()
+    amendment = review.propose_change(
+        practice, by=expert, heading="Other", body="", rationale="Why."
+    )
+    comment = Comment(section=section, practice=practice, author=expert, body="A thought.")
+    stamp(comment, by=expert)
+    comment.save()
+
+    services.delete_practice(practice, by=secretariat, reason="Merged.")
+    amendment.refresh_from_db()
+    comment.refresh_from_db()
+    assert amendment.practice is None and comment.practice is None  # kept, on the section
+    assert amendment.history.latest().history_user == secretariat
+    assert comment.history.latest().history_user == secretariat
+
+    services.delete_section(section, by=secretariat, reason="Dropped.")
+    for model, pk in ((Amendment, amendment.pk), (Comment, comment.pk)):
+        row = model.history.filter(id=pk).latest()
+        assert (row.history_type, row.history_user, row.history_change_reason) == (
+            "-",
+            secretariat,
+            "Dropped.",
+        )
