@@ -1,4 +1,4 @@
-"""Template helpers for the review: pick a practice's items, count, build anchor prefixes."""
+"""Template helpers for the review: pick a practice's items and count them."""
 
 from __future__ import annotations
 
@@ -16,12 +16,3 @@ def review_for(review: dict, key):
 @register.filter
 def unresolved_count(threads) -> int:
     return sum(1 for t in threads or () if not t.comment.resolved)
-
-
-@register.filter
-def prefixed(prefix: str, pk) -> str:
-    """``"a"|prefixed:amendment.pk`` -> "a12", a footnote-anchor prefix unique on the page.
-
-    (The built-in ``add`` filter cannot join a string and a number.)
-    """
-    return f"{prefix}{pk}"
