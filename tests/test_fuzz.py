@@ -39,12 +39,7 @@ EXAMPLES_PER_FORM = 6
 # 500s the fuzz test found in code owned elsewhere, reported to its owners; a
 # 500 at any other URL fails the test. When one is fixed, delete its line: the
 # test prints which known bugs no longer occur.
-KNOWN_BUGS = {
-    r"^/practices/\d+/(restore|undelete)/$": (
-        "views/history.py _safe_next accepts next=<digits> as a relative URL and "
-        "redirect() reverses it as a view name: NoReverseMatch"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 NASTY = [
     "",

@@ -487,3 +487,15 @@ def test_section_of_a_deleted_section_still_has_history(client, expert, secretar
     page = _page(login(client, expert), "section-history", section_pk)
     assert "This section has been deleted." in page and "Section dropped." in page
     assert not Section.objects.filter(pk=section_pk).exists()
+
+
+def test_restore_ignores_a_next_that_is_not_a_path_on_this_site(client, secretariat):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    practice = document.sections.get().practices.get()
+    login(client, secretariat)
+    for target in ("12", "practice-history", "https://evil.example/", "//evil.example/"):
+        response = client.post(
+            reverse("drafting:practice-restore", args=[practice.pk]), {"next": target}
+        )
+        assert response.status_code == 302, target
+        assert response["Location"] == reverse("drafting:practice-history", args=[practice.pk])

@@ -134,7 +134,8 @@ def _document_for(user, document_id: int | None) -> Document:
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() would treat anything else as a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
