@@ -173,8 +173,10 @@ def export_archive(out: IO[str], *, using: str = "default") -> dict[str, int]:
     """
     counts: dict[str, int] = {}
     connection = connections[using]
+    outermost = not connection.in_atomic_block
     with transaction.atomic(using=using):
-        if connection.vendor == "postgresql":
+        # Inside a caller's transaction, that transaction decides what is seen.
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         lookups = _Lookups(using)

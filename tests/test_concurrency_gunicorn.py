@@ -132,7 +132,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _env(database_url: str) -> dict:
+def _env(database_url: str, static_root: Path | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DATABASE_URL=database_url,
@@ -141,6 +141,9 @@ def _env(database_url: str) -> dict:
         SECRET_KEY=os.environ.get("SECRET_KEY") or "concurrency-test-key-0123456789-abcdefghijklmn",
         LOG_LEVEL="WARNING",
     )
+    if static_root is not None:
+        # Its own static folder: other test runs read the shared one meanwhile.
+        env["STATIC_ROOT"] = str(static_root)
     return env
 
 
@@ -236,7 +239,7 @@ def test_two_gunicorn_processes_never_lose_a_save(tmp_path):
     name = f"{config['NAME']}_live"
     auth = config["USER"] + (f":{config['PASSWORD']}" if config["PASSWORD"] else "")
     live_url = f"postgres://{auth}@{config['HOST']}:{config['PORT'] or 5432}/{name}"
-    env = _env(live_url)
+    env = _env(live_url, tmp_path / "static")
 
     _admin(config, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin(config, f'CREATE DATABASE "{name}"')

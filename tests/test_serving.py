@@ -41,6 +41,8 @@ def _serve(tmp_path: Path, database_url: str, *args: str) -> tuple[subprocess.Po
         BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",
         DEBUG="1",  # make serve must switch it off
+        # Its own static folder: other test runs read the shared one meanwhile.
+        STATIC_ROOT=str(tmp_path / "static"),
     )
     log = tmp_path / f"serve-{port}.log"
     process = subprocess.Popen(  # noqa: S603
