@@ -74,6 +74,19 @@ def test_maintenance_switch_is_held_by_one_block_of_one_connection(secretariat):
         HistoricalPractice.objects.all().delete()
 
 
+def test_only_the_flush_command_holds_the_maintenance_switch():
+    """No view, service or setting can reach the switch: only `flush` calls it."""
+    from pathlib import Path
+
+    package = Path(history_guard.__file__).parent
+    callers = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "history_guard.py" and "maintenance(" in path.read_text()
+    )
+    assert callers == ["management/commands/flush.py"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_flush_empties_history_as_test_teardown_needs(secretariat):
     make_document(by=secretariat, sections=1, practices=1)
