@@ -183,23 +183,6 @@ def _tracked_models():
     ]
 
 
-def _set_null_columns(model, names: list[str]) -> set[int]:
-    """Columns Django nulls itself when the object they point at is deleted (on_delete=SET_NULL).
-
-    That cascade is a bulk UPDATE that writes no history row for the referring
-    object; the deletion itself is recorded. Reported to the model's owners;
-    tolerated here so the fuzz test judges the forms, not the cascade.
-    """
-    from django.db.models import SET_NULL
-
-    return {
-        i
-        for i, name in enumerate(names)
-        if (f := model._meta.get_field(name.removesuffix("_id"))).is_relation
-        and getattr(f.remote_field, "on_delete", None) is SET_NULL
-    }
-
-
 def history_rows() -> int:
     return sum(m.history.count() for m in _tracked_models())
 
@@ -215,7 +198,6 @@ def assert_history_consistent() -> None:
         )
         for history_type, *values in rows:
             latest.setdefault(values[0], (history_type, tuple(values)))
-        set_null = _set_null_columns(model, names)
         for pk, row in current.items():
             assert pk in latest, f"{model.__name__} {pk} exists without any history"
             history_type, values = latest[pk]
@@ -223,7 +205,7 @@ def assert_history_consistent() -> None:
             differs = [
                 names[i]
                 for i, (then, now) in enumerate(zip(values, row, strict=True))
-                if then != now and not (i in set_null and now is None)
+                if then != now
             ]
             assert not differs, f"{model.__name__} {pk}: {differs} differ from its latest history"
         for pk, (history_type, _) in latest.items():
