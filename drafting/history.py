@@ -386,20 +386,11 @@ class _OrderState:
         return self._numbers
 
 
-@dataclass
-class PracticeEntry:
-    """One history row of a practice, paired with the row before it."""
+class _RowEntry:
+    """What every timeline entry reads off its history row (``row``, ``previous``)."""
 
     row: object
     previous: object | None
-    author: Author
-    number: int | None = None
-    previous_number: int | None = None
-    section_title: str = ""
-    previous_section_title: str = ""
-    # On a section's timeline: the section whose point of view "moved in/out" takes.
-    focus_section_id: int | None = None
-    is_section: bool = False
 
     @property
     def when(self) -> datetime:
@@ -418,12 +409,28 @@ class PracticeEntry:
         return self.row.history_type == "+" and self.previous is None
 
     @property
-    def undeleted(self) -> bool:
-        return self.row.history_type == "+" and self.previous is not None
-
-    @property
     def deleted(self) -> bool:
         return self.row.history_type == "-"
+
+
+@dataclass
+class PracticeEntry(_RowEntry):
+    """One history row of a practice, paired with the row before it."""
+
+    row: object
+    previous: object | None
+    author: Author
+    number: int | None = None
+    previous_number: int | None = None
+    section_title: str = ""
+    previous_section_title: str = ""
+    # On a section's timeline: the section whose point of view "moved in/out" takes.
+    focus_section_id: int | None = None
+    is_section: bool = False
+
+    @property
+    def undeleted(self) -> bool:
+        return self.row.history_type == "+" and self.previous is not None
 
     @property
     def text_changed(self) -> bool:
@@ -496,33 +503,13 @@ class PracticeEntry:
 
 
 @dataclass
-class SectionEntry:
+class SectionEntry(_RowEntry):
     """One history row of a section (its title, introduction or status changed)."""
 
     row: object
     previous: object | None
     author: Author
     is_section: bool = True
-
-    @property
-    def when(self) -> datetime:
-        return self.row.history_date
-
-    @property
-    def reason(self) -> str:
-        return self.row.history_change_reason or ""
-
-    @property
-    def meeting(self):
-        return self.row.history_meeting
-
-    @property
-    def added(self) -> bool:
-        return self.row.history_type == "+" and self.previous is None
-
-    @property
-    def deleted(self) -> bool:
-        return self.row.history_type == "-"
 
     @property
     def title_changed(self) -> bool:
