@@ -5,6 +5,7 @@ from django import forms
 from drafting.models import Delegation, Document, Practice, ReviewMeeting, Section
 
 BODY_LIMIT = 20_000
+MAX_ID = 2**63 - 1  # the largest id or revision any of our databases stores
 REASON_HELP = "Optional. Shown in the history, e.g. “agreed at the Rabat review meeting”."
 
 
@@ -20,7 +21,7 @@ class ReasonField(forms.CharField):
 class PracticeForm(forms.ModelForm):
     """Edit a practice; ``base_revision`` is the revision the editor started from."""
 
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     reason = ReasonField()
 
     class Meta:
@@ -74,7 +75,7 @@ class NewPracticeForm(PracticeForm):
 
 
 class SectionForm(forms.ModelForm):
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     reason = ReasonField()
 
     class Meta:
@@ -146,10 +147,12 @@ class MovePracticeForm(forms.Form):
 
 
 def _int(value: str) -> int:
+    """An id from user input, or 0 (matches nothing) if it is not one the database can hold."""
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         return 0
+    return number if 0 < number <= MAX_ID else 0
 
 
 class MoveSectionForm(forms.Form):
@@ -157,7 +160,21 @@ class MoveSectionForm(forms.Form):
     reason = ReasonField()
 
 
-class DelegationChoices(forms.ModelMultipleChoiceField):
+class BoundedChoices(forms.ModelMultipleChoiceField):
+    """Refuses ids the database cannot hold before asking it (SQLite overflows on them)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or not 0 < int(pk) <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )
+        return super()._check_values(value)
+
+
+class DelegationChoices(BoundedChoices):
     def label_from_instance(self, obj) -> str:
         if obj.kind == Delegation.Kind.MEMBER:
             return obj.name
@@ -173,7 +190,7 @@ class MeetingForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Members and non-member partners taking part.",
     )
-    agenda = forms.ModelMultipleChoiceField(
+    agenda = BoundedChoices(
         queryset=Section.objects.select_related("document"),
         required=False,
         widget=forms.CheckboxSelectMultiple,

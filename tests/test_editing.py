@@ -507,3 +507,21 @@ def test_deleting_records_what_happens_to_amendments_and_comments(
             secretariat,
             "Dropped.",
         )
+
+
+def test_presence_refuses_impossible_revisions(client, expert, practice):
+    url = reverse("drafting:practice-presence", args=[practice.pk])
+    login(client, expert)
+    for bad in ("", "abc", "0", str(2**70)):
+        assert client.post(url, {"base_revision": bad}).status_code == 400, bad
+
+
+def test_malformed_after_parameters_are_not_server_errors(client, expert, document):
+    section = document.sections.first()
+    login(client, expert)
+    for bad in ("abc", str(2**70), "-5"):
+        for url in (
+            reverse("drafting:practice-add", args=[section.pk]) + f"?after={bad}",
+            reverse("drafting:section-add", args=[document.slug]) + f"?after={bad}",
+        ):
+            assert client.get(url).status_code in {400, 404}, url

@@ -400,3 +400,15 @@ def test_amendment_decided_at_the_running_meeting_shows_on_its_page(
     page = client.get(reverse("drafting:meeting-detail", args=[meeting.pk])).content.decode()
     assert f"Amendment #{amendment.pk}</a> by {expert.profile.delegation.name}" in page
     assert "Agreed in the room." in page
+
+
+def test_impossible_ids_in_the_meeting_form_are_form_errors(client, secretariat, document):
+    login(client, secretariat)
+    for bad in ("99999999999999999999999", "-1", "x"):
+        response = client.post(
+            reverse("drafting:meeting-create", args=[document.slug]),
+            _form(participants=[bad], agenda=[bad]),
+        )
+        assert response.status_code == 422, bad
+        assert "is not a valid value" in response.content.decode()
+    assert not ReviewMeeting.objects.exists()

@@ -1,9 +1,10 @@
 """Small pieces every view module shares."""
 
 from django import forms
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from drafting import permissions
+from drafting.forms import MAX_ID
 from drafting.models import Section
 
 
@@ -16,3 +17,10 @@ def require_can_edit(user, section: Section) -> None:
     """403 with the rule's own words unless ``user`` may edit ``section`` directly."""
     reason = permissions.why_cannot_edit_section(user, section)
     permissions.require(reason is None, reason or "")
+
+
+def object_id(value: str) -> int:
+    """An id taken from a query or form parameter; 404 for anything that cannot be one."""
+    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        raise Http404("No such item.")
+    return int(value)

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import diff, meetings, permissions, presence, queries, services, text
-from drafting.forms import MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
+from drafting.forms import MAX_ID, MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
 from drafting.models import Practice, ReviewMeeting, Section
-from drafting.views.common import form_status, require_can_edit
+from drafting.views.common import form_status, object_id, require_can_edit
 
 
 def _practice(pk: int) -> Practice:
@@ -172,6 +172,8 @@ def practice_presence(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         base_revision = int(request.POST.get("base_revision", ""))
     except ValueError:
+        base_revision = 0
+    if not 0 < base_revision <= MAX_ID:
         return HttpResponse("A base revision is required.", status=400)
     report = presence.heartbeat(practice, user=request.user, base_revision=base_revision)
     return render(
@@ -185,11 +187,9 @@ def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
     section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
     require_can_edit(request.user, section)
     after_id = request.POST.get("after") or request.GET.get("after")
-    after = (
-        get_object_or_404(Practice, pk=after_id, section=section)
-        if after_id and after_id != "first"
-        else None
-    )
+    after = None
+    if after_id and after_id != "first":
+        after = get_object_or_404(Practice, pk=object_id(after_id), section=section)
     form = NewPracticeForm(request.POST or None, instance=Practice(section=section))
     if request.method == "POST" and form.is_valid():
         practice = services.create_practice(

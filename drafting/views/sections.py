@@ -12,7 +12,7 @@ from drafting import permissions, presence, queries, services
 from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionForm
 from drafting.models import Document, Section
 from drafting.views.amendments import section_review_context
-from drafting.views.common import form_status, require_can_edit
+from drafting.views.common import form_status, object_id, require_can_edit
 
 
 def _section(pk: int) -> Section:
@@ -59,7 +59,7 @@ def section_add(request: HttpRequest, slug: str) -> HttpResponse:
     )
     after = None
     if after_id := request.POST.get("after") or request.GET.get("after"):
-        after = get_object_or_404(Section, pk=after_id, document=document)
+        after = get_object_or_404(Section, pk=object_id(after_id), document=document)
     form = NewSectionForm(request.POST or None, instance=Section(document=document))
     if request.method == "POST" and form.is_valid():
         section = services.create_section(
