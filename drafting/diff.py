@@ -24,7 +24,9 @@ from functools import lru_cache
 from typing import Literal
 
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from drafting import text
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 
@@ -106,14 +108,14 @@ def _merge(pieces: list[tuple[Kind, str]]) -> list[Segment]:
     out: list[Segment] = []
     kind: Kind | None = None
     texts: list[str] = []
-    for piece_kind, text in pieces:
-        if not text:
+    for piece_kind, chunk in pieces:
+        if not chunk:
             continue
         if piece_kind != kind and texts:
             out.append(Segment(kind, "".join(texts)))  # type: ignore[arg-type]
             texts = []
         kind = piece_kind
-        texts.append(text)
+        texts.append(chunk)
     if texts:
         out.append(Segment(kind, "".join(texts)))  # type: ignore[arg-type]
     return out
@@ -196,7 +198,7 @@ def has_changes(old: str, new: str) -> bool:
 
 def redline_html(old: str, new: str) -> SafeString:
     """HTML with <del> and <ins> marking the changes; every piece of text is escaped."""
-    return mark_safe(_redline_html(old or "", new or ""))  # noqa: S308  (escaped below)
+    return text.markup(_redline_html(old or "", new or ""))
 
 
 @lru_cache(maxsize=4096)

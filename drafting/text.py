@@ -8,6 +8,7 @@ Rendering is memoised by text: the same practice body renders once per process.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -64,6 +65,30 @@ def _render(source: str, prefix: str) -> str:
 def render(source: str | None, *, anchor_prefix: str = "") -> SafeString:
     """Render user Markdown to safe HTML. ``anchor_prefix`` keeps footnote ids unique."""
     return mark_safe(_render(source or "", anchor_prefix))  # noqa: S308  (sanitised by nh3)
+
+
+# What the application itself wraps around escaped user text: redlines, search highlights.
+_MARKUP_TAGS = {"ins", "del", "mark", "div", "strong"}
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def markup(html: str) -> SafeString:
+    """Sanitise HTML the application built around escaped user text (redlines, highlights).
+
+    Callers escape every piece of user text first; this is the second line, so the
+    only HTML made from user input that reaches a page comes out of this module.
+    """
+    return mark_safe(_markup(html))  # noqa: S308  (sanitised by nh3)
+
+
+@lru_cache(maxsize=8192)
+def _markup(html: str) -> str:
+    cleaned = nh3.clean(html, tags=_MARKUP_TAGS, attributes={"div": {"class"}})
+    # nh3 writes quotes in text literally; put back the entities Django's escape() wrote.
+    return "".join(
+        part if part.startswith("<") else part.replace('"', "&quot;").replace("'", "&#x27;")
+        for part in _TAG.split(cleaned)
+    )
 
 
 def plain(source: str | None) -> str:
