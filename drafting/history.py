@@ -168,15 +168,7 @@ def document_as_of(document: Document, when: datetime | None = None) -> Document
             continue
         sections[row.section_id].practices.append(_practice_snapshot(row, number=0))
 
-    ordered = sorted(sections.values(), key=lambda s: (s.position, s.id))
-    number = 0
-    for section in ordered:
-        section.practices.sort(key=lambda p: (p.position, p.id))
-        numbered = []
-        for practice in section.practices:
-            number += 1
-            numbered.append(_practice_snapshot_renumbered(practice, number))
-        section.practices = numbered
+    ordered = _in_order_and_numbered(sections.values())
 
     return DocumentSnapshot(
         document_id=document.pk,
@@ -210,6 +202,19 @@ def _practice_snapshot(row, *, number: int) -> PracticeSnapshot:
         history_id=row.history_id,
         changed_at=row.history_date,
     )
+
+
+def _in_order_and_numbered(sections) -> list[SectionSnapshot]:
+    """Sections and their practices in stored order, practices numbered through the document."""
+    ordered = sorted(sections, key=lambda s: (s.position, s.id))
+    number = 0
+    for section in ordered:
+        numbered = []
+        for practice in sorted(section.practices, key=lambda p: (p.position, p.id)):
+            number += 1
+            numbered.append(_practice_snapshot_renumbered(practice, number))
+        section.practices = numbered
+    return ordered
 
 
 def _practice_snapshot_renumbered(p: PracticeSnapshot, number: int) -> PracticeSnapshot:
@@ -772,14 +777,7 @@ def document_now(document: Document) -> DocumentSnapshot:
                 changed_at=p.last_changed_at,
             )
         )
-    ordered = sorted(sections.values(), key=lambda s: (s.position, s.id))
-    number = 0
-    for section in ordered:
-        numbered = []
-        for practice in section.practices:
-            number += 1
-            numbered.append(_practice_snapshot_renumbered(practice, number))
-        section.practices = numbered
+    ordered = _in_order_and_numbered(sections.values())
     return DocumentSnapshot(
         document_id=document.pk,
         slug=document.slug,

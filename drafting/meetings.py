@@ -89,7 +89,7 @@ def save_meeting(
 ) -> ReviewMeeting:
     """Create (``meeting=None``) or update a meeting, its participants and its agenda."""
     why_not = permissions.why_cannot_manage_meetings(by, document)
-    permissions.require(why_not is None, why_not or "")
+    permissions.refuse_if(why_not)
     problems = meeting_problems(
         document,
         kind=fields["kind"],

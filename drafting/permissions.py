@@ -88,6 +88,12 @@ def can_add_section(user, document: Document) -> bool:
     return why_cannot_add_section(user, document) is None
 
 
+def refuse_if(reason: str | None) -> None:
+    """Raise a 403 carrying ``reason`` when a why_cannot_*() rule gave one."""
+    if reason is not None:
+        raise PermissionDenied(reason)
+
+
 def require(allowed: bool, reason: str) -> None:
     """Raise a 403 carrying ``reason`` unless ``allowed``."""
     if not allowed:

@@ -69,10 +69,6 @@ def concerning_section(section: Section) -> Q:
 # --- Proposals ------------------------------------------------------------------------------
 
 
-def _require(reason: str | None) -> None:
-    permissions.require(reason is None, reason or "")
-
-
 def _clean_text(heading: str, body: str) -> tuple[str, str]:
     heading = " ".join((heading or "").split())
     body = (body or "").replace("\r\n", "\n")
@@ -127,7 +123,7 @@ def propose_change(
 ) -> Amendment:
     """An expert proposes new wording for a practice, on behalf of their delegation."""
     practice = _fresh_practice(practice)
-    _require(permissions.why_cannot_propose_amendment(by, practice.section))
+    permissions.refuse_if(permissions.why_cannot_propose_amendment(by, practice.section))
     heading, body = _clean_text(heading, body)
     if heading == practice.heading and body == practice.body:
         raise ValidationError("The proposed text is the same as the current text.")
@@ -148,7 +144,7 @@ def propose_deletion(
     practice: Practice, *, by, rationale: str, base_revision: int | None = None
 ) -> Amendment:
     practice = _fresh_practice(practice)
-    _require(permissions.why_cannot_propose_amendment(by, practice.section))
+    permissions.refuse_if(permissions.why_cannot_propose_amendment(by, practice.section))
     amendment = Amendment(
         kind=Kind.DELETE,
         section=practice.section,
@@ -171,7 +167,7 @@ def propose_practice(
 ) -> Amendment:
     """Propose a new practice placed after ``after`` (or at the start of the section if None)."""
     section = Section.objects.select_related("document").get(pk=section.pk)
-    _require(permissions.why_cannot_propose_amendment(by, section))
+    permissions.refuse_if(permissions.why_cannot_propose_amendment(by, section))
     if after is not None and after.section_id != section.pk:
         raise ValidationError("Choose a place among this section's practices.")
     heading, body = _clean_text(heading, body)
@@ -217,7 +213,7 @@ def _name(user) -> str:
 def withdraw_amendment(amendment: Amendment, *, by, reason: str = "") -> Amendment:
     """The proposer takes their amendment back."""
     current = _locked(amendment)
-    _require(permissions.why_cannot_withdraw_amendment(by, current))
+    permissions.refuse_if(permissions.why_cannot_withdraw_amendment(by, current))
     _require_open(current)
     current.status = Amendment.Status.WITHDRAWN
     current.decided_at = timezone.now()
@@ -232,7 +228,7 @@ def reject_amendment(
 ) -> Amendment:
     """The secretariat rejects an amendment; the note tells the proposer why."""
     current = _locked(amendment)
-    _require(permissions.why_cannot_decide_amendment(by, current))
+    permissions.refuse_if(permissions.why_cannot_decide_amendment(by, current))
     _require_open(current)
     _check_meeting(meeting, current)
     note = (note or "").strip()
@@ -273,7 +269,7 @@ def accept_amendment(
     written. For a new practice, ``after``/``first`` override the proposed place.
     """
     current = _locked(amendment)
-    _require(permissions.why_cannot_decide_amendment(by, current))
+    permissions.refuse_if(permissions.why_cannot_decide_amendment(by, current))
     _require_open(current)
     _check_meeting(meeting, current)
     proposer = current.proposed_by
@@ -360,7 +356,7 @@ def _clean_comment(body: str) -> str:
 @transaction.atomic
 def add_comment(section: Section, *, by, body: str, practice: Practice | None = None) -> Comment:
     """A comment on a section, or on one of its practices."""
-    _require(permissions.why_cannot_comment(by, section))
+    permissions.refuse_if(permissions.why_cannot_comment(by, section))
     if practice is not None and practice.section_id != section.pk:
         raise ValidationError("That practice is not in this section.")
     comment = Comment(section=section, practice=practice, author=by, body=_clean_comment(body))
@@ -373,7 +369,7 @@ def add_comment(section: Section, *, by, body: str, practice: Practice | None = 
 def reply_to_comment(comment: Comment, *, by, body: str) -> Comment:
     """Replies form a flat list under the comment that opened the thread."""
     thread = comment.parent or comment
-    _require(permissions.why_cannot_comment(by, thread.section))
+    permissions.refuse_if(permissions.why_cannot_comment(by, thread.section))
     reply = Comment(
         section_id=thread.section_id,
         practice_id=thread.practice_id,
@@ -390,7 +386,7 @@ def _set_resolved(comment: Comment, *, by, resolved: bool) -> Comment:
     current = (
         Comment.objects.select_for_update().select_related("section__document").get(pk=comment.pk)
     )
-    _require(permissions.why_cannot_resolve_comment(by, current))
+    permissions.refuse_if(permissions.why_cannot_resolve_comment(by, current))
     if current.parent_id is not None:
         raise ValidationError("Resolve the thread, not a single reply.")
     if current.resolved == resolved:

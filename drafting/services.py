@@ -27,7 +27,7 @@ class StaleRevision(Exception):
 
 def _require_edit(by, section: Section) -> None:
     reason = permissions.why_cannot_edit_section(by, section)
-    permissions.require(reason is None, reason or "")
+    permissions.refuse_if(reason)
 
 
 @transaction.atomic

@@ -505,7 +505,7 @@ def name_version(
 ) -> Version:
     """Name the document's current state ("Draft 2 — circulated to members")."""
     reason = permissions.why_cannot_name_version(by, document)
-    permissions.require(reason is None, reason or "")
+    permissions.refuse_if(reason)
     name = name.strip()
     if not name:
         raise ValidationError("Give the version a name.")

@@ -88,10 +88,6 @@ def _amendment(request: HttpRequest, pk: int) -> Amendment:
     return amendment
 
 
-def _require(reason: str | None) -> None:
-    permissions.require(reason is None, reason or "")
-
-
 def _section_anchor(section: Section, practice_id: int | None = None) -> str:
     anchor = f"#practice-{practice_id}" if practice_id else ""
     return f"{section.get_absolute_url()}{anchor}"
@@ -108,7 +104,7 @@ def _numbers(document: Document) -> dict[int, int]:
 @require_http_methods(["GET", "POST"])
 def propose_change(request: HttpRequest, pk: int) -> HttpResponse:
     practice = _practice(pk)
-    _require(permissions.why_cannot_propose_amendment(request.user, practice.section))
+    permissions.refuse_if(permissions.why_cannot_propose_amendment(request.user, practice.section))
     initial = {
         "heading": practice.heading,
         "body": practice.body,
@@ -142,7 +138,7 @@ def propose_change(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def propose_deletion(request: HttpRequest, pk: int) -> HttpResponse:
     practice = _practice(pk)
-    _require(permissions.why_cannot_propose_amendment(request.user, practice.section))
+    permissions.refuse_if(permissions.why_cannot_propose_amendment(request.user, practice.section))
     form = DeletionAmendmentForm(_data(request), initial={"base_revision": practice.revision})
     if request.method == "POST" and form.is_valid():
         try:
@@ -171,7 +167,7 @@ def propose_deletion(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
     section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
-    _require(permissions.why_cannot_propose_amendment(request.user, section))
+    permissions.refuse_if(permissions.why_cannot_propose_amendment(request.user, section))
     practices = list(section.practices.order_by("position", "id"))
     after = request.GET.get("after") or (str(practices[-1].pk) if practices else "first")
     form = NewPracticeAmendmentForm(
@@ -282,7 +278,7 @@ def _three_way(amendment: Amendment, current: Practice | None = None) -> dict | 
 @require_http_methods(["GET", "POST"])
 def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
     amendment = _amendment(request, pk)
-    _require(permissions.why_cannot_decide_amendment(request.user, amendment))
+    permissions.refuse_if(permissions.why_cannot_decide_amendment(request.user, amendment))
     document = amendment.section.document
     practices = list(amendment.section.practices.order_by("position", "id"))
     numbers = _numbers(document)
@@ -356,7 +352,7 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def amendment_reject(request: HttpRequest, pk: int) -> HttpResponse:
     amendment = _amendment(request, pk)
-    _require(permissions.why_cannot_decide_amendment(request.user, amendment))
+    permissions.refuse_if(permissions.why_cannot_decide_amendment(request.user, amendment))
     form = RejectForm(_data(request), amendment=amendment)
     if request.method == "POST" and form.is_valid():
         try:
@@ -386,7 +382,7 @@ def amendment_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def amendment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     amendment = _amendment(request, pk)
-    _require(permissions.why_cannot_withdraw_amendment(request.user, amendment))
+    permissions.refuse_if(permissions.why_cannot_withdraw_amendment(request.user, amendment))
     form = WithdrawForm(request.POST)
     form.is_valid()
     try:

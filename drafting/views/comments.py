@@ -61,7 +61,7 @@ def _form_error(form) -> ValidationError:
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
     why_not = permissions.why_cannot_comment(request.user, section)
-    permissions.require(why_not is None, why_not or "")
+    permissions.refuse_if(why_not)
     form = CommentForm(request.POST, section=section)
     raw_practice = request.POST.get("practice") or None
     practice_id = int(raw_practice) if raw_practice and raw_practice.isdigit() else None
@@ -90,7 +90,7 @@ def _comment(pk: int) -> Comment:
 def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment(pk)
     why_not = permissions.why_cannot_comment(request.user, comment.section)
-    permissions.require(why_not is None, why_not or "")
+    permissions.refuse_if(why_not)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return _respond(request, comment.section, comment.practice_id, error=_form_error(form))
@@ -106,7 +106,7 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
 def _resolution(request: HttpRequest, pk: int, *, resolved: bool) -> HttpResponse:
     comment = _comment(pk)
     why_not = permissions.why_cannot_resolve_comment(request.user, comment)
-    permissions.require(why_not is None, why_not or "")
+    permissions.refuse_if(why_not)
     change = review.resolve_comment if resolved else review.unresolve_comment
     try:
         change(comment, by=request.user)

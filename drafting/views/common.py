@@ -16,7 +16,7 @@ def form_status(request: HttpRequest, form: forms.Form) -> int:
 def require_can_edit(user, section: Section) -> None:
     """403 with the rule's own words unless ``user`` may edit ``section`` directly."""
     reason = permissions.why_cannot_edit_section(user, section)
-    permissions.require(reason is None, reason or "")
+    permissions.refuse_if(reason)
 
 
 def object_id(value: str) -> int:

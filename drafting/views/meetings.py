@@ -67,7 +67,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> HttpResponse:
     why_not = permissions.why_cannot_manage_meetings(request.user, document)
-    permissions.require(why_not is None, why_not or "")
+    permissions.refuse_if(why_not)
     form = MeetingForm(request.POST or None, instance=meeting, document=document)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -100,7 +100,7 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
 def meeting_circulate(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
     why_not = permissions.why_cannot_manage_meetings(request.user, meeting.document)
-    permissions.require(why_not is None, why_not or "")
+    permissions.refuse_if(why_not)
     form = CirculateForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("name", [])))
