@@ -8,7 +8,8 @@ class DraftingConfig(AppConfig):
 
     def ready(self) -> None:
         # signals: connects history signal handlers on import.
-        from drafting import history_guard, security, signals  # noqa: F401
+        from drafting import security, signals  # noqa: F401
+        from drafting.history import guard as history_guard
 
         security.connect_axes_signals()  # login failures, lock-outs -> security log
         history_guard.connect()  # append-only history tables, users never deleted

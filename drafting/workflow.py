@@ -11,23 +11,19 @@ drafting.permissions (PermissionDenied, shown as a 403 that says why), checks th
 state and its preconditions (ValidationError in words a secretariat officer
 understands, e.g. "3 sections are not approved: Detection, Intervention,
 Response") and stamps history with the user and the reason before saving.
-Templates never re-derive these rules: they ask ``available_transitions()``.
-"""
+Templates never re-derive these rules: they ask ``available_transitions()``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from drafting import permissions, review
-from drafting.history import stamp
-from drafting.models import Amendment, Document, ReviewMeeting, Section, Version
+from drafting import permissions
+from drafting.models import Amendment, Document, ReviewMeeting, Section
+from drafting.reads.amendments import concerned_section, concerning_section
 
 S = Section.Status
 D = Document.Status
@@ -163,9 +159,7 @@ def _section_blockers(section: Section, transition: Transition) -> list[str]:
         )
     if transition.name == "approve":
         open_ids = list(
-            Amendment.objects.filter(
-                review.concerning_section(section), status=Amendment.Status.OPEN
-            )
+            Amendment.objects.filter(concerning_section(section), status=Amendment.Status.OPEN)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -226,7 +220,7 @@ def open_amendments_in_document(document: Document) -> list[tuple[int, str]]:
         .select_related("section", "practice__section")
         .order_by("pk")
     )
-    return [(a.pk, review.concerned_section(a).title) for a in rows]
+    return [(a.pk, concerned_section(a).title) for a in rows]
 
 
 def ministerial_meetings(document: Document) -> list[ReviewMeeting]:
@@ -311,14 +305,6 @@ def next_step(document: Document, **known) -> Available | None:
     return None
 
 
-# --- Section transitions ------------------------------------------------------------------
-
-
-def _locked_section(section: Section) -> Section:
-    # Re-read under a row lock so two people approving at once cannot both succeed.
-    return Section.objects.select_for_update().select_related("document").get(pk=section.pk)
-
-
 def _check(obj, transition: Transition, why_not: str | None, reason: str, blockers) -> None:
     if why_not is not None:
         raise PermissionDenied(why_not)
@@ -336,196 +322,3 @@ def _check(obj, transition: Transition, why_not: str | None, reason: str, blocke
     found = blockers()
     if found:
         raise ValidationError(found)
-
-
-def _section_transition(section: Section, name: str, *, by, reason: str) -> Section:
-    transition = SECTION_TRANSITIONS[name]
-    current = _locked_section(section)
-    _check(
-        current,
-        transition,
-        _SECTION_WHO[name](by, current),
-        reason,
-        lambda: _section_blockers(current, transition),
-    )
-    current.status = transition.target
-    if transition.target != S.APPROVED:
-        # The approval no longer holds; the history keeps who approved it and when.
-        current.approved_by, current.approved_at, current.approval_note = None, None, ""
-    return current
-
-
-def _record(obj, *, by, summary: str, reason: str, meeting=None):
-    stamp(obj, by=by, reason=f"{summary} {reason.strip()}".strip(), meeting=meeting)
-    obj.save()
-    return obj
-
-
-@transaction.atomic
-def request_review(section: Section, *, by, reason: str = "") -> Section:
-    """An expert or the secretariat sends a drafting section for review."""
-    current = _section_transition(section, "request-review", by=by, reason=reason)
-    return _record(current, by=by, summary="Sent for review.", reason=reason)
-
-
-@transaction.atomic
-def approve_section(section: Section, *, by, note: str = "", meeting=None) -> Section:
-    """The secretariat approves a section in review; who, when and the note are kept."""
-    current = _section_transition(section, "approve", by=by, reason="")
-    current.approved_by, current.approved_at, current.approval_note = by, timezone.now(), note
-    return _record(current, by=by, summary="Approved.", reason=note, meeting=meeting)
-
-
-@transaction.atomic
-def return_section_to_drafting(section: Section, *, by, reason: str) -> Section:
-    current = _section_transition(section, "return-to-drafting", by=by, reason=reason)
-    return _record(current, by=by, summary="Returned to drafting:", reason=reason)
-
-
-@transaction.atomic
-def reopen_section(section: Section, *, by, reason: str) -> Section:
-    """The secretariat reopens an approved section for drafting; a reason is required."""
-    current = _section_transition(section, "reopen", by=by, reason=reason)
-    return _record(current, by=by, summary="Reopened:", reason=reason)
-
-
-SECTION_FUNCTIONS: dict[str, Callable[..., Section]] = {
-    "request-review": request_review,
-    "approve": approve_section,
-    "return-to-drafting": return_section_to_drafting,
-    "reopen": reopen_section,
-}
-
-
-# --- Document transitions -----------------------------------------------------------------
-
-
-def _document_transition(document: Document, name: str, *, by, reason: str) -> Document:
-    transition = DOCUMENT_TRANSITIONS[name]
-    current = Document.objects.select_for_update().get(pk=document.pk)
-    _check(
-        current,
-        transition,
-        permissions.why_cannot_change_lifecycle(by, current),
-        reason,
-        lambda: _document_blockers(current, transition),
-    )
-    current.status = transition.target
-    return current
-
-
-@transaction.atomic
-def open_document_review(document: Document, *, by, reason: str = "") -> Document:
-    current = _document_transition(document, "open-review", by=by, reason=reason)
-    return _record(current, by=by, summary="Opened for review.", reason=reason)
-
-
-@transaction.atomic
-def return_document_to_drafting(document: Document, *, by, reason: str) -> Document:
-    current = _document_transition(document, "return-to-drafting", by=by, reason=reason)
-    return _record(current, by=by, summary="Returned to drafting:", reason=reason)
-
-
-@transaction.atomic
-def finalise_document(document: Document, *, by, reason: str = "") -> Document:
-    """Final: every section approved and no amendment open (the refusal lists what is not)."""
-    current = _document_transition(document, "finalise", by=by, reason=reason)
-    return _record(current, by=by, summary="Marked final.", reason=reason)
-
-
-@transaction.atomic
-def reopen_document(document: Document, *, by, reason: str) -> Document:
-    """Back from final to review, so sections can be reopened and amended again."""
-    current = _document_transition(document, "reopen", by=by, reason=reason)
-    return _record(current, by=by, summary="Returned to review:", reason=reason)
-
-
-@transaction.atomic
-def submit_document(
-    document: Document, *, by, meeting: ReviewMeeting, reason: str = ""
-) -> Document:
-    """Submit the final text for adoption at one of the document's ministerial plenaries."""
-    current = _document_transition(document, "submit", by=by, reason=reason)
-    if meeting is None or meeting.pk not in {m.pk for m in ministerial_meetings(current)}:
-        raise ValidationError("Choose one of this document's ministerial plenaries.")
-    current.target_meeting = meeting
-    return _record(current, by=by, summary=f"Submitted for adoption at {meeting}.", reason=reason)
-
-
-@transaction.atomic
-def withdraw_submission(document: Document, *, by, reason: str) -> Document:
-    current = _document_transition(document, "withdraw-submission", by=by, reason=reason)
-    return _record(current, by=by, summary="Withdrawn from adoption:", reason=reason)
-
-
-@transaction.atomic
-def adopt_document(document: Document, *, by, adopted_on: date, reason: str = "") -> Document:
-    """Record the adoption at the target meeting; from now on nothing can change.
-
-    A version named after the adoption is taken first, so exports and "what changed
-    since" can start from the adopted text.
-    """
-    current = _document_transition(document, "adopt", by=by, reason=reason)
-    if adopted_on is None:
-        raise ValidationError("Give the date on which the document was adopted.")
-    if adopted_on > timezone.localdate():
-        raise ValidationError("The adoption date cannot be in the future.")
-    meeting = current.target_meeting
-    name = f"Adopted text — {meeting or adopted_on.isoformat()}"
-    if not Version.objects.filter(document=current, name=name).exists():
-        _save_version(current, by=by, name=name, note="", meeting=meeting)
-    current.adopted_on, current.adopted_at = adopted_on, meeting
-    where = f" at {meeting}" if meeting else ""
-    return _record(
-        current,
-        by=by,
-        summary=f"Adopted on {adopted_on:%d %B %Y}{where}.",
-        reason=reason,
-        meeting=meeting,
-    )
-
-
-DOCUMENT_FUNCTIONS: dict[str, Callable[..., Document]] = {
-    "open-review": open_document_review,
-    "return-to-drafting": return_document_to_drafting,
-    "finalise": finalise_document,
-    "reopen": reopen_document,
-    "submit": submit_document,
-    "withdraw-submission": withdraw_submission,
-    "adopt": adopt_document,
-}
-
-
-# --- Named versions -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def name_version(
-    document: Document, *, by, name: str, note: str = "", meeting: ReviewMeeting | None = None
-) -> Version:
-    """Name the document's current state ("Draft 2 — circulated to members")."""
-    reason = permissions.why_cannot_name_version(by, document)
-    permissions.refuse_if(reason)
-    name = name.strip()
-    if not name:
-        raise ValidationError("Give the version a name.")
-    if Version.objects.filter(document=document, name=name).exists():
-        raise ValidationError(f"This document already has a version named “{name}”.")
-    if meeting is not None and meeting.document_id != document.pk:
-        raise ValidationError("Choose a meeting of this document.")
-    return _save_version(document, by=by, name=name, note=note, meeting=meeting)
-
-
-def _save_version(document: Document, *, by, name: str, note: str, meeting) -> Version:
-    version = Version(
-        document=document,
-        name=name,
-        note=note,
-        taken_at=timezone.now(),
-        created_by=by,
-        meeting=meeting,
-    )
-    version.full_clean()
-    stamp(version, by=by, reason=f"Version named: {name}.")
-    version.save()
-    return version

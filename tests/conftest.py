@@ -7,9 +7,9 @@ import itertools
 import pytest
 from django.contrib.auth import get_user_model
 
+from drafting.actions.ordering import position_after
 from drafting.history import stamp
 from drafting.models import Delegation, Document, ExpertProfile, Practice, Section
-from drafting.ordering import position_after
 
 User = get_user_model()
 PASSWORD = "correct-horse-battery-staple"

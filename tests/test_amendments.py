@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from drafting import queries, review, services, workflow
+from drafting import actions, reads
 from drafting.history import stamp
 from drafting.models import Amendment, Practice, ReviewMeeting
 from tests.conftest import login, make_document, make_user
@@ -62,31 +62,31 @@ def test_expert_proposes_a_change_through_the_page(client, expert, practice):
 
 
 def test_proposal_records_the_revision_the_expert_started_from(expert, secretariat, practice):
-    services.update_practice(
+    actions.update_practice(
         practice, by=secretariat, heading="Edited", body="B", base_revision=practice.revision
     )
-    amendment = review.propose_change(
+    amendment = actions.propose_change(
         practice, by=expert, heading="Mine", body="B", rationale="R", base_revision=1
     )
     assert amendment.base_revision == 1
     with pytest.raises(ValidationError, match="never had"):
-        review.propose_change(
+        actions.propose_change(
             practice, by=expert, heading="Mine", body="B", rationale="R", base_revision=9
         )
 
 
 def test_proposal_must_change_something_and_say_why(expert, practice):
     with pytest.raises(ValidationError, match="same as the current text"):
-        review.propose_change(
+        actions.propose_change(
             practice, by=expert, heading=practice.heading, body=practice.body, rationale="R"
         )
     with pytest.raises(ValidationError, match="rationale"):
-        review.propose_change(practice, by=expert, heading="New", body="", rationale=" ")
+        actions.propose_change(practice, by=expert, heading="New", body="", rationale=" ")
 
 
 def test_observer_cannot_propose(client, observer, practice):
     with pytest.raises(PermissionDenied, match="Observers"):
-        review.propose_deletion(practice, by=observer, rationale="No.")
+        actions.propose_deletion(practice, by=observer, rationale="No.")
     login(client, observer)
     url = reverse("drafting:amendment-propose-deletion", args=[practice.pk])
     assert client.get(url).status_code == 403
@@ -95,15 +95,15 @@ def test_observer_cannot_propose(client, observer, practice):
 
 
 def test_amendments_are_the_way_to_change_a_section_in_review(expert, secretariat, practice):
-    workflow.request_review(practice.section, by=expert)
-    amendment = review.propose_change(
+    actions.request_review(practice.section, by=expert)
+    amendment = actions.propose_change(
         practice, by=expert, heading="In review", body="", rationale="R"
     )
     assert amendment.status == A.OPEN
-    review.accept_amendment(amendment, by=secretariat)
-    workflow.approve_section(practice.section, by=secretariat)
+    actions.accept_amendment(amendment, by=secretariat)
+    actions.approve_section(practice.section, by=secretariat)
     with pytest.raises(PermissionDenied, match="reopen"):
-        review.propose_change(practice, by=expert, heading="Too late", body="", rationale="R")
+        actions.propose_change(practice, by=expert, heading="Too late", body="", rationale="R")
 
 
 def test_proposal_needs_a_delegation(secretariat, practice):
@@ -112,7 +112,7 @@ def test_proposal_needs_a_delegation(secretariat, practice):
     stamp(profile, by=secretariat, reason="Test: no delegation.")
     profile.save()
     with pytest.raises(PermissionDenied, match="on behalf of a delegation"):
-        review.propose_deletion(practice, by=secretariat, rationale="x")
+        actions.propose_deletion(practice, by=secretariat, rationale="x")
 
 
 def test_propose_new_practice_at_a_position(client, expert, document):
@@ -138,7 +138,7 @@ def test_propose_new_practice_at_a_position(client, expert, document):
 
 
 def test_only_the_proposer_withdraws(client, expert, other_expert, secretariat, practice):
-    amendment = review.propose_deletion(practice, by=expert, rationale="Dup.")
+    amendment = actions.propose_deletion(practice, by=expert, rationale="Dup.")
     url = reverse("drafting:amendment-withdraw", args=[amendment.pk])
     for user in (other_expert, secretariat):
         login(client, user)
@@ -161,7 +161,7 @@ def test_only_the_proposer_withdraws(client, expert, other_expert, secretariat, 
 
 
 def test_accepting_applies_the_change_as_the_proposers(client, expert, secretariat, practice):
-    amendment = review.propose_change(
+    amendment = actions.propose_change(
         practice, by=expert, heading="Better heading", body="Better body.", rationale="Clearer."
     )
     login(client, secretariat)
@@ -193,14 +193,14 @@ def test_accepting_applies_the_change_as_the_proposers(client, expert, secretari
 
 
 def test_expert_cannot_accept_or_reject(client, expert, other_expert, practice):
-    amendment = review.propose_deletion(practice, by=expert, rationale="Dup.")
+    amendment = actions.propose_deletion(practice, by=expert, rationale="Dup.")
     login(client, other_expert)
     for name in ("amendment-accept", "amendment-reject"):
         url = reverse(f"drafting:{name}", args=[amendment.pk])
         assert client.get(url).status_code == 403
         assert client.post(url, {"note": "x"}).status_code == 403
     with pytest.raises(PermissionDenied):
-        review.accept_amendment(amendment, by=expert)
+        actions.accept_amendment(amendment, by=expert)
     amendment.refresh_from_db()
     assert amendment.status == A.OPEN
     assert Practice.objects.filter(pk=practice.pk).exists()
@@ -209,14 +209,14 @@ def test_expert_cannot_accept_or_reject(client, expert, other_expert, practice):
 def test_accepting_a_stale_amendment_shows_three_texts_and_overwrites_nothing(
     client, expert, other_expert, secretariat, practice
 ):
-    amendment = review.propose_change(
+    amendment = actions.propose_change(
         practice,
         by=expert,
         heading=practice.heading,
         body="Body of 1.1, with families.",
         rationale="Families.",
     )
-    services.update_practice(
+    actions.update_practice(
         practice,
         by=other_expert,
         heading=practice.heading,
@@ -225,8 +225,8 @@ def test_accepting_a_stale_amendment_shows_three_texts_and_overwrites_nothing(
     )
     practice.refresh_from_db()
     # Accepting without having seen the current text is refused, whatever the request says.
-    with pytest.raises(review.AmendmentConflict):
-        review.accept_amendment(amendment, by=secretariat)
+    with pytest.raises(actions.AmendmentConflict):
+        actions.accept_amendment(amendment, by=secretariat)
 
     login(client, secretariat)
     url = reverse("drafting:amendment-accept", args=[amendment.pk])
@@ -259,10 +259,10 @@ def test_accepting_a_stale_amendment_shows_three_texts_and_overwrites_nothing(
 def test_accepting_a_new_practice_inserts_it_where_proposed(expert, secretariat, document):
     section = document.sections.first()
     first = section.practices.order_by("position").first()
-    amendment = review.propose_practice(
+    amendment = actions.propose_practice(
         section, by=expert, heading="Inserted", body="New text.", rationale="Gap.", after=first
     )
-    review.accept_amendment(amendment, by=secretariat, note="Welcome.")
+    actions.accept_amendment(amendment, by=secretariat, note="Welcome.")
     headings = list(section.practices.order_by("position").values_list("heading", flat=True))
     assert headings == ["Practice 1.1", "Inserted", "Practice 1.2", "Practice 1.3"]
     created = section.practices.get(heading="Inserted")
@@ -271,16 +271,16 @@ def test_accepting_a_new_practice_inserts_it_where_proposed(expert, secretariat,
 
 def test_accepting_a_new_practice_at_the_start(expert, secretariat, document):
     section = document.sections.first()
-    amendment = review.propose_practice(
+    amendment = actions.propose_practice(
         section, by=expert, heading="Opening", body="", rationale="Start.", after=None
     )
-    review.accept_amendment(amendment, by=secretariat)
+    actions.accept_amendment(amendment, by=secretariat)
     assert section.practices.order_by("position").first().heading == "Opening"
 
 
 def test_accepting_a_deletion_deletes_in_the_proposers_name(expert, secretariat, practice):
-    amendment = review.propose_deletion(practice, by=expert, rationale="Duplicate of GP 3.")
-    review.accept_amendment(amendment, by=secretariat)
+    amendment = actions.propose_deletion(practice, by=expert, rationale="Duplicate of GP 3.")
+    actions.accept_amendment(amendment, by=secretariat)
     assert not Practice.objects.filter(pk=practice.pk).exists()
     row = last_row(practice.pk)
     assert (row.history_type, row.history_user) == ("-", expert)
@@ -289,19 +289,19 @@ def test_accepting_a_deletion_deletes_in_the_proposers_name(expert, secretariat,
 
 
 def test_amendment_to_a_deleted_practice_can_only_be_rejected(expert, secretariat, practice):
-    amendment = review.propose_change(practice, by=expert, heading="X", body="", rationale="R")
-    services.delete_practice(practice, by=secretariat)
+    amendment = actions.propose_change(practice, by=expert, heading="X", body="", rationale="R")
+    actions.delete_practice(practice, by=secretariat)
     amendment.refresh_from_db()
     with pytest.raises(ValidationError, match="has been deleted"):
-        review.accept_amendment(amendment, by=secretariat)
-    review.reject_amendment(amendment, by=secretariat, note="The practice is gone.")
+        actions.accept_amendment(amendment, by=secretariat)
+    actions.reject_amendment(amendment, by=secretariat, note="The practice is gone.")
 
 
 def test_accepting_twice_is_refused(expert, secretariat, practice):
-    amendment = review.propose_change(practice, by=expert, heading="X", body="", rationale="R")
-    review.accept_amendment(amendment, by=secretariat)
+    amendment = actions.propose_change(practice, by=expert, heading="X", body="", rationale="R")
+    actions.accept_amendment(amendment, by=secretariat)
     with pytest.raises(ValidationError, match="already been accepted"):
-        review.accept_amendment(amendment, by=secretariat)
+        actions.accept_amendment(amendment, by=secretariat)
     assert Practice.history.filter(id=practice.pk).count() == 2
 
 
@@ -315,8 +315,8 @@ def test_decision_can_name_the_meeting(expert, secretariat, practice):
     )
     stamp(meeting, by=secretariat)
     meeting.save()
-    amendment = review.propose_change(practice, by=expert, heading="X", body="", rationale="R")
-    review.accept_amendment(amendment, by=secretariat, meeting=meeting)
+    amendment = actions.propose_change(practice, by=expert, heading="X", body="", rationale="R")
+    actions.accept_amendment(amendment, by=secretariat, meeting=meeting)
     amendment.refresh_from_db()
     assert amendment.decided_at_meeting == meeting
     assert last_row(practice.pk).history_meeting_id == meeting.pk
@@ -326,7 +326,7 @@ def test_decision_can_name_the_meeting(expert, secretariat, practice):
 
 
 def test_rejection_needs_a_note(client, expert, secretariat, practice):
-    amendment = review.propose_deletion(practice, by=expert, rationale="Dup.")
+    amendment = actions.propose_deletion(practice, by=expert, rationale="Dup.")
     login(client, secretariat)
     url = reverse("drafting:amendment-reject", args=[amendment.pk])
     response = client.post(url, {"note": ""})
@@ -346,7 +346,7 @@ def test_rejection_needs_a_note(client, expert, secretariat, practice):
 
 
 def test_section_page_shows_open_amendments_with_redlines(client, expert, observer, practice):
-    review.propose_change(
+    actions.propose_change(
         practice, by=expert, heading="Practice 1.1", body="Body of 1.1 amended.", rationale="R"
     )
     login(client, observer)
@@ -361,7 +361,7 @@ def test_section_page_shows_open_amendments_with_redlines(client, expert, observ
 def test_document_page_counts_open_amendments_per_section(client, expert, document):
     first, second = document.sections.order_by("position")
     for p in first.practices.all()[:2]:
-        review.propose_deletion(p, by=expert, rationale="R")
+        actions.propose_deletion(p, by=expert, rationale="R")
     login(client, expert)
     page = client.get(document.get_absolute_url()).content.decode()
     assert "2 open amendments" in page  # the header total and the first section
@@ -371,16 +371,16 @@ def test_document_page_counts_open_amendments_per_section(client, expert, docume
 def test_amendment_follows_its_practice_to_another_section(expert, secretariat, document):
     first, second = document.sections.order_by("position")
     practice = first.practices.first()
-    amendment = review.propose_change(practice, by=expert, heading="X", body="", rationale="R")
-    services.move_practice(practice, by=secretariat, section=second)
-    assert list(queries.review_items_for_section(second, expert)) == [practice.pk]
-    assert queries.review_items_for_section(first, expert) == {}
-    assert queries.open_amendment_counts(document) == {second.pk: 1}
-    assert review.concerned_section(Amendment.objects.get(pk=amendment.pk)) == second
+    amendment = actions.propose_change(practice, by=expert, heading="X", body="", rationale="R")
+    actions.move_practice(practice, by=secretariat, section=second)
+    assert list(reads.review_items_for_section(second, expert)) == [practice.pk]
+    assert reads.review_items_for_section(first, expert) == {}
+    assert reads.open_amendment_counts(document) == {second.pk: 1}
+    assert reads.concerned_section(Amendment.objects.get(pk=amendment.pk)) == second
 
 
 def test_amendment_pages(client, expert, secretariat, practice):
-    amendment = review.propose_change(practice, by=expert, heading="X", body="", rationale="R")
+    amendment = actions.propose_change(practice, by=expert, heading="X", body="", rationale="R")
     login(client, expert)
     detail = client.get(reverse("drafting:amendment-detail", args=[amendment.pk]))
     assert detail.status_code == 200 and f"Amendment #{amendment.pk}" in detail.content.decode()
@@ -400,11 +400,11 @@ def test_review_items_take_a_fixed_number_of_queries(
     document = make_document(by=secretariat, sections=sections, practices=practices)
     section = document.sections.first()
     for p in section.practices.all():
-        review.propose_change(p, by=expert, heading="New " + p.heading, body="", rationale="R")
-        thread = review.add_comment(section, by=expert, body="Why?", practice=p)
-        review.reply_to_comment(thread, by=other_expert, body="Because.")
+        actions.propose_change(p, by=expert, heading="New " + p.heading, body="", rationale="R")
+        thread = actions.add_comment(section, by=expert, body="Why?", practice=p)
+        actions.reply_to_comment(thread, by=other_expert, body="Because.")
     with django_assert_num_queries(2):
-        items = queries.review_items_for_section(section, expert)
+        items = reads.review_items_for_section(section, expert)
         assert sum(len(i.amendments) for i in items.values()) == practices
 
 
@@ -412,9 +412,9 @@ def _section_page_queries(client, *, by, expert, sections: int, practices: int) 
     document = make_document(by=by, sections=sections, practices=practices)
     section = document.sections.first()
     for p in section.practices.all():
-        review.propose_change(p, by=expert, heading="New " + p.heading, body="", rationale="R")
-        thread = review.add_comment(section, by=expert, body="Why?", practice=p)
-        review.reply_to_comment(thread, by=by, body="Because.")
+        actions.propose_change(p, by=expert, heading="New " + p.heading, body="", rationale="R")
+        thread = actions.add_comment(section, by=expert, body="Why?", practice=p)
+        actions.reply_to_comment(thread, by=by, body="Because.")
     with CaptureQueriesContext(connection) as captured:
         response = client.get(section.get_absolute_url())
     assert response.content.decode().count("Accept…") == practices
@@ -438,14 +438,14 @@ def test_two_secretaries_accepting_at_once_apply_it_once(expert, secretariat):
     other_clerk = make_user("secretariat")
     document = make_document(by=secretariat, sections=1, practices=1)
     practice = document.sections.get().practices.get()
-    amendment = review.propose_change(practice, by=expert, heading="Once", body="", rationale="R")
+    amendment = actions.propose_change(practice, by=expert, heading="Once", body="", rationale="R")
     outcomes: list[str] = []
     barrier = threading.Barrier(4)
 
     def accept(user) -> None:
         try:
             barrier.wait()
-            review.accept_amendment(Amendment.objects.get(pk=amendment.pk), by=user)
+            actions.accept_amendment(Amendment.objects.get(pk=amendment.pk), by=user)
             outcomes.append("accepted")
         except ValidationError as refused:
             assert "already been accepted" in refused.messages[0]

@@ -17,7 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from drafting import archive
+from drafting import actions, archive
 from drafting.demo.loader import load_demo
 from drafting.models import Document, Practice
 
@@ -49,12 +49,11 @@ def test_round_trip_in_one_database_restores_every_row_and_history_row(tmp_path)
     # New rows continue after the restored ids (sequences were reset).
     document = Document.objects.get()
     practice = Practice.objects.order_by("-pk").first()
-    from drafting import services
     from drafting.models import ExpertProfile
 
     clerk = ExpertProfile.objects.filter(role="secretariat").first().user
     section = next(s for s in document.sections.all() if s.status == "drafting")
-    added = services.create_practice(section, by=clerk, heading="After the restore")
+    added = actions.create_practice(section, by=clerk, heading="After the restore")
     assert added.pk > practice.pk
     assert added.history.get().history_id > max(
         Practice.history.exclude(id=added.pk).values_list("history_id", flat=True)

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from drafting import review
+from drafting import actions
 from drafting.models import Comment
 from tests.conftest import login, make_document
 
@@ -55,11 +55,11 @@ def test_comment_markdown_is_sanitised(client, expert, section):
 
 
 def test_replies_form_a_flat_list_under_the_thread(expert, other_expert, section):
-    thread = review.add_comment(section, by=expert, body="First.")
-    reply = review.reply_to_comment(thread, by=other_expert, body="Second.")
-    reply_to_reply = review.reply_to_comment(reply, by=expert, body="Third.")
+    thread = actions.add_comment(section, by=expert, body="First.")
+    reply = actions.reply_to_comment(thread, by=other_expert, body="Second.")
+    reply_to_reply = actions.reply_to_comment(reply, by=expert, body="Third.")
     assert reply_to_reply.parent == thread
-    from drafting.queries import review_items_for_section
+    from drafting.reads import review_items_for_section
 
     items = review_items_for_section(section, expert)[None]
     assert [t.comment.body for t in items.threads] == ["First."]
@@ -69,7 +69,7 @@ def test_replies_form_a_flat_list_under_the_thread(expert, other_expert, section
 def test_author_and_secretariat_resolve_others_cannot(
     client, expert, other_expert, secretariat, observer, section
 ):
-    thread = review.add_comment(section, by=expert, body="Typo in GP 2.")
+    thread = actions.add_comment(section, by=expert, body="Typo in GP 2.")
     url = reverse("drafting:comment-resolve", args=[thread.pk])
     for user in (other_expert, observer):
         login(client, user)
@@ -93,10 +93,10 @@ def test_author_and_secretariat_resolve_others_cannot(
 
 
 def test_a_reply_cannot_be_resolved_on_its_own(expert, secretariat, section):
-    thread = review.add_comment(section, by=expert, body="A.")
-    reply = review.reply_to_comment(thread, by=secretariat, body="B.")
+    thread = actions.add_comment(section, by=expert, body="A.")
+    reply = actions.reply_to_comment(thread, by=secretariat, body="B.")
     with pytest.raises(ValidationError, match="Resolve the thread"):
-        review.resolve_comment(reply, by=secretariat)
+        actions.resolve_comment(reply, by=secretariat)
 
 
 def test_htmx_posts_get_the_updated_thread_list(client, expert, section):
@@ -138,5 +138,5 @@ def test_observers_and_anonymous_cannot_comment(client, observer, section):
     login(client, observer)
     assert client.post(url, {"body": "Hi"}).status_code == 403
     with pytest.raises(PermissionDenied):
-        review.add_comment(section, by=observer, body="Hi")
+        actions.add_comment(section, by=observer, body="Hi")
     assert not Comment.objects.exists()

@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from drafting import services
+from drafting import actions
 from drafting.history import stamp
 from drafting.models import Practice, Section
 from tests.conftest import login, make_document
@@ -414,7 +414,7 @@ def test_presence_shows_who_else_is_editing_and_staleness(client, expert, other_
         f"{expert.get_full_name()} ({expert.profile.delegation.name}) is editing this practice"
         in seen
     )
-    services.update_practice(practice, by=expert, heading="Changed", body="", base_revision=1)
+    actions.update_practice(practice, by=expert, heading="Changed", body="", base_revision=1)
     stale = two.post(url, {"base_revision": 1}).content.decode()
     assert "was changed by" in stale and "now revision 2" in stale
     # The section page marks the practice as being edited for others.
@@ -453,7 +453,7 @@ def test_concurrent_saves_from_one_revision_accept_exactly_one(expert, secretari
     def save(n: int) -> None:
         try:
             barrier.wait()
-            services.update_practice(
+            actions.update_practice(
                 Practice.objects.get(pk=practice.pk),
                 by=expert,
                 heading=f"Writer {n}",
@@ -461,7 +461,7 @@ def test_concurrent_saves_from_one_revision_accept_exactly_one(expert, secretari
                 base_revision=1,
             )
             outcomes.append("saved")
-        except services.StaleRevision:
+        except actions.StaleRevision:
             outcomes.append("conflict")
         finally:
             connections.close_all()
@@ -480,26 +480,25 @@ def test_concurrent_saves_from_one_revision_accept_exactly_one(expert, secretari
 def test_deleting_records_what_happens_to_amendments_and_comments(
     client, expert, secretariat, document
 ):
-    from drafting import review
     from drafting.models import Amendment, Comment
 
     section = document.sections.order_by("position").first()
     practice = section.practices.order_by("position").first()
-    amendment = review.propose_change(
+    amendment = actions.propose_change(
         practice, by=expert, heading="Other", body="", rationale="Why."
     )
     comment = Comment(section=section, practice=practice, author=expert, body="A thought.")
     stamp(comment, by=expert)
     comment.save()
 
-    services.delete_practice(practice, by=secretariat, reason="Merged.")
+    actions.delete_practice(practice, by=secretariat, reason="Merged.")
     amendment.refresh_from_db()
     comment.refresh_from_db()
     assert amendment.practice is None and comment.practice is None  # kept, on the section
     assert amendment.history.latest().history_user == secretariat
     assert comment.history.latest().history_user == secretariat
 
-    services.delete_section(section, by=secretariat, reason="Dropped.")
+    actions.delete_section(section, by=secretariat, reason="Dropped.")
     for model, pk in ((Amendment, amendment.pk), (Comment, comment.pk)):
         row = model.history.filter(id=pk).latest()
         assert (row.history_type, row.history_user, row.history_change_reason) == (

@@ -20,10 +20,10 @@ from docx.opc.constants import RELATIONSHIP_TYPE
 from lxml import etree
 from pypdf import PdfReader
 
-from drafting import queries
-from drafting.export import FORMATS, build, export, points, render
-from drafting.export.points import PointError
-from drafting.history import stamp
+from drafting import reads
+from drafting.export import FORMATS, build, export, render
+from drafting.history import points, stamp
+from drafting.history.points import PointError
 from drafting.models import (
     POSITION_STEP,
     Amendment,
@@ -113,7 +113,7 @@ def footnoted_document(by, **overrides) -> Document:
 
 def expected_order(document: Document) -> list[str]:
     needles = []
-    for entry in queries.document_outline(document):
+    for entry in reads.document_outline(document):
         needles.append(entry.section.title)
         for item in entry.practices:
             needles += [f"Good Practice {item.number}", item.practice.heading]
@@ -223,7 +223,7 @@ def test_numbering_in_every_export_matches_the_document_page(client, secretariat
     stamp(gone, by=secretariat, reason="Deleted.")
     gone.delete()
 
-    outline = queries.document_outline(document)
+    outline = reads.document_outline(document)
     numbers = {i.practice.heading: i.number for e in outline for i in e.practices}
     assert numbers["Heading 2.3"] == 1
     model = build(document)

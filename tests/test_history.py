@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from drafting import services
+from drafting import actions
 from drafting.history import stamp
 from drafting.models import (
     AgendaItem,
@@ -119,10 +119,10 @@ def test_create_update_delete_record_user_and_reason(kind, expert, secretariat):
 def test_reason_does_not_leak_to_the_next_save(secretariat, expert):
     document = make_document(by=secretariat, sections=1, practices=1)
     practice = document.sections.get().practices.get()
-    practice = services.update_practice(
+    practice = actions.update_practice(
         practice, by=expert, heading="H1", body="B", base_revision=1, reason="First reason"
     )
-    services.update_practice(practice, by=expert, heading="H2", body="B", base_revision=2)
+    actions.update_practice(practice, by=expert, heading="H2", body="B", base_revision=2)
     last = practice.history.latest()
     assert last.heading == "H2"
     assert last.history_change_reason == ""
@@ -155,7 +155,7 @@ def test_meeting_tag_is_recorded_on_history(secretariat):
         secretariat,
     )
     practice = document.sections.get().practices.get()
-    services.update_practice(
+    actions.update_practice(
         practice, by=secretariat, heading="Agreed", body="", base_revision=1, meeting=meeting
     )
     assert practice.history.latest().history_meeting_id == meeting.pk

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from simple_history.signals import pre_create_historical_record
 
-from drafting import history_guard, services
+from drafting import actions
+from drafting.history import guard as history_guard
 from drafting.models import Practice
 from tests.conftest import PASSWORD, login, make_document, make_user
 
@@ -78,11 +79,11 @@ def test_only_the_flush_command_holds_the_maintenance_switch():
     """No view, service or setting can reach the switch: only `flush` calls it."""
     from pathlib import Path
 
-    package = Path(history_guard.__file__).parent
+    package = Path(history_guard.__file__).parent.parent
     callers = sorted(
         str(path.relative_to(package))
         for path in package.rglob("*.py")
-        if path.name != "history_guard.py" and "maintenance(" in path.read_text()
+        if path.name != "guard.py" and "maintenance(" in path.read_text()
     )
     assert callers == ["management/commands/flush.py"]
 
@@ -110,7 +111,7 @@ def test_admin_cannot_revert_to_an_old_version(admin_client, secretariat):
     document = make_document(by=secretariat, sections=1, practices=1)
     practice = document.sections.get().practices.get()
     first = practice.history.get()
-    services.update_practice(
+    actions.update_practice(
         practice, by=secretariat, heading="Newer heading", body="b", base_revision=1
     )
     url = reverse("admin:drafting_practice_simple_history", args=[practice.pk, first.pk])
@@ -190,7 +191,7 @@ def test_a_change_whose_history_write_fails_is_not_saved(secretariat, break_hist
 
     break_history_writes()
     with pytest.raises(DatabaseError, match="history table unavailable"):
-        services.update_practice(
+        actions.update_practice(
             practice, by=secretariat, heading="Lost change", body="x", base_revision=1
         )
     practice.refresh_from_db()
@@ -220,7 +221,7 @@ def test_a_change_refused_by_the_database_at_history_time_is_not_saved(secretari
             )
     # (The test's own transaction rolls the temporary trigger back afterwards.)
     with pytest.raises(DatabaseError, match="history insert refused"):
-        services.update_practice(
+        actions.update_practice(
             practice, by=secretariat, heading="Lost change", body="x", base_revision=1
         )
     practice.refresh_from_db()

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting import services
+from drafting import actions
 from drafting.history import stamp
 from drafting.models import Practice, Section, Version
 from tests.conftest import login, make_document, make_practice, make_section
@@ -24,7 +24,7 @@ def _practices(document) -> list[Practice]:
 
 def _edit(practice: Practice, *, by, heading=None, body=None, reason="") -> Practice:
     practice.refresh_from_db()
-    return services.update_practice(
+    return actions.update_practice(
         practice,
         by=by,
         heading=heading if heading is not None else practice.heading,
@@ -67,7 +67,7 @@ def test_practice_history_shows_the_number_it_had_when_renumbered(client, expert
     document = make_document(by=secretariat, sections=1, practices=3)
     first, second, third = _practices(document)
     _edit(third, by=expert, body="Third body, edited while it was number three.")
-    services.move_practice(third, by=expert, first=True, reason="Most important first.")
+    actions.move_practice(third, by=expert, first=True, reason="Most important first.")
     _edit(third, by=expert, body="Third body, edited as number one.")
     page = _page(login(client, expert), "practice-history", third.pk)
     assert "History of Good Practice 1" in page
@@ -84,7 +84,7 @@ def test_practice_history_shows_the_number_it_had_when_renumbered(client, expert
 def test_deleted_practice_keeps_a_history_page(client, expert, document):
     practice = _practices(document)[4]
     pk = practice.pk  # delete() forgets it
-    services.delete_practice(practice, by=expert, reason="Duplicates practice 2.")
+    actions.delete_practice(practice, by=expert, reason="Duplicates practice 2.")
     page = _page(login(client, expert), "practice-history", pk)
     assert "History of a deleted practice (was Good Practice 5)" in page
     assert "Duplicates practice 2." in page
@@ -140,9 +140,9 @@ def test_section_history_lists_section_and_practice_changes(client, expert, secr
     first_section.title = "Prevention, revised"
     first_section.save()
     _edit(a, by=expert, body="Body of 1.1, now with schools.", reason="Schools matter.")
-    services.move_practice(c, by=expert, section=first_section, reason="Belongs with prevention.")
-    services.move_practice(b, by=expert, section=second_section, reason="Belongs with detection.")
-    services.delete_practice(a, by=expert, reason="Merged into 1.2.")
+    actions.move_practice(c, by=expert, section=first_section, reason="Belongs with prevention.")
+    actions.move_practice(b, by=expert, section=second_section, reason="Belongs with detection.")
+    actions.delete_practice(a, by=expert, reason="Merged into 1.2.")
     page = _page(login(client, expert), "section-history", first_section.pk)
     assert "<del>Section 1</del><ins>Prevention, revised</ins>" in page
     assert "now with schools" in page and "Schools matter." in page
@@ -156,7 +156,7 @@ def test_section_history_lists_section_and_practice_changes(client, expert, secr
 
 def test_observer_reads_section_history_without_restore_buttons(client, observer, expert, document):
     section = document.sections.first()
-    services.delete_practice(section.practices.first(), by=expert)
+    actions.delete_practice(section.practices.first(), by=expert)
     page = _page(login(client, observer), "section-history", section.pk)
     assert "Practice deleted." in page
     assert "practice-undelete" not in page and "/undelete/" not in page
@@ -215,7 +215,7 @@ def test_undelete_recreates_the_practice_with_its_id_at_its_old_place(client, ex
     before = [p.pk for p in _practices(document)]
     middle = _practices(document)[1]
     pk = middle.pk
-    services.delete_practice(middle, by=expert, reason="Too long.")
+    actions.delete_practice(middle, by=expert, reason="Too long.")
     response = login(client, expert).post(
         reverse("drafting:practice-undelete", args=[pk]), {"reason": "Needed after all."}
     )
@@ -236,9 +236,9 @@ def test_undelete_after_neighbours_moved_goes_after_the_one_still_before_it(expe
     document = make_document(by=secretariat, sections=1, practices=4)
     a, b, c, d = _practices(document)
     c_pk = c.pk
-    services.delete_practice(c, by=expert)
-    services.move_practice(d, by=expert, first=True)  # now d, a, b
-    services.undelete_practice(c_pk, by=expert)
+    actions.delete_practice(c, by=expert)
+    actions.move_practice(d, by=expert, first=True)  # now d, a, b
+    actions.undelete_practice(c_pk, by=expert)
     assert [p.pk for p in _practices(document)] == [d.pk, a.pk, b.pk, c_pk]
 
 
@@ -270,7 +270,7 @@ def test_observer_reads_history_but_cannot_restore_or_undelete(client, observer,
     edited, deleted = _practices(document)[:2]
     deleted_pk = deleted.pk
     _edit(edited, by=expert, body="Changed.")
-    services.delete_practice(deleted, by=expert)
+    actions.delete_practice(deleted, by=expert)
     login(client, observer)
     page = _page(client, "practice-history", edited.pk)
     assert "Restore revision" not in page
@@ -333,9 +333,9 @@ def test_what_changed_since_a_version_lists_changes_in_document_order(client, ex
     stamp(version, by=secretariat, reason="Named.")
     version.save()
     _edit(p12, by=expert, body="Body of 1.2, amended.", reason="Tighter wording.")
-    services.delete_practice(p13, by=expert, reason="Redundant.")
-    services.move_practice(p21, by=expert, section=first_section, first=True, reason="Up.")
-    new = services.create_practice(second_section, by=expert, heading="Brand new practice")
+    actions.delete_practice(p13, by=expert, reason="Redundant.")
+    actions.move_practice(p21, by=expert, section=first_section, first=True, reason="Up.")
+    new = actions.create_practice(second_section, by=expert, heading="Brand new practice")
     page = _page(login(client, expert), "document-changes", document.slug, version=version.pk)
 
     assert "version “Draft 1”" in page
@@ -444,7 +444,7 @@ def _grow(document, *, by, rounds: int) -> None:
         for practice in _practices(document):
             _edit(practice, by=by, body=f"{practice.body} Round {r}.")
     practices = _practices(document)
-    services.move_practice(practices[-1], by=by, first=True)
+    actions.move_practice(practices[-1], by=by, first=True)
 
 
 @pytest.mark.parametrize(("sections", "practices", "rounds"), [(1, 2, 0), (4, 6, 3)])
@@ -456,7 +456,7 @@ def test_history_pages_use_a_fixed_number_of_queries(
     extra = make_section(document, by=secretariat, title="Extra")
     gone = make_practice(extra, by=secretariat, heading="Soon gone")
     gone_pk = gone.pk
-    services.delete_practice(gone, by=expert)
+    actions.delete_practice(gone, by=expert)
     version_time = timezone.now()
     target = _practices(document)[0]
     login(client, expert)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting import meetings
+from drafting import actions, reads
 from drafting.history import stamp
 from drafting.models import Delegation, Practice, ReviewMeeting, Version
 from tests.conftest import login, make_delegation, make_document, make_practice, make_user
@@ -88,7 +88,7 @@ def scripted(secretariat, expert):
 
 def test_meeting_page_shows_the_draft_as_it_opened(scripted):
     document, meeting = scripted
-    page = meetings.meeting_page(meeting)
+    page = reads.meeting_page(meeting)
     headings = [(p.number, p.heading) for p in page.snapshot.practices]
     assert headings == [
         (1, "Practice 1.1"),
@@ -102,7 +102,7 @@ def test_meeting_page_shows_the_draft_as_it_opened(scripted):
 
 def test_changes_during_and_since_the_meeting(scripted):
     document, meeting = scripted
-    page = meetings.meeting_page(meeting)
+    page = reads.meeting_page(meeting)
     during = {c.practice_id: c for c in page.during.changes}
     assert [c.after.heading for c in during.values()] == ["Edited in the room"]
     assert "<ins>" in str(next(iter(during.values())).heading_redline)
@@ -374,11 +374,10 @@ def test_timeline_marks_the_next_meeting_and_the_target(client, secretariat, obs
 def test_amendment_decided_at_the_running_meeting_shows_on_its_page(
     client, expert, secretariat, document
 ):
-    from drafting import review
 
     meeting = _meeting(document, secretariat, days_ago=0, title="Review meeting today")
     practice = Practice.objects.filter(section__document=document).first()
-    amendment = review.propose_change(
+    amendment = actions.propose_change(
         practice, by=expert, heading="Sharper heading", body=practice.body, rationale="Clearer."
     )
     login(client, secretariat)

@@ -1,6 +1,6 @@
 """Practice numbers run continuously through the document and follow the stored order."""
 
-from drafting import queries, services
+from drafting import actions, reads
 from drafting.models import Practice
 from tests.conftest import make_document, make_section
 
@@ -8,7 +8,7 @@ from tests.conftest import make_document, make_section
 def _numbers(document):
     return [
         (item.number, item.practice.heading)
-        for entry in queries.document_outline(document)
+        for entry in reads.document_outline(document)
         for item in entry.practices
     ]
 
@@ -30,7 +30,7 @@ def test_insert_renumbers_the_following_practices_without_writing_them(secretari
     first = Practice.objects.get(heading="Practice 1.1")
     history_before = Practice.history.count()
 
-    services.create_practice(first.section, by=expert, heading="Inserted", after=first)
+    actions.create_practice(first.section, by=expert, heading="Inserted", after=first)
 
     assert _numbers(document)[:4] == [
         (1, "Practice 1.1"),
@@ -47,7 +47,7 @@ def test_move_to_another_section_is_one_recorded_change(secretariat, expert):
     target_after = Practice.objects.get(heading="Practice 1.1")
     history_before = Practice.history.count()
 
-    services.move_practice(
+    actions.move_practice(
         moving, by=expert, section=target_after.section, after=target_after, reason="Fits better."
     )
 
@@ -65,13 +65,13 @@ def test_move_to_another_section_is_one_recorded_change(secretariat, expert):
 def test_move_to_the_top(secretariat, expert):
     document = make_document(by=secretariat, sections=1, practices=3)
     last = Practice.objects.get(heading="Practice 1.3")
-    services.move_practice(last, by=expert, first=True)
+    actions.move_practice(last, by=expert, first=True)
     assert [h for _, h in _numbers(document)] == ["Practice 1.3", "Practice 1.1", "Practice 1.2"]
 
 
 def test_delete_closes_the_gap(secretariat, expert):
     document = make_document(by=secretariat, sections=2, practices=2)
-    services.delete_practice(
+    actions.delete_practice(
         Practice.objects.get(heading="Practice 1.2"), by=expert, reason="Merged."
     )
     assert _numbers(document) == [(1, "Practice 1.1"), (2, "Practice 2.1"), (3, "Practice 2.2")]
@@ -81,7 +81,7 @@ def test_repeated_inserts_at_one_spot_keep_order_when_gaps_run_out(secretariat, 
     document = make_document(by=secretariat, sections=1, practices=2)
     first = Practice.objects.get(heading="Practice 1.1")
     for i in range(30):  # more than the gap between two positions can halve
-        services.create_practice(first.section, by=expert, heading=f"New {i}", after=first)
+        actions.create_practice(first.section, by=expert, heading=f"New {i}", after=first)
     headings = [h for _, h in _numbers(document)]
     assert headings == ["Practice 1.1", *[f"New {i}" for i in reversed(range(30))], "Practice 1.2"]
     respaced = Practice.history.filter(history_change_reason__startswith="Positions re-spaced")
@@ -92,7 +92,7 @@ def test_repeated_inserts_at_one_spot_keep_order_when_gaps_run_out(secretariat, 
 def test_moving_a_section_moves_its_numbers(secretariat, expert):
     document = make_document(by=secretariat, sections=2, practices=1)
     second = document.sections.get(title="Section 2")
-    services.move_section(second, by=expert, first=True)
+    actions.move_section(second, by=expert, first=True)
     assert _numbers(document) == [(1, "Practice 2.1"), (2, "Practice 1.1")]
 
 
@@ -102,7 +102,7 @@ def test_practice_numbers_helper_matches_outline(secretariat):
     assert extra.practices.count() == 0
     outline = {
         item.practice.pk: item.number
-        for e in queries.document_outline(document)
+        for e in reads.document_outline(document)
         for item in e.practices
     }
-    assert queries.practice_numbers(document) == outline
+    assert reads.practice_numbers(document) == outline

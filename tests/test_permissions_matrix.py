@@ -30,7 +30,7 @@ from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, reverse
 
-from drafting import review, services, workflow
+from drafting import actions
 from drafting.history import stamp
 from drafting.models import Document, ExpertProfile, Practice, ReviewMeeting, Section
 from drafting.urls import drafting_patterns
@@ -68,11 +68,11 @@ def build(state: str) -> World:
     document = make_document(by=secretariat, sections=2, practices=3)
     section, other = document.sections.order_by("position")
     practice, _, doomed = section.practices.order_by("position")
-    practice = services.update_practice(
+    practice = actions.update_practice(
         practice, by=expert, heading="Practice 1.1", body="Edited once.", base_revision=1
     )
     deleted_pk = doomed.pk
-    services.delete_practice(doomed, by=secretariat)
+    actions.delete_practice(doomed, by=secretariat)
     meeting = ReviewMeeting(
         document=document,
         kind=ReviewMeeting.Kind.MINISTERIAL,
@@ -82,27 +82,27 @@ def build(state: str) -> World:
     )
     stamp(meeting, by=secretariat, reason="Test meeting.")
     meeting.save()
-    amendment = review.propose_change(
+    amendment = actions.propose_change(
         other.practices.first(), by=expert, heading="Changed", body="Changed.", rationale="R."
     )
-    comment = review.add_comment(section, by=expert, body="A point.", practice=practice)
-    resolved = review.add_comment(section, by=expert, body="Settled.")
-    review.resolve_comment(resolved, by=secretariat)
+    comment = actions.add_comment(section, by=expert, body="A point.", practice=practice)
+    resolved = actions.add_comment(section, by=expert, body="Settled.")
+    actions.resolve_comment(resolved, by=secretariat)
 
     if state != "drafting":
-        workflow.open_document_review(document, by=secretariat)
-        workflow.request_review(section, by=expert)
-        workflow.request_review(other, by=expert)
+        actions.open_document_review(document, by=secretariat)
+        actions.request_review(section, by=expert)
+        actions.request_review(other, by=expert)
     if state in {"approved", "final", "submitted", "adopted"}:
-        workflow.approve_section(section, by=secretariat)
+        actions.approve_section(section, by=secretariat)
     if state in {"final", "submitted", "adopted"}:
-        review.reject_amendment(amendment, by=secretariat, note="Not agreed.")
-        workflow.approve_section(other, by=secretariat)
-        workflow.finalise_document(document, by=secretariat)
+        actions.reject_amendment(amendment, by=secretariat, note="Not agreed.")
+        actions.approve_section(other, by=secretariat)
+        actions.finalise_document(document, by=secretariat)
     if state in {"submitted", "adopted"}:
-        workflow.submit_document(document, by=secretariat, meeting=meeting)
+        actions.submit_document(document, by=secretariat, meeting=meeting)
     if state == "adopted":
-        workflow.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+        actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
     return World(
         users=users,
         document=Document.objects.get(pk=document.pk),

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from drafting import services
+from drafting import actions, reads
 from drafting.history import document_as_of, practice_as_of, practice_at_revision, stamp
 from drafting.models import Document, Practice
 from tests.conftest import make_document
@@ -20,13 +20,11 @@ def test_document_as_of_includes_deleted_and_excludes_later_practices(secretaria
     document = make_document(by=secretariat, sections=2, practices=2)
     before = timezone.now()
 
-    services.delete_practice(Practice.objects.get(heading="Practice 1.1"), by=expert)
+    actions.delete_practice(Practice.objects.get(heading="Practice 1.1"), by=expert)
     p = Practice.objects.get(heading="Practice 2.1")
-    services.update_practice(
-        p, by=expert, heading="Practice 2.1 revised", body="x", base_revision=1
-    )
-    services.create_practice(p.section, by=expert, heading="Added later", first=True)
-    services.move_practice(
+    actions.update_practice(p, by=expert, heading="Practice 2.1 revised", body="x", base_revision=1)
+    actions.create_practice(p.section, by=expert, heading="Added later", first=True)
+    actions.move_practice(
         Practice.objects.get(heading="Practice 2.2"),
         by=expert,
         section=Practice.objects.get(heading="Practice 1.2").section,
@@ -47,13 +45,12 @@ def test_document_as_of_includes_deleted_and_excludes_later_practices(secretaria
 
 
 def test_snapshot_of_now_matches_live_outline(secretariat, expert):
-    from drafting import queries
 
     document = make_document(by=secretariat, sections=3, practices=3)
-    services.move_practice(Practice.objects.get(heading="Practice 3.3"), by=expert, first=True)
+    actions.move_practice(Practice.objects.get(heading="Practice 3.3"), by=expert, first=True)
     live = [
         (i.number, i.practice.heading, i.practice.body)
-        for e in queries.document_outline(document)
+        for e in reads.document_outline(document)
         for i in e.practices
     ]
     snap = [(p.number, p.heading, p.body) for p in document_as_of(document).practices]
@@ -90,10 +87,10 @@ def test_practice_at_revision_and_as_of(secretariat, expert):
     document = make_document(by=secretariat, sections=1, practices=1)
     practice = document.sections.get().practices.get()
     first_moment = timezone.now()
-    practice = services.update_practice(
+    practice = actions.update_practice(
         practice, by=expert, heading="Second", body="b2", base_revision=1
     )
-    services.update_practice(practice, by=expert, heading="Third", body="b3", base_revision=2)
+    actions.update_practice(practice, by=expert, heading="Third", body="b3", base_revision=2)
 
     assert practice_at_revision(practice.pk, 1).heading == "Practice 1.1"
     assert practice_at_revision(practice.pk, 2).heading == "Second"
@@ -107,7 +104,7 @@ def test_reconstruction_query_count_does_not_grow(
     small = make_document(by=secretariat, sections=1, practices=2)
     big = make_document(by=secretariat, sections=5, practices=20)
     for p in Practice.objects.filter(section__document=big)[:30]:
-        services.update_practice(
+        actions.update_practice(
             p, by=expert, heading=p.heading + "!", body="x", base_revision=p.revision
         )
     for document in (small, big):

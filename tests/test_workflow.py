@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting import permissions, review, services, workflow
+from drafting import actions, permissions, workflow
 from drafting.history import stamp
 from drafting.models import Document, ExpertProfile, ReviewMeeting, Section, Version
 from tests.conftest import login, make_document, make_user
@@ -33,9 +33,9 @@ def make_meeting(document, *, by, kind=ReviewMeeting.Kind.MINISTERIAL, title="Mi
 def approve_all(document, *, by):
     for section in document.sections.all():
         if section.status == S.DRAFTING:
-            workflow.request_review(section, by=by)
+            actions.request_review(section, by=by)
         if section.status != S.APPROVED:
-            workflow.approve_section(section, by=by)
+            actions.approve_section(section, by=by)
 
 
 def last_row(obj):
@@ -61,7 +61,7 @@ def test_state_tables_are_data_matching_the_issue():
 
 def test_expert_requests_review_and_history_names_them(expert, document):
     section = document.sections.first()
-    workflow.request_review(section, by=expert, reason="Ready for the workshop.")
+    actions.request_review(section, by=expert, reason="Ready for the workshop.")
     section.refresh_from_db()
     assert section.status == S.IN_REVIEW
     row = last_row(section)
@@ -71,23 +71,23 @@ def test_expert_requests_review_and_history_names_them(expert, document):
 
 def test_observer_cannot_request_review(observer, document):
     with pytest.raises(PermissionDenied, match="Observers"):
-        workflow.request_review(document.sections.first(), by=observer)
+        actions.request_review(document.sections.first(), by=observer)
 
 
 def test_expert_cannot_approve_section(expert, document):
     section = document.sections.first()
-    workflow.request_review(section, by=expert)
+    actions.request_review(section, by=expert)
     with pytest.raises(PermissionDenied, match="Only the secretariat approves"):
-        workflow.approve_section(section, by=expert)
+        actions.approve_section(section, by=expert)
     section.refresh_from_db()
     assert section.status == S.IN_REVIEW
 
 
 def test_secretariat_approves_section_recording_who_when_and_note(secretariat, expert, document):
     section = document.sections.first()
-    workflow.request_review(section, by=expert)
+    actions.request_review(section, by=expert)
     before = timezone.now()
-    workflow.approve_section(section, by=secretariat, note="Agreed in Rabat.")
+    actions.approve_section(section, by=secretariat, note="Agreed in Rabat.")
     section.refresh_from_db()
     assert section.status == S.APPROVED
     assert section.approved_by == secretariat
@@ -103,7 +103,7 @@ def test_secretariat_approves_section_recording_who_when_and_note(secretariat, e
 def test_approving_a_drafting_section_is_refused_in_plain_words(secretariat, document):
     section = document.sections.first()
     with pytest.raises(ValidationError) as refused:
-        workflow.approve_section(section, by=secretariat)
+        actions.approve_section(section, by=secretariat)
     assert refused.value.messages == [
         "“Section 1” is still in drafting; only a section in review can be approved."
     ]
@@ -111,24 +111,24 @@ def test_approving_a_drafting_section_is_refused_in_plain_words(secretariat, doc
 
 def test_approval_waits_for_open_amendments(secretariat, expert, document):
     section = document.sections.first()
-    amendment = review.propose_deletion(
+    amendment = actions.propose_deletion(
         section.practices.first(), by=expert, rationale="Redundant."
     )
-    workflow.request_review(section, by=expert)
+    actions.request_review(section, by=expert)
     with pytest.raises(ValidationError) as refused:
-        workflow.approve_section(section, by=secretariat)
+        actions.approve_section(section, by=secretariat)
     assert f"(#{amendment.pk})" in refused.value.messages[0]
-    review.reject_amendment(amendment, by=secretariat, note="Still needed.")
-    workflow.approve_section(section, by=secretariat)
+    actions.reject_amendment(amendment, by=secretariat, note="Still needed.")
+    actions.approve_section(section, by=secretariat)
 
 
 def test_reopen_requires_a_reason_and_clears_the_approval(secretariat, document):
     section = document.sections.first()
-    workflow.request_review(section, by=secretariat)
-    workflow.approve_section(section, by=secretariat, note="Fine.")
+    actions.request_review(section, by=secretariat)
+    actions.approve_section(section, by=secretariat, note="Fine.")
     with pytest.raises(ValidationError, match="Say why"):
-        workflow.reopen_section(section, by=secretariat, reason="  ")
-    workflow.reopen_section(section, by=secretariat, reason="New data from the UN.")
+        actions.reopen_section(section, by=secretariat, reason="  ")
+    actions.reopen_section(section, by=secretariat, reason="New data from the UN.")
     section.refresh_from_db()
     assert section.status == S.DRAFTING
     assert section.approved_by is None and section.approval_note == ""
@@ -139,27 +139,27 @@ def test_reopen_requires_a_reason_and_clears_the_approval(secretariat, document)
 
 def test_expert_cannot_reopen(expert, secretariat, document):
     section = document.sections.first()
-    workflow.request_review(section, by=secretariat)
-    workflow.approve_section(section, by=secretariat)
+    actions.request_review(section, by=secretariat)
+    actions.approve_section(section, by=secretariat)
     with pytest.raises(PermissionDenied):
-        workflow.reopen_section(section, by=expert, reason="Please.")
+        actions.reopen_section(section, by=expert, reason="Please.")
 
 
 def test_editing_rules_follow_section_status(expert, secretariat, document):
     section = document.sections.first()
     practice = section.practices.first()
-    workflow.request_review(section, by=expert)
+    actions.request_review(section, by=expert)
     section.refresh_from_db()
     assert "propose an amendment" in permissions.why_cannot_edit_section(expert, section)
     assert permissions.can_edit_section(secretariat, section)
     with pytest.raises(PermissionDenied):
-        services.update_practice(
+        actions.update_practice(
             practice, by=expert, heading="X", body="Y", base_revision=practice.revision
         )
-    services.update_practice(
+    actions.update_practice(
         practice, by=secretariat, heading="X", body="Y", base_revision=practice.revision
     )
-    workflow.approve_section(section, by=secretariat)
+    actions.approve_section(section, by=secretariat)
     section.refresh_from_db()
     assert not permissions.can_edit_section(secretariat, section)
     assert not permissions.can_edit_section(expert, section)
@@ -167,13 +167,13 @@ def test_editing_rules_follow_section_status(expert, secretariat, document):
 
 def test_section_status_is_frozen_while_the_document_is_final(secretariat, document):
     approve_all(document, by=secretariat)
-    workflow.open_document_review(document, by=secretariat)
-    workflow.finalise_document(document, by=secretariat)
+    actions.open_document_review(document, by=secretariat)
+    actions.finalise_document(document, by=secretariat)
     section = document.sections.first()
     with pytest.raises(ValidationError, match="return it to review"):
-        workflow.reopen_section(section, by=secretariat, reason="Late change.")
-    workflow.reopen_document(document, by=secretariat, reason="Late change requested.")
-    workflow.reopen_section(section, by=secretariat, reason="Late change.")
+        actions.reopen_section(section, by=secretariat, reason="Late change.")
+    actions.reopen_document(document, by=secretariat, reason="Late change requested.")
+    actions.reopen_section(section, by=secretariat, reason="Late change.")
 
 
 # --- Document lifecycle -----------------------------------------------------------------------
@@ -181,13 +181,13 @@ def test_section_status_is_frozen_while_the_document_is_final(secretariat, docum
 
 def test_document_goes_all_the_way_to_adoption(secretariat, document):
     plenary = make_meeting(document, by=secretariat)
-    workflow.open_document_review(document, by=secretariat)
+    actions.open_document_review(document, by=secretariat)
     approve_all(document, by=secretariat)
-    workflow.finalise_document(document, by=secretariat)
-    workflow.submit_document(document, by=secretariat, meeting=plenary)
+    actions.finalise_document(document, by=secretariat)
+    actions.submit_document(document, by=secretariat, meeting=plenary)
     document.refresh_from_db()
     assert (document.status, document.target_meeting) == (D.SUBMITTED, plenary)
-    workflow.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+    actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
     document.refresh_from_db()
     assert document.status == D.ADOPTED
     assert document.adopted_on == date(2018, 9, 27)
@@ -213,13 +213,13 @@ def test_final_refusal_lists_what_is_missing(secretariat, expert):
     for title in ["Prevention", "Detection", "Intervention", "Response"]:
         make_practice(make_section(document, by=secretariat, title=title), by=secretariat)
     prevention = document.sections.get(title="Prevention")
-    workflow.request_review(prevention, by=secretariat)
-    workflow.approve_section(prevention, by=secretariat)
+    actions.request_review(prevention, by=secretariat)
+    actions.approve_section(prevention, by=secretariat)
     response = document.sections.get(title="Response")
-    amendment = review.propose_deletion(response.practices.first(), by=expert, rationale="Dup.")
-    workflow.open_document_review(document, by=secretariat)
+    amendment = actions.propose_deletion(response.practices.first(), by=expert, rationale="Dup.")
+    actions.open_document_review(document, by=secretariat)
     with pytest.raises(ValidationError) as refused:
-        workflow.finalise_document(document, by=secretariat)
+        actions.finalise_document(document, by=secretariat)
     assert refused.value.messages == [
         "3 sections are not approved: Detection, Intervention, Response.",
         f"1 amendment is still open: #{amendment.pk} (Response).",
@@ -232,43 +232,43 @@ def test_submission_needs_a_ministerial_meeting_of_this_document(secretariat, do
     other = make_document(by=secretariat, sections=0)
     elsewhere = make_meeting(other, by=secretariat)
     workshop = make_meeting(document, by=secretariat, kind=ReviewMeeting.Kind.WORKSHOP)
-    workflow.open_document_review(document, by=secretariat)
+    actions.open_document_review(document, by=secretariat)
     approve_all(document, by=secretariat)
-    workflow.finalise_document(document, by=secretariat)
+    actions.finalise_document(document, by=secretariat)
     with pytest.raises(ValidationError, match="No ministerial plenary"):
-        workflow.submit_document(document, by=secretariat, meeting=workshop)
+        actions.submit_document(document, by=secretariat, meeting=workshop)
     plenary = make_meeting(document, by=secretariat)
     for wrong in (workshop, elsewhere):
         with pytest.raises(ValidationError, match="ministerial plenaries"):
-            workflow.submit_document(document, by=secretariat, meeting=wrong)
-    workflow.submit_document(document, by=secretariat, meeting=plenary)
+            actions.submit_document(document, by=secretariat, meeting=wrong)
+    actions.submit_document(document, by=secretariat, meeting=plenary)
 
 
 def test_adoption_date_cannot_be_in_the_future(secretariat, document):
     plenary = make_meeting(document, by=secretariat)
-    workflow.open_document_review(document, by=secretariat)
+    actions.open_document_review(document, by=secretariat)
     approve_all(document, by=secretariat)
-    workflow.finalise_document(document, by=secretariat)
-    workflow.submit_document(document, by=secretariat, meeting=plenary)
+    actions.finalise_document(document, by=secretariat)
+    actions.submit_document(document, by=secretariat, meeting=plenary)
     with pytest.raises(ValidationError, match="future"):
-        workflow.adopt_document(
+        actions.adopt_document(
             document, by=secretariat, adopted_on=timezone.localdate() + timedelta(days=2)
         )
 
 
 def test_expert_cannot_move_the_document(expert, document):
     with pytest.raises(PermissionDenied, match="Only the secretariat"):
-        workflow.open_document_review(document, by=expert)
+        actions.open_document_review(document, by=expert)
 
 
 def adopted(secretariat):
     document = make_document(by=secretariat, sections=1, practices=2)
     plenary = make_meeting(document, by=secretariat)
-    workflow.open_document_review(document, by=secretariat)
+    actions.open_document_review(document, by=secretariat)
     approve_all(document, by=secretariat)
-    workflow.finalise_document(document, by=secretariat)
-    workflow.submit_document(document, by=secretariat, meeting=plenary)
-    workflow.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+    actions.finalise_document(document, by=secretariat)
+    actions.submit_document(document, by=secretariat, meeting=plenary)
+    actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
     document.refresh_from_db()
     return document
 
@@ -279,17 +279,17 @@ def test_adopted_document_refuses_every_change_for_everyone(secretariat, expert)
     practice = section.practices.first()
     for user in (secretariat, expert):
         attempts = [
-            lambda u=user: services.update_practice(
+            lambda u=user: actions.update_practice(
                 practice, by=u, heading="X", body="", base_revision=practice.revision
             ),
-            lambda u=user: services.create_practice(section, by=u, heading="New"),
-            lambda u=user: services.delete_practice(practice, by=u),
-            lambda u=user: services.create_section(document, by=u, title="New"),
-            lambda u=user: workflow.reopen_section(section, by=u, reason="x"),
-            lambda u=user: workflow.withdraw_submission(document, by=u, reason="x"),
-            lambda u=user: workflow.name_version(document, by=u, name="Later"),
-            lambda u=user: review.propose_deletion(practice, by=u, rationale="x"),
-            lambda u=user: review.add_comment(section, by=u, body="x"),
+            lambda u=user: actions.create_practice(section, by=u, heading="New"),
+            lambda u=user: actions.delete_practice(practice, by=u),
+            lambda u=user: actions.create_section(document, by=u, title="New"),
+            lambda u=user: actions.reopen_section(section, by=u, reason="x"),
+            lambda u=user: actions.withdraw_submission(document, by=u, reason="x"),
+            lambda u=user: actions.name_version(document, by=u, name="Later"),
+            lambda u=user: actions.propose_deletion(practice, by=u, rationale="x"),
+            lambda u=user: actions.add_comment(section, by=u, body="x"),
         ]
         for attempt in attempts:
             with pytest.raises(PermissionDenied):
@@ -317,7 +317,7 @@ def test_available_transitions_by_role(expert, secretariat, observer, document):
     assert names(observer, section) == []
     assert names(secretariat, document) == ["open-review"]
     assert names(expert, document) == []
-    workflow.request_review(section, by=expert)
+    actions.request_review(section, by=expert)
     section.refresh_from_db()
     assert names(expert, section) == []
     assert names(secretariat, section) == ["approve", "return-to-drafting"]
@@ -327,7 +327,7 @@ def test_available_transitions_by_role(expert, secretariat, observer, document):
 
 
 def test_secretariat_names_the_current_state(secretariat, document):
-    version = workflow.name_version(
+    version = actions.name_version(
         document, by=secretariat, name="Draft 2 — circulated to members", note="For comments."
     )
     assert version.created_by == secretariat
@@ -336,13 +336,13 @@ def test_secretariat_names_the_current_state(secretariat, document):
         last_row(version).history_change_reason == "Version named: Draft 2 — circulated to members."
     )
     with pytest.raises(ValidationError, match="already has a version"):
-        workflow.name_version(document, by=secretariat, name="Draft 2 — circulated to members")
+        actions.name_version(document, by=secretariat, name="Draft 2 — circulated to members")
 
 
 @pytest.mark.parametrize("role", ["expert", "observer"])
 def test_only_the_secretariat_names_versions(role, document):
     with pytest.raises(PermissionDenied):
-        workflow.name_version(document, by=make_user(role), name="Mine")
+        actions.name_version(document, by=make_user(role), name="Mine")
 
 
 # --- Views ------------------------------------------------------------------------------------
@@ -350,7 +350,7 @@ def test_only_the_secretariat_names_versions(role, document):
 
 def test_secretariat_approves_through_the_page(client, secretariat, document):
     section = document.sections.first()
-    workflow.request_review(section, by=secretariat)
+    actions.request_review(section, by=secretariat)
     login(client, secretariat)
     url = reverse("drafting:section-approve", args=[section.pk])
     page = client.get(url)
@@ -363,8 +363,8 @@ def test_secretariat_approves_through_the_page(client, secretariat, document):
 
 def test_reopen_without_reason_shows_the_form_again(client, secretariat, document):
     section = document.sections.first()
-    workflow.request_review(section, by=secretariat)
-    workflow.approve_section(section, by=secretariat)
+    actions.request_review(section, by=secretariat)
+    actions.approve_section(section, by=secretariat)
     login(client, secretariat)
     response = client.post(reverse("drafting:section-reopen", args=[section.pk]), {"reason": ""})
     assert response.status_code == 422
@@ -374,7 +374,7 @@ def test_reopen_without_reason_shows_the_form_again(client, secretariat, documen
 
 
 def test_blocked_finalise_page_lists_blockers(client, secretariat, document):
-    workflow.open_document_review(document, by=secretariat)
+    actions.open_document_review(document, by=secretariat)
     login(client, secretariat)
     url = reverse("drafting:document-finalise", args=[document.slug])
     page = client.get(url).content.decode()
@@ -388,9 +388,9 @@ def test_blocked_finalise_page_lists_blockers(client, secretariat, document):
 
 def test_submit_page_offers_the_documents_ministerial_meetings(client, secretariat, document):
     plenary = make_meeting(document, by=secretariat, title="Ninth ministerial plenary")
-    workflow.open_document_review(document, by=secretariat)
+    actions.open_document_review(document, by=secretariat)
     approve_all(document, by=secretariat)
-    workflow.finalise_document(document, by=secretariat)
+    actions.finalise_document(document, by=secretariat)
     login(client, secretariat)
     url = reverse("drafting:document-submit", args=[document.slug])
     assert "Ninth ministerial plenary" in client.get(url).content.decode()
@@ -430,10 +430,10 @@ def test_version_pages(client, secretariat, expert, document):
 
 def test_dashboard_shows_status_counts_blockers_and_changes(client, secretariat, expert, document):
     first = document.sections.first()
-    workflow.request_review(first, by=expert, reason="Ready.")
-    review.propose_deletion(first.practices.first(), by=expert, rationale="Duplicate.")
-    review.add_comment(first, by=expert, body="What about *families*?")
-    workflow.open_document_review(document, by=secretariat)
+    actions.request_review(first, by=expert, reason="Ready.")
+    actions.propose_deletion(first.practices.first(), by=expert, rationale="Duplicate.")
+    actions.add_comment(first, by=expert, body="What about *families*?")
+    actions.open_document_review(document, by=secretariat)
     login(client, secretariat)
     page = client.get(reverse("drafting:document-dashboard", args=[document.slug])).content.decode()
     assert "Mark final" in page
@@ -460,10 +460,10 @@ def test_experts_and_observers_see_the_dashboard_without_buttons(
 def _dashboard_queries(client, *, by, expert, sections: int, practices: int) -> int:
     document = make_document(by=by, sections=sections, practices=practices)
     for section in document.sections.all():
-        workflow.request_review(section, by=expert)
+        actions.request_review(section, by=expert)
         for practice in section.practices.all():
-            review.propose_change(practice, by=expert, heading="New", body="x", rationale="R.")
-            review.add_comment(section, by=expert, body="A point.", practice=practice)
+            actions.propose_change(practice, by=expert, heading="New", body="x", rationale="R.")
+            actions.add_comment(section, by=expert, body="A point.", practice=practice)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("drafting:document-dashboard", args=[document.slug]))
     assert response.status_code == 200
@@ -490,4 +490,4 @@ def test_superuser_without_profile_counts_as_secretariat(db, document):
 
     admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-12345-long")
     assert permissions.role_of(admin) == ExpertProfile.Role.SECRETARIAT
-    workflow.open_document_review(document, by=admin)
+    actions.open_document_review(document, by=admin)

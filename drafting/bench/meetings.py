@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.test import Client
 from django.urls import reverse
 
-from drafting import bench, history, meetings
+from drafting import bench, history, reads
 from drafting.models import ReviewMeeting
 
 
@@ -52,7 +52,7 @@ def run(ctx: bench.Context) -> list[bench.Row]:
         bench.measure(
             "meetings",
             "meeting page data (snapshot + 2 change sets)",
-            lambda: meetings.meeting_page(meeting),
+            lambda: reads.meeting_page(meeting),
             repeat=10,
         ),
         bench.measure("meetings", "meeting page (GET, rendered)", page, repeat=10),

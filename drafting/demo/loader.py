@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from drafting.actions.ordering import position_after
 from drafting.demo import content
 from drafting.history import stamp
 from drafting.models import (
@@ -27,7 +28,6 @@ from drafting.models import (
     Version,
     WorkingGroup,
 )
-from drafting.ordering import position_after
 
 User = get_user_model()
 SETUP_DATE = "2017-09-01T09:00"

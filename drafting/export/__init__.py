@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from drafting.export import docx, html, markdown, pdf
-from drafting.export.points import NOW, Point, PointError
 from drafting.export.snapshot import ExportDocument, build
+from drafting.history.points import NOW, Point, PointError
 from drafting.models import Document
 
 FORMATS: dict[str, ModuleType] = {"pdf": pdf, "docx": docx, "html": html, "md": markdown}

@@ -19,8 +19,8 @@ from django.apps import apps
 from django.utils import timezone
 
 from drafting.export import markup
-from drafting.export.points import NOW, Point, PointError, check_order
 from drafting.history import DocumentSnapshot, document_as_of, latest_rows_as_of
+from drafting.history.points import NOW, Point, PointError, check_order
 from drafting.models import Amendment, Delegation, Document, ReviewMeeting, Section, WorkingGroup
 
 CLEAN_STATUSES = {Document.Status.FINAL, Document.Status.SUBMITTED, Document.Status.ADOPTED}

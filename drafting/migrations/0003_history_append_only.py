@@ -1,12 +1,12 @@
-"""History tables become append-only: triggers refuse UPDATE and DELETE (see drafting.history_guard).
+"""History tables become append-only: triggers refuse UPDATE and DELETE (see drafting.history.guard).
 
 Historical tables created by later migrations get the same triggers from the
-post_migrate handler in drafting.history_guard.
+post_migrate handler in drafting.history.guard.
 """
 
 from django.db import migrations
 
-from drafting import history_guard
+from drafting.history import guard as history_guard
 
 
 def add_triggers(apps, schema_editor):

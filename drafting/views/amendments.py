@@ -13,11 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from drafting import history, permissions, queries, review, workflow
+from drafting import actions, history, permissions, reads, workflow
 from drafting.diff import redline_html
-from drafting.models import Amendment, Document, Practice, Section
-from drafting.views.common import form_status
-from drafting.workflow_forms import (
+from drafting.forms import (
     AcceptForm,
     ChangeAmendmentForm,
     DeletionAmendmentForm,
@@ -25,6 +23,8 @@ from drafting.workflow_forms import (
     RejectForm,
     WithdrawForm,
 )
+from drafting.models import Amendment, Document, Practice, Section
+from drafting.views.common import form_status
 
 
 def _data(request: HttpRequest):
@@ -41,7 +41,7 @@ def section_review_context(user, section: Section) -> dict:
         # The public reads the adopted text only, not its review.
         return {"review": {}, "show_review": False, "section_actions": []}
     return {
-        "review": queries.review_items_for_section(section, user),
+        "review": reads.review_items_for_section(section, user),
         "show_review": True,
         "section_actions": workflow.available_transitions(user, section),
         "can_propose": permissions.can_propose_amendment(user, section),
@@ -54,7 +54,7 @@ def document_review_context(user, document: Document) -> dict:
     """Open amendment counts per section for the document page. One query."""
     if not permissions.can_view_review(user, document):
         return {"show_review": False, "amendment_counts": {}, "open_amendments": 0}
-    counts = queries.open_amendment_counts(document)
+    counts = reads.open_amendment_counts(document)
     return {
         "show_review": True,
         "amendment_counts": counts,
@@ -94,7 +94,7 @@ def _section_anchor(section: Section, practice_id: int | None = None) -> str:
 
 
 def _numbers(document: Document) -> dict[int, int]:
-    return queries.practice_numbers(document)
+    return reads.practice_numbers(document)
 
 
 # --- Proposing ------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def propose_change(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChangeAmendmentForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            amendment = review.propose_change(practice, by=request.user, **form.cleaned_data)
+            amendment = actions.propose_change(practice, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -142,7 +142,7 @@ def propose_deletion(request: HttpRequest, pk: int) -> HttpResponse:
     form = DeletionAmendmentForm(_data(request), initial={"base_revision": practice.revision})
     if request.method == "POST" and form.is_valid():
         try:
-            amendment = review.propose_deletion(practice, by=request.user, **form.cleaned_data)
+            amendment = actions.propose_deletion(practice, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -178,7 +178,7 @@ def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            amendment = review.propose_practice(section, by=request.user, **form.cleaned_data)
+            amendment = actions.propose_practice(section, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -203,7 +203,7 @@ def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     amendment = _amendment(request, pk)
-    item = queries.amendment_item(amendment, request.user)
+    item = reads.amendment_item(amendment, request.user)
     document = amendment.section.document
     timeline = amendment.history.select_related("history_user").order_by(
         "history_date", "history_id"
@@ -215,7 +215,7 @@ def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "item": item,
             "amendment": amendment,
             "document": document,
-            "section": review.concerned_section(amendment),
+            "section": reads.concerned_section(amendment),
             "number": _numbers(document).get(amendment.practice_id),
             "three_way": _three_way(amendment) if item.stale else None,
             "timeline": timeline,
@@ -233,7 +233,7 @@ def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
     status = request.GET.get("status", Amendment.Status.OPEN)
     if status not in Amendment.Status.values and status != "all":
         status = Amendment.Status.OPEN
-    items = queries.amendments_for_document(
+    items = reads.amendments_for_document(
         document, request.user, status="" if status == "all" else status
     )
     return render(
@@ -303,8 +303,8 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                review.accept_amendment(amendment, by=request.user, **form.arguments())
-            except review.AmendmentConflict as clash:
+                actions.accept_amendment(amendment, by=request.user, **form.arguments())
+            except actions.AmendmentConflict as clash:
                 conflict = clash
                 current = clash.current
                 # Keep what the secretariat typed; only the revision they have now seen moves.
@@ -323,7 +323,7 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request, f"Amendment #{amendment.pk} accepted and applied to the text."
                 )
-                return redirect(_section_anchor(review.concerned_section(amendment)))
+                return redirect(_section_anchor(reads.concerned_section(amendment)))
         else:
             status = 422
     stale = (
@@ -337,7 +337,7 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "decision": "accept",
             "amendment": amendment,
-            "item": queries.amendment_item(amendment, request.user),
+            "item": reads.amendment_item(amendment, request.user),
             "document": document,
             "number": numbers.get(amendment.practice_id),
             "three_way": _three_way(amendment, current) if stale else None,
@@ -356,12 +356,12 @@ def amendment_reject(request: HttpRequest, pk: int) -> HttpResponse:
     form = RejectForm(_data(request), amendment=amendment)
     if request.method == "POST" and form.is_valid():
         try:
-            review.reject_amendment(amendment, by=request.user, **form.cleaned_data)
+            actions.reject_amendment(amendment, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, f"Amendment #{amendment.pk} rejected.")
-            return redirect(_section_anchor(review.concerned_section(amendment)))
+            return redirect(_section_anchor(reads.concerned_section(amendment)))
     document = amendment.section.document
     return render(
         request,
@@ -369,7 +369,7 @@ def amendment_reject(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "decision": "reject",
             "amendment": amendment,
-            "item": queries.amendment_item(amendment, request.user),
+            "item": reads.amendment_item(amendment, request.user),
             "document": document,
             "number": _numbers(document).get(amendment.practice_id),
             "form": form,
@@ -386,11 +386,11 @@ def amendment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form = WithdrawForm(request.POST)
     form.is_valid()
     try:
-        review.withdraw_amendment(
+        actions.withdraw_amendment(
             amendment, by=request.user, reason=form.cleaned_data.get("reason", "")
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Amendment #{amendment.pk} withdrawn.")
-    return redirect(_section_anchor(review.concerned_section(amendment)))
+    return redirect(_section_anchor(reads.concerned_section(amendment)))

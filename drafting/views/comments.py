@@ -13,9 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from drafting import permissions, queries, review
+from drafting import actions, permissions, reads
+from drafting.forms import CommentForm, ReplyForm
 from drafting.models import Comment, Section
-from drafting.workflow_forms import CommentForm, ReplyForm
 
 
 def _back(section: Section, practice_id: int | None) -> str:
@@ -36,7 +36,7 @@ def _respond(
         if error is not None:
             messages.error(request, " ".join(error.messages))
         return redirect(_back(section, practice_id))
-    items = queries.review_items_for_section(section, request.user).get(practice_id)
+    items = reads.review_items_for_section(section, request.user).get(practice_id)
     return render(
         request,
         "drafting/partials/comments.html",
@@ -68,7 +68,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _respond(request, section, practice_id, error=_form_error(form), form=form)
     try:
-        review.add_comment(
+        actions.add_comment(
             section,
             by=request.user,
             body=form.cleaned_data["body"],
@@ -95,7 +95,7 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _respond(request, comment.section, comment.practice_id, error=_form_error(form))
     try:
-        review.reply_to_comment(comment, by=request.user, body=form.cleaned_data["body"])
+        actions.reply_to_comment(comment, by=request.user, body=form.cleaned_data["body"])
     except ValidationError as error:
         return _respond(request, comment.section, comment.practice_id, error=error)
     if not request.htmx:
@@ -107,7 +107,7 @@ def _resolution(request: HttpRequest, pk: int, *, resolved: bool) -> HttpRespons
     comment = _comment(pk)
     why_not = permissions.why_cannot_resolve_comment(request.user, comment)
     permissions.refuse_if(why_not)
-    change = review.resolve_comment if resolved else review.unresolve_comment
+    change = actions.resolve_comment if resolved else actions.unresolve_comment
     try:
         change(comment, by=request.user)
     except ValidationError as error:

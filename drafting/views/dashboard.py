@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from drafting import permissions, queries, workflow
+from drafting import permissions, reads, workflow
 from drafting.models import Document
 
 
@@ -19,7 +19,7 @@ def document_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         permissions.can_view_review(request.user, document),
         "You need a drafting role to see the review of this document.",
     )
-    board = queries.document_dashboard(document)
+    board = reads.document_dashboard(document)
     # The lifecycle checks reuse the rows already loaded: no query per section.
     known = {
         "sections": board.sections,

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from drafting import meetings, permissions, queries
+from drafting import permissions, reads
 from drafting.models import Document
 from drafting.views.amendments import document_review_context
 
@@ -19,10 +19,10 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "drafting/home.html",
         {
-            "groups": queries.working_groups_with_documents(request.user),
-            "my_meetings": meetings.meetings_for_delegation(_delegation_of(request.user)),
+            "groups": reads.working_groups_with_documents(request.user),
+            "my_meetings": reads.meetings_for_delegation(_delegation_of(request.user)),
             "today": timezone.localdate(),
-            "ungrouped": queries.documents_without_group(),
+            "ungrouped": reads.documents_without_group(),
         },
     )
 
@@ -40,7 +40,7 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "document": document,
             "co_leads": list(document.co_leads.all()),
-            "outline": queries.document_outline(document),
+            "outline": reads.document_outline(document),
             "can_structure": permissions.can_add_section(request.user, document),
             # Open amendments per section and the review links (issue 4); one query.
             **document_review_context(request.user, document),

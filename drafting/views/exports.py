@@ -16,8 +16,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from drafting import export, permissions
-from drafting.export import points
-from drafting.export.forms import RedlineForm
+from drafting.forms import RedlineForm
+from drafting.history import points
 from drafting.models import Document, ReviewMeeting, Version
 
 

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from drafting import diff, history, permissions, search, services
+from drafting import actions, diff, history, permissions, reads
 from drafting.models import Document, Practice, Section, Version
 
 # --- forms -------------------------------------------------------------------
@@ -113,7 +113,7 @@ class UndeleteForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(
         label="Search the practices",
-        max_length=search.MAX_QUERY_LENGTH,
+        max_length=reads.MAX_QUERY_LENGTH,
         required=False,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
@@ -264,7 +264,7 @@ def document_search(request: HttpRequest, slug: str) -> HttpResponse:
     form = SearchForm(request.GET)
     results, status = None, 200
     if form.is_valid():
-        results = search.search_practices(document, form.cleaned_data["q"])
+        results = reads.search_practices(document, form.cleaned_data["q"])
     else:
         status = 400
     return render(
@@ -289,14 +289,14 @@ def practice_restore(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose a revision to restore.")
         return redirect(back)
     try:
-        restored = services.restore_practice_revision(
+        restored = actions.restore_practice_revision(
             practice,
             by=request.user,
             revision=form.cleaned_data["revision"],
             base_revision=form.cleaned_data["base_revision"],
             reason=form.cleaned_data["reason"],
         )
-    except services.StaleRevision as stale:
+    except actions.StaleRevision as stale:
         messages.error(
             request,
             f"Nothing restored: the practice changed since you opened this page "
@@ -321,7 +321,7 @@ def practice_undelete(request: HttpRequest, pk: int) -> HttpResponse:
     form = UndeleteForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        practice = services.undelete_practice(pk, by=request.user, reason=reason)
+        practice = actions.undelete_practice(pk, by=request.user, reason=reason)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import meetings, permissions
+from drafting import actions, permissions, reads
 from drafting.forms import CirculateForm, MeetingForm
 from drafting.models import ReviewMeeting
 from drafting.views.common import form_status
@@ -26,7 +26,7 @@ def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
         "drafting/meetings/list.html",
         {
             "document": document,
-            "timeline": meetings.timeline(document),
+            "timeline": reads.timeline(document),
             "can_manage": permissions.can_manage_meetings(request.user, document),
         },
     )
@@ -43,7 +43,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "document": document,
             "meeting": meeting,
-            "page": meetings.meeting_page(meeting),
+            "page": reads.meeting_page(meeting),
             "participants": list(meeting.participants.order_by("kind", "name")),
             "can_manage": permissions.can_manage_meetings(request.user, document),
             "circulate_form": CirculateForm(),
@@ -72,10 +72,10 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            saved = meetings.save_meeting(
+            saved = actions.save_meeting(
                 document,
                 by=request.user,
-                fields={name: data[name] for name in meetings.MEETING_FIELDS},
+                fields={name: data[name] for name in actions.MEETING_FIELDS},
                 participants=data["participants"],
                 agenda=data["agenda"],
                 meeting=meeting if meeting.pk else None,
@@ -106,7 +106,7 @@ def meeting_circulate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(form.errors.get("name", [])))
     else:
         try:
-            version = meetings.circulate_for_meeting(
+            version = actions.circulate_for_meeting(
                 meeting, by=request.user, name=form.cleaned_data["name"]
             )
         except ValidationError as error:

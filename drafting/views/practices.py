@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import diff, meetings, permissions, presence, queries, services, text
+from drafting import actions, diff, permissions, reads, text
 from drafting.forms import MAX_ID, MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
 from drafting.models import Practice, ReviewMeeting, Section
 from drafting.views.common import form_status, object_id, require_can_edit
@@ -18,9 +18,9 @@ def _practice(pk: int) -> Practice:
     return get_object_or_404(Practice.objects.select_related("section__document"), pk=pk)
 
 
-def _numbered(practice: Practice) -> queries.NumberedPractice:
-    number = queries.practice_numbers(practice.section.document)[practice.pk]
-    return queries.NumberedPractice(practice, number)
+def _numbered(practice: Practice) -> reads.NumberedPractice:
+    number = reads.practice_numbers(practice.section.document)[practice.pk]
+    return reads.NumberedPractice(practice, number)
 
 
 def _section_anchor(practice: Practice) -> str:
@@ -36,7 +36,7 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect(_section_anchor(practice))
     if request.user.is_authenticated:
-        presence.leave(practice, user=request.user)
+        actions.leave(practice, user=request.user)
     return _practice_fragment(request, practice)
 
 
@@ -77,7 +77,7 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _edit_response(request, {**context, "form": form}, status=422)
     data = form.cleaned_data
     try:
-        saved = services.update_practice(
+        saved = actions.update_practice(
             practice,
             by=request.user,
             heading=data["heading"],
@@ -86,7 +86,7 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
             meeting=data.get("meeting"),
         )
-    except services.StaleRevision as stale:
+    except actions.StaleRevision as stale:
         current = stale.current
         # Keep every word the expert typed; only the base moves to the current revision,
         # so saving again after merging is a deliberate choice, not an accident.
@@ -110,7 +110,7 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         form.add_error(None, error)
         return _edit_response(request, {**context, "form": form}, status=422)
-    presence.leave(saved, user=request.user)
+    actions.leave(saved, user=request.user)
     if request.htmx:
         return _practice_fragment(request, saved)
     messages.success(
@@ -123,7 +123,7 @@ def _meeting_choices(user, document) -> dict:
     """The secretariat tags edits with a meeting, defaulting to one running today."""
     if not permissions.is_secretariat(user):
         return {}
-    running = meetings.running_meetings(document)
+    running = reads.running_meetings(document)
     return {
         "meetings": ReviewMeeting.objects.filter(document=document)
         .exclude(status=ReviewMeeting.Status.CANCELLED)
@@ -147,7 +147,7 @@ def _last_editor(practice: Practice) -> str:
     )
     if row is None or row.history_user is None:
         return "someone"
-    return presence.describe_user(row.history_user)
+    return reads.describe_user(row.history_user)
 
 
 @login_required
@@ -175,7 +175,7 @@ def practice_presence(request: HttpRequest, pk: int) -> HttpResponse:
         base_revision = 0
     if not 0 < base_revision <= MAX_ID:
         return HttpResponse("A base revision is required.", status=400)
-    report = presence.heartbeat(practice, user=request.user, base_revision=base_revision)
+    report = actions.heartbeat(practice, user=request.user, base_revision=base_revision)
     return render(
         request, "drafting/partials/presence.html", {"report": report, "practice": practice}
     )
@@ -192,7 +192,7 @@ def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
         after = get_object_or_404(Practice, pk=object_id(after_id), section=section)
     form = NewPracticeForm(request.POST or None, instance=Practice(section=section))
     if request.method == "POST" and form.is_valid():
-        practice = services.create_practice(
+        practice = actions.create_practice(
             section,
             by=request.user,
             heading=form.cleaned_data["heading"],
@@ -230,7 +230,7 @@ def practice_move(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "item": _numbered(practice),
                 "document": document,
-                "outline": queries.document_outline(document),
+                "outline": reads.document_outline(document),
                 "form": MovePracticeForm(document=document),
             },
         )
@@ -241,11 +241,11 @@ def practice_move(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         if data["direction"]:
-            services.step_practice(
+            actions.step_practice(
                 practice, by=request.user, direction=data["direction"], reason=data["reason"]
             )
         else:
-            services.move_practice(
+            actions.move_practice(
                 practice,
                 by=request.user,
                 section=data["section"],
@@ -270,7 +270,7 @@ def practice_delete(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         section = practice.section
-        services.delete_practice(practice, by=request.user, reason=form.cleaned_data["reason"])
+        actions.delete_practice(practice, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(
             request,
             f"Good Practice {item.number} deleted. The deletion is recorded; it can be restored "

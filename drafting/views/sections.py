@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import permissions, presence, queries, services
+from drafting import actions, permissions, reads
 from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionForm
 from drafting.models import Document, Section
 from drafting.views.amendments import section_review_context
@@ -25,10 +25,10 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = section.document
     if not permissions.can_view_document(request.user, document):
         return redirect_to_login(request.get_full_path())
-    page = queries.section_page(section)
+    page = reads.section_page(section)
     why_not = permissions.why_cannot_edit_section(request.user, page.section)
     editors = (
-        presence.editors_of([i.practice.pk for i in page.practices], exclude_user=request.user)
+        reads.editors_of([i.practice.pk for i in page.practices], exclude_user=request.user)
         if request.user.is_authenticated
         else {}
     )
@@ -62,7 +62,7 @@ def section_add(request: HttpRequest, slug: str) -> HttpResponse:
         after = get_object_or_404(Section, pk=object_id(after_id), document=document)
     form = NewSectionForm(request.POST or None, instance=Section(document=document))
     if request.method == "POST" and form.is_valid():
-        section = services.create_section(
+        section = actions.create_section(
             document,
             by=request.user,
             title=form.cleaned_data["title"],
@@ -100,7 +100,7 @@ def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_section(
+            actions.update_section(
                 section,
                 by=request.user,
                 title=data["title"],
@@ -108,7 +108,7 @@ def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 base_revision=data["base_revision"],
                 reason=data["reason"],
             )
-        except services.StaleRevision as stale:
+        except actions.StaleRevision as stale:
             conflict = stale.current
             form = SectionForm(
                 {**request.POST.dict(), "base_revision": conflict.revision},
@@ -133,7 +133,7 @@ def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         document = section.document
-        services.delete_section(section, by=request.user, reason=form.cleaned_data["reason"])
+        actions.delete_section(section, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(
             request,
             f"Section “{section.title}” and its practices were deleted. "
@@ -168,7 +168,7 @@ def section_move(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose whether to move the section up or down.")
     else:
         try:
-            services.step_section(
+            actions.step_section(
                 section,
                 by=request.user,
                 direction=form.cleaned_data["direction"],

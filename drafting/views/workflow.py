@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from drafting import permissions, workflow
+from drafting import actions, permissions, workflow
+from drafting.forms import TransitionForm, VersionForm
 from drafting.models import Document, Section, Version
 from drafting.views.common import form_status
-from drafting.workflow_forms import TransitionForm, VersionForm
 
 
 def _data(request: HttpRequest):
@@ -83,7 +83,7 @@ def section_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse
         request,
         section,
         workflow.SECTION_TRANSITIONS[name],
-        workflow.SECTION_FUNCTIONS[name],
+        actions.SECTION_FUNCTIONS[name],
         section.document,
     )
 
@@ -96,7 +96,7 @@ def document_transition(request: HttpRequest, slug: str, name: str) -> HttpRespo
         request,
         document,
         workflow.DOCUMENT_TRANSITIONS[name],
-        workflow.DOCUMENT_FUNCTIONS[name],
+        actions.DOCUMENT_FUNCTIONS[name],
         document,
     )
 
@@ -140,7 +140,7 @@ def version_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = VersionForm(_data(request), document=document)
     if request.method == "POST" and form.is_valid():
         try:
-            version = workflow.name_version(
+            version = actions.name_version(
                 document,
                 by=request.user,
                 name=form.cleaned_data["name"],

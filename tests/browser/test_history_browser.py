@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from drafting import services
+from drafting import actions
 from drafting.models import Practice
 from tests.conftest import make_document
 
@@ -15,7 +15,7 @@ def test_expert_sees_a_redline_in_history_and_restores_the_old_text(
 ):
     document = make_document(by=secretariat, sections=1, practices=2)
     practice = document.sections.get().practices.order_by("position").last()
-    services.update_practice(
+    actions.update_practice(
         practice,
         by=other_expert,
         heading=practice.heading,

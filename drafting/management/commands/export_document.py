@@ -20,7 +20,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from drafting import export
-from drafting.export import points
+from drafting.history import points
 from drafting.models import Document
 
 

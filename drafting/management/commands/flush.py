@@ -3,13 +3,13 @@
 Django's ``flush`` empties every table; Django's test framework runs it after
 each transactional test. History tables refuse DELETE (and TRUNCATE), so this
 override holds the history maintenance switch for the one connection doing the
-flush (see drafting.history_guard). It is the only code that sets the switch.
+flush (see drafting.history.guard). It is the only code that sets the switch.
 """
 
 from django.core.management.commands import flush
 from django.db import connections
 
-from drafting import history_guard
+from drafting.history import guard as history_guard
 
 
 class Command(flush.Command):

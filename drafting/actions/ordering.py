@@ -2,8 +2,7 @@
 
 Rows keep gapped integer positions, so placing one row between two others
 writes that row only: moving a practice is one recorded change. Only when a gap
-is exhausted are the siblings re-spaced, each re-spacing recorded with history.
-"""
+is exhausted are the siblings re-spaced, each re-spacing recorded with history."""
 
 from __future__ import annotations
 

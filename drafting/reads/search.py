@@ -9,8 +9,9 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from drafting import queries, text
+from drafting import text
 from drafting.models import Document, Practice
+from drafting.reads.documents import practice_numbers
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -58,7 +59,7 @@ def search_practices(document: Document, query: str) -> SearchResults:
             "section__position", "section_id", "position", "id"
         )[: MAX_RESULTS + 1]
     )
-    numbers = queries.practice_numbers(document) if found else {}
+    numbers = practice_numbers(document) if found else {}
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     hits = [
         Hit(

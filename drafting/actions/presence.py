@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.utils import timezone
 
 from drafting.models import EditingPresence, Practice
+from drafting.reads.presence import EXPIRES_AFTER, describe_user
 
 # A heartbeat arrives every 15 s from an open editor; a minute without one means gone.
-EXPIRES_AFTER = timedelta(seconds=60)
 
 
 @dataclass
@@ -48,26 +47,3 @@ def heartbeat(practice: Practice, *, user, base_revision: int) -> PresenceReport
 
 def leave(practice: Practice, *, user) -> None:
     EditingPresence.objects.filter(user=user, practice=practice).delete()
-
-
-def editors_of(practice_ids: list[int], *, exclude_user=None) -> dict[int, list[str]]:
-    """Practice id -> people currently editing it (one query)."""
-    rows = (
-        EditingPresence.objects.filter(
-            practice_id__in=practice_ids, last_seen__gte=timezone.now() - EXPIRES_AFTER
-        )
-        .exclude(user=exclude_user)
-        .select_related("user__profile__delegation")
-    )
-    result: dict[int, list[str]] = {}
-    for row in rows:
-        result.setdefault(row.practice_id, []).append(describe_user(row.user))
-    return result
-
-
-def describe_user(user) -> str:
-    """ "Sarah Mitchell (United States)" — the name people see on presence and history."""
-    name = user.get_full_name() or user.username
-    profile = getattr(user, "profile", None)
-    delegation = getattr(profile, "delegation", None) if profile else None
-    return f"{name} ({delegation.name})" if delegation else name

@@ -1,59 +1,17 @@
 """Writes to the draft's structure and text: one function per change.
 
 Each function checks permission, changes the data and stamps history with who
-and why. Workflow transitions (review, approval, adoption) live in workflow.py.
-"""
+and why. Workflow transitions (review, approval, adoption) live in workflow.py."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from drafting import permissions
+from drafting.actions.base import StaleRevision, _require_edit
+from drafting.actions.ordering import position_after
 from drafting.history import stamp
-from drafting.models import AgendaItem, Amendment, Comment, Document, Practice, Section
-from drafting.ordering import position_after
-
-
-class StaleRevision(Exception):
-    """A save was based on a revision that is no longer current."""
-
-    def __init__(self, current: Practice | Section):
-        super().__init__(
-            f"{current} changed since you started editing (now revision {current.revision})."
-        )
-        self.current = current
-
-
-def _require_edit(by, section: Section) -> None:
-    reason = permissions.why_cannot_edit_section(by, section)
-    permissions.refuse_if(reason)
-
-
-@transaction.atomic
-def create_section(
-    document: Document,
-    *,
-    by,
-    title: str,
-    introduction: str = "",
-    after: Section | None = None,
-    reason: str = "",
-) -> Section:
-    permissions.require(permissions.can_draft(by), "Only experts and the secretariat add sections.")
-    if document.status == Document.Status.ADOPTED:
-        raise permissions.PermissionDenied("This document has been adopted; its text is frozen.")
-    siblings = Section.objects.filter(document=document).order_by("position", "id")
-    section = Section(
-        document=document,
-        title=title,
-        introduction=introduction,
-        position=position_after(siblings, after, by=by),
-    )
-    section.full_clean()
-    stamp(section, by=by, reason=reason or "Section added.")
-    section.save()
-    return section
+from drafting.models import Amendment, Comment, Practice, Section
 
 
 @transaction.atomic
@@ -147,24 +105,6 @@ def move_practice(
 
 
 @transaction.atomic
-def move_section(
-    section: Section, *, by, after: Section | None = None, first: bool = False, reason: str = ""
-) -> Section:
-    permissions.require(
-        permissions.can_draft(by), "Only experts and the secretariat move sections."
-    )
-    siblings = (
-        Section.objects.filter(document=section.document_id)
-        .exclude(pk=section.pk)
-        .order_by("position", "id")
-    )
-    section.position = position_after(siblings, after, by=by, first=first)
-    stamp(section, by=by, reason=reason or "Section moved.")
-    section.save()
-    return section
-
-
-@transaction.atomic
 def delete_practice(
     practice: Practice, *, by, reason: str = "", meeting=None, on_behalf_of=None
 ) -> None:
@@ -191,50 +131,6 @@ def _detach_from_practice(practice: Practice, *, by) -> None:
         comment.save()
 
 
-@transaction.atomic
-def update_section(
-    section: Section,
-    *,
-    by,
-    title: str,
-    introduction: str,
-    base_revision: int,
-    reason: str = "",
-    meeting=None,
-) -> Section:
-    """Save a section's title and introduction; stale saves are refused like practices'."""
-    current = Section.objects.select_for_update().select_related("document").get(pk=section.pk)
-    _require_edit(by, current)
-    if current.revision != base_revision:
-        raise StaleRevision(current)
-    if current.title == title and current.introduction == introduction:
-        return current
-    current.title, current.introduction = title, introduction
-    current.revision += 1
-    current.full_clean()
-    stamp(current, by=by, reason=reason, meeting=meeting)
-    current.save()
-    return current
-
-
-@transaction.atomic
-def delete_section(section: Section, *, by, reason: str = "") -> None:
-    """Delete a section and its practices; each deletion is recorded (and can be restored)."""
-    _require_edit(by, section)
-    reason = reason or f"Section “{section.title}” deleted."
-    for practice in section.practices.all():
-        _detach_from_practice(practice, by=by)
-        stamp(practice, by=by, reason=reason)
-        practice.delete()
-    # Everything else the database would cascade, deleted here so history names who.
-    for model in (Comment, Amendment, AgendaItem):
-        for row in model.objects.filter(section=section).order_by("-pk"):
-            stamp(row, by=by, reason=reason)
-            row.delete()
-    stamp(section, by=by, reason=reason)
-    section.delete()
-
-
 def step_practice(practice: Practice, *, by, direction: str, reason: str = "") -> Practice:
     """Move a practice one place up or down, crossing into the neighbouring section at an edge."""
     siblings = list(practice.section.practices.order_by("position", "id"))
@@ -256,25 +152,6 @@ def step_practice(practice: Practice, *, by, direction: str, reason: str = "") -
             raise ValidationError("This is already the last practice of the document.")
         return move_practice(practice, by=by, section=neighbour, first=True, reason=reason)
     raise ValidationError("Choose up or down.")
-
-
-def step_section(section: Section, *, by, direction: str, reason: str = "") -> Section:
-    """Move a section one place up or down."""
-    siblings = list(Section.objects.filter(document=section.document_id).order_by("position", "id"))
-    index = next(i for i, s in enumerate(siblings) if s.pk == section.pk)
-    if direction == "up" and index > 0:
-        if index == 1:
-            return move_section(section, by=by, first=True, reason=reason)
-        return move_section(section, by=by, after=siblings[index - 2], reason=reason)
-    if direction == "down" and index < len(siblings) - 1:
-        return move_section(section, by=by, after=siblings[index + 1], reason=reason)
-    raise ValidationError("The section cannot move further in that direction.")
-
-
-def _neighbour_section(section: Section, step: int) -> Section | None:
-    siblings = list(Section.objects.filter(document=section.document_id).order_by("position", "id"))
-    index = next(i for i, s in enumerate(siblings) if s.pk == section.pk) + step
-    return siblings[index] if 0 <= index < len(siblings) else None
 
 
 # --- Restoring from history (the "History and redlines" part of issue 3) ---
@@ -414,3 +291,9 @@ def undelete_practice(practice_id: int, *, by, reason: str = "") -> Practice:
     stamp(practice, by=by, reason=f"{what} {reason}".strip())
     practice.save(force_insert=True)
     return practice
+
+
+def _neighbour_section(section: Section, step: int) -> Section | None:
+    siblings = list(Section.objects.filter(document=section.document_id).order_by("position", "id"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == section.pk) + step
+    return siblings[index] if 0 <= index < len(siblings) else None

@@ -18,8 +18,15 @@ from django.utils.dateparse import parse_date
 from django.utils.dateparse import parse_datetime as _parse_datetime
 from django.utils.text import slugify
 
-from drafting.history import meeting_window
 from drafting.models import Document, ReviewMeeting, Version
+
+
+def meeting_window(meeting) -> tuple[datetime, datetime]:
+    """When a meeting opened and closed: start of its first day, end of its last (site zone)."""
+    tz = timezone.get_current_timezone()
+    opened = datetime.combine(meeting.starts_on, datetime.min.time(), tzinfo=tz)
+    closed = datetime.combine(meeting.ends_on, datetime.max.time(), tzinfo=tz)
+    return opened, closed
 
 
 class PointError(ValueError):

@@ -7,28 +7,28 @@ models/review.py. The same rules apply to every function here: check who may
 history with the user and the reason, then save.
 
 Accepting an amendment never writes the practice itself: it calls the ordinary
-service functions (services.update_practice / create_practice / delete_practice),
+service functions (update_practice / create_practice / delete_practice),
 so permissions, revision checks and history are exactly those of a direct edit,
 with the history naming the proposer and saying who accepted it. If the practice
 changed since the revision the amendment was based on, accepting is refused
 with AmendmentConflict until the secretariat has seen the current text (the
-three-way view) and confirms the text to apply: nothing is silently overwritten.
-"""
+three-way view) and confirms the text to apply: nothing is silently overwritten."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from drafting import permissions, services
+from drafting import permissions
+from drafting.actions.base import StaleRevision
+from drafting.actions.comments import COMMENT_LIMIT
+from drafting.actions.practices import create_practice, delete_practice, update_practice
 from drafting.history import stamp
-from drafting.models import Amendment, Comment, Practice, ReviewMeeting, Section
+from drafting.models import Amendment, Practice, ReviewMeeting, Section
 
 HEADING_LIMIT = 1000
 BODY_LIMIT = 20_000
-COMMENT_LIMIT = 10_000
 Kind = Amendment.Kind
 
 
@@ -43,27 +43,6 @@ class AmendmentConflict(Exception):
         )
         self.amendment = amendment
         self.current = current
-
-
-# --- Where an amendment belongs ------------------------------------------------------------
-
-
-def concerned_section(amendment: Amendment) -> Section:
-    """The section an amendment concerns now: a new practice's own, else its practice's.
-
-    A practice can move to another section after an amendment to it was proposed;
-    the amendment follows the practice.
-    """
-    if amendment.kind == Kind.NEW or amendment.practice is None:
-        return amendment.section
-    return amendment.practice.section
-
-
-def concerning_section(section: Section) -> Q:
-    """The filter matching amendments that ``concerned_section()`` puts in ``section``."""
-    own = Q(section=section) & (Q(kind=Kind.NEW) | Q(practice__isnull=True))
-    followed = Q(practice__section=section) & ~Q(kind=Kind.NEW)
-    return own | followed
 
 
 # --- Proposals ------------------------------------------------------------------------------
@@ -293,7 +272,7 @@ def accept_amendment(
                 first = True
         if after is not None and after.section_id != section.pk:
             raise ValidationError("Choose a place among this section's practices.")
-        services.create_practice(
+        create_practice(
             section,
             by=by,
             heading=heading,
@@ -316,7 +295,7 @@ def accept_amendment(
             raise AmendmentConflict(current, practice)
         try:
             if current.kind == Kind.CHANGE:
-                services.update_practice(
+                update_practice(
                     practice,
                     by=by,
                     heading=heading,
@@ -327,82 +306,15 @@ def accept_amendment(
                     on_behalf_of=proposer,
                 )
             else:
-                services.delete_practice(
+                delete_practice(
                     practice, by=by, reason=reason, meeting=meeting, on_behalf_of=proposer
                 )
                 # The database has just set this link to NULL (on_delete); keep it so.
                 current.practice = None
-        except services.StaleRevision as stale:
+        except StaleRevision as stale:
             raise AmendmentConflict(current, stale.current) from stale
 
     _decide(current, by=by, status=Amendment.Status.ACCEPTED, note=note.strip(), meeting=meeting)
     stamp(current, by=by, reason=f"Accepted. {note.strip()}".strip(), meeting=meeting)
     current.save()
     return current
-
-
-# --- Comments -------------------------------------------------------------------------------
-
-
-def _clean_comment(body: str) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise ValidationError("Write something first.")
-    if len(body) > COMMENT_LIMIT:
-        raise ValidationError(f"A comment is limited to {COMMENT_LIMIT:,} characters.")
-    return body
-
-
-@transaction.atomic
-def add_comment(section: Section, *, by, body: str, practice: Practice | None = None) -> Comment:
-    """A comment on a section, or on one of its practices."""
-    permissions.refuse_if(permissions.why_cannot_comment(by, section))
-    if practice is not None and practice.section_id != section.pk:
-        raise ValidationError("That practice is not in this section.")
-    comment = Comment(section=section, practice=practice, author=by, body=_clean_comment(body))
-    stamp(comment, by=by, reason="Comment added.")
-    comment.save()
-    return comment
-
-
-@transaction.atomic
-def reply_to_comment(comment: Comment, *, by, body: str) -> Comment:
-    """Replies form a flat list under the comment that opened the thread."""
-    thread = comment.parent or comment
-    permissions.refuse_if(permissions.why_cannot_comment(by, thread.section))
-    reply = Comment(
-        section_id=thread.section_id,
-        practice_id=thread.practice_id,
-        parent=thread,
-        author=by,
-        body=_clean_comment(body),
-    )
-    stamp(reply, by=by, reason=f"Reply to comment #{thread.pk}.")
-    reply.save()
-    return reply
-
-
-def _set_resolved(comment: Comment, *, by, resolved: bool) -> Comment:
-    current = (
-        Comment.objects.select_for_update().select_related("section__document").get(pk=comment.pk)
-    )
-    permissions.refuse_if(permissions.why_cannot_resolve_comment(by, current))
-    if current.parent_id is not None:
-        raise ValidationError("Resolve the thread, not a single reply.")
-    if current.resolved == resolved:
-        return current
-    current.resolved = resolved
-    current.resolved_by, current.resolved_at = (by, timezone.now()) if resolved else (None, None)
-    stamp(current, by=by, reason="Marked resolved." if resolved else "Reopened.")
-    current.save()
-    return current
-
-
-@transaction.atomic
-def resolve_comment(comment: Comment, *, by) -> Comment:
-    return _set_resolved(comment, by=by, resolved=True)
-
-
-@transaction.atomic
-def unresolve_comment(comment: Comment, *, by) -> Comment:
-    return _set_resolved(comment, by=by, resolved=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
-from drafting.export import FORMATS, LABELS, points
+from drafting.export import FORMATS, LABELS
+from drafting.history import points
 from drafting.models import Document
 
 DATE_CHOICE = "date"

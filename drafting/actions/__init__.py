@@ -1,0 +1,80 @@
+"""The only writers. One module per noun; callers use ``from drafting import actions``.
+
+Every function here changes the draft in one transaction: it locks and re-reads
+the rows it changes, checks permission *and* the workflow or structure rule
+(drafting.permissions, drafting.workflow), compares the revision the user saw,
+writes, and stamps history with who and why (drafting.history.stamp). Views,
+management commands, imports and the demo loader all come through here.
+"""
+
+from drafting.actions.amendments import (  # noqa: F401
+    BODY_LIMIT,
+    HEADING_LIMIT,
+    AmendmentConflict,
+    Kind,
+    accept_amendment,
+    propose_change,
+    propose_deletion,
+    propose_practice,
+    reject_amendment,
+    withdraw_amendment,
+)
+from drafting.actions.base import (  # noqa: F401
+    StaleRevision,
+)
+from drafting.actions.comments import (  # noqa: F401
+    COMMENT_LIMIT,
+    add_comment,
+    reply_to_comment,
+    resolve_comment,
+    unresolve_comment,
+)
+from drafting.actions.lifecycle import (  # noqa: F401
+    DOCUMENT_FUNCTIONS,
+    adopt_document,
+    finalise_document,
+    open_document_review,
+    reopen_document,
+    return_document_to_drafting,
+    submit_document,
+    withdraw_submission,
+)
+from drafting.actions.meetings import (  # noqa: F401
+    MEETING_FIELDS,
+    circulate_for_meeting,
+    meeting_problems,
+    save_meeting,
+)
+from drafting.actions.ordering import (  # noqa: F401
+    position_after,
+)
+from drafting.actions.practices import (  # noqa: F401
+    create_practice,
+    delete_practice,
+    move_practice,
+    restore_practice_revision,
+    step_practice,
+    undelete_practice,
+    update_practice,
+)
+from drafting.actions.presence import (  # noqa: F401
+    EXPIRES_AFTER,
+    PresenceReport,
+    heartbeat,
+    leave,
+)
+from drafting.actions.sections import (  # noqa: F401
+    SECTION_FUNCTIONS,
+    approve_section,
+    create_section,
+    delete_section,
+    move_section,
+    reopen_section,
+    request_review,
+    return_section_to_drafting,
+    step_section,
+    update_section,
+)
+from drafting.actions.versions import (  # noqa: F401
+    name_version,
+)

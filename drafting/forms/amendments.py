@@ -1,0 +1,142 @@
+"""Forms of the review workflow: transitions, named versions, amendments and comments.
+
+Kept out of forms.py (the editing forms) so the two can change independently. As
+everywhere, status is never a form field: a form carries what a person types
+(a reason, a note, a text) and the workflow function decides the state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django import forms
+
+from drafting.forms.common import BODY_LIMIT, TEXT_WIDGET, _decided_at_field
+from drafting.models import Amendment, Practice
+
+
+def _rationale_field() -> forms.CharField:
+    return forms.CharField(
+        max_length=10_000,
+        widget=TEXT_WIDGET,
+        label="Rationale",
+        help_text="Why should the text change? Markdown allowed.",
+        error_messages={"required": "Give a rationale: why should the text change?"},
+    )
+
+
+class _TextFields(forms.Form):
+    heading = forms.CharField(
+        max_length=1000,
+        label="Heading",
+        error_messages={"required": "A practice needs a heading."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    body = forms.CharField(
+        required=False,
+        max_length=BODY_LIMIT,
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 10, "data-editor": "markdown"}),
+        help_text="Markdown: *italic*, **bold**, - lists, [links](https://…), footnotes[^1].",
+    )
+
+
+class ChangeAmendmentForm(_TextFields):
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    rationale = _rationale_field()
+
+
+class DeletionAmendmentForm(forms.Form):
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    rationale = _rationale_field()
+
+
+def _placement_field(practices: list, numbers: dict[int, int]) -> forms.ChoiceField:
+    choices = [("first", "At the start of the section")] + [
+        (str(p.pk), f"After Good Practice {numbers.get(p.pk, '?')}: {str(p)[:60]}")
+        for p in practices
+    ]
+    return forms.ChoiceField(choices=choices, label="Place")
+
+
+class NewPracticeAmendmentForm(_TextFields):
+    rationale = _rationale_field()
+
+    def __init__(self, *args, practices: list[Practice], numbers: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practices = {p.pk: p for p in practices}
+        self.fields["after"] = _placement_field(practices, numbers)
+        self.order_fields(["after", "heading", "body", "rationale"])
+
+    def clean_after(self) -> Practice | None:
+        value = self.cleaned_data["after"]
+        return None if value == "first" else self.practices[int(value)]
+
+
+class AcceptForm(forms.Form):
+    """Accepting: a note, optionally a meeting, and (when text is involved) the text to apply."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=TEXT_WIDGET,
+        label="Decision note",
+        help_text="Optional. The proposer sees it.",
+    )
+    seen_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(
+        self,
+        *args,
+        amendment: Amendment,
+        practices: Sequence[Practice] = (),
+        numbers: dict[int, int] | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.amendment = amendment
+        self.practices = {p.pk: p for p in practices}
+        if amendment.kind != Amendment.Kind.DELETE:
+            text = _TextFields()
+            self.fields["heading"] = text.fields["heading"]
+            self.fields["body"] = text.fields["body"]
+            self.fields["heading"].label = "Heading to apply"
+            self.fields["body"].label = "Text to apply"
+        if amendment.kind == Amendment.Kind.NEW:
+            self.fields["after"] = _placement_field(practices, numbers or {})
+        self.fields["meeting"] = _decided_at_field(amendment.section.document)
+
+    def arguments(self) -> dict:
+        data = self.cleaned_data
+        args = {
+            "note": data["note"],
+            "seen_revision": data.get("seen_revision"),
+            "meeting": data.get("meeting"),
+        }
+        if "heading" in data:
+            args["heading"], args["body"] = data["heading"], data["body"]
+        if "after" in data:
+            if data["after"] == "first":
+                args["first"] = True
+            else:
+                args["after"] = self.practices[int(data["after"])]
+        return args
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(
+        max_length=2000,
+        widget=TEXT_WIDGET,
+        label="Why is it rejected?",
+        help_text="The proposer sees this note.",
+        error_messages={
+            "required": "Say why the amendment is rejected; the proposer will read it."
+        },
+    )
+
+    def __init__(self, *args, amendment: Amendment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"] = _decided_at_field(amendment.section.document)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000, label="Reason (optional)")

@@ -1,0 +1,83 @@
+"""Forms over content fields only; status and position are never form fields."""
+
+from __future__ import annotations
+
+from django import forms
+
+from drafting.models import (
+    Delegation,
+    Document,
+    ReviewMeeting,
+)
+
+BODY_LIMIT = 20_000
+MAX_ID = 2**63 - 1  # the largest id or revision any of our databases stores
+REASON_HELP = "Optional. Shown in the history, e.g. “agreed at the Rabat review meeting”."
+
+
+class ReasonField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("label", "Reason for change")
+        kwargs.setdefault("help_text", REASON_HELP)
+        super().__init__(**kwargs)
+
+
+class ReasonForm(forms.Form):
+    reason = ReasonField()
+
+
+def _int(value: str) -> int:
+    """An id from user input, or 0 (matches nothing) if it is not one the database can hold."""
+    try:
+        number = int(value)
+    except ValueError:
+        return 0
+    return number if 0 < number <= MAX_ID else 0
+
+
+class BoundedChoices(forms.ModelMultipleChoiceField):
+    """Refuses ids the database cannot hold before asking it (SQLite overflows on them)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or not 0 < int(pk) <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )
+        return super()._check_values(value)
+
+
+class DelegationChoices(BoundedChoices):
+    def label_from_instance(self, obj) -> str:
+        if obj.kind == Delegation.Kind.MEMBER:
+            return obj.name
+        return f"{obj.name} ({obj.get_kind_display().lower()})"
+
+
+TEXT_WIDGET = forms.Textarea(attrs={"rows": 4})
+
+
+def _meeting_field(document: Document, *, label: str, queryset=None) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=queryset
+        if queryset is not None
+        else ReviewMeeting.objects.filter(document=document).order_by("starts_on", "id"),
+        required=False,
+        label=label,
+        empty_label="— none —",
+    )
+
+
+def _decided_at_field(document: Document) -> forms.ModelChoiceField:
+    """ "Decided at meeting", preselecting a meeting of the document running today."""
+    from drafting.reads.meetings import running_meetings  # it imports workflow.py
+
+    field = _meeting_field(document, label="Decided at meeting")
+    running = running_meetings(document)
+    field.initial = running[0] if running else None
+    field.help_text = "Optional. Defaults to a meeting taking place today."
+    return field

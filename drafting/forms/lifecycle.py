@@ -1,0 +1,67 @@
+"""Forms of the review workflow: transitions, named versions, amendments and comments.
+
+Kept out of forms.py (the editing forms) so the two can change independently. As
+everywhere, status is never a form field: a form carries what a person types
+(a reason, a note, a text) and the workflow function decides the state."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from drafting.forms.common import TEXT_WIDGET
+from drafting.models import Document, ReviewMeeting
+from drafting.workflow import Transition
+
+
+class TransitionForm(forms.Form):
+    """What a transition needs from the person taking it: a reason, a meeting or a date."""
+
+    def __init__(self, *args, transition: Transition, document: Document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        if transition.name == "approve":
+            self.fields["note"] = forms.CharField(
+                required=False,
+                max_length=2000,
+                widget=TEXT_WIDGET,
+                label="Approval note",
+                help_text="Optional. Recorded with the approval, e.g. “agreed in Rabat”.",
+            )
+        else:
+            self.fields["reason"] = forms.CharField(
+                required=transition.reason_required,
+                max_length=2000,
+                widget=TEXT_WIDGET,
+                label="Reason",
+                help_text=(
+                    "Required: it is recorded in the history."
+                    if transition.reason_required
+                    else "Optional. Recorded in the history."
+                ),
+                error_messages={"required": f"Say why it is being {transition.done}."},
+            )
+        if transition.name == "submit":
+            self.fields["meeting"] = forms.ModelChoiceField(
+                queryset=ReviewMeeting.objects.filter(
+                    document=document, kind=ReviewMeeting.Kind.MINISTERIAL
+                )
+                .exclude(status=ReviewMeeting.Status.CANCELLED)
+                .order_by("starts_on", "id"),
+                label="Ministerial plenary",
+                initial=document.target_meeting_id,
+                error_messages={"required": "Choose the ministerial plenary."},
+            )
+        if transition.name == "adopt":
+            meeting = document.target_meeting
+            default = meeting.ends_on if meeting else timezone.localdate()
+            self.fields["adopted_on"] = forms.DateField(
+                label="Adopted on",
+                initial=min(default, timezone.localdate()),
+                widget=forms.DateInput(attrs={"type": "date"}),
+                error_messages={"required": "Give the date of adoption."},
+            )
+
+    def arguments(self) -> dict:
+        """Keyword arguments for the workflow function."""
+        return dict(self.cleaned_data)

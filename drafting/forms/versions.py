@@ -1,0 +1,26 @@
+"""Forms of the review workflow: transitions, named versions, amendments and comments.
+
+Kept out of forms.py (the editing forms) so the two can change independently. As
+everywhere, status is never a form field: a form carries what a person types
+(a reason, a note, a text) and the workflow function decides the state."""
+
+from __future__ import annotations
+
+from django import forms
+
+from drafting.forms.common import TEXT_WIDGET, _meeting_field
+from drafting.models import Document, Version
+
+
+class VersionForm(forms.ModelForm):
+    class Meta:
+        model = Version
+        fields = ["name", "note", "meeting"]
+        widgets = {"note": TEXT_WIDGET}
+        labels = {"name": "Name", "note": "Note", "meeting": "For meeting"}
+        help_texts = {"name": "e.g. “Draft 2 — circulated to members”."}
+
+    def __init__(self, *args, document: Document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"] = _meeting_field(document, label="For meeting")
+        self.fields["meeting"].help_text = "Optional."

@@ -1,0 +1,350 @@
+"""Changes: what was added, changed, moved or deleted between two moments; the one move detector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+
+from drafting import diff
+from drafting.history.record import Author
+from drafting.history.snapshots import (
+    DocumentSnapshot,
+    PracticeSnapshot,
+    SectionSnapshot,
+    document_now,
+    snapshot_or_empty,
+)
+from drafting.models import Document, Practice
+
+
+@dataclass
+class ChangeSince:
+    """One practice added, changed, moved or deleted between two snapshots."""
+
+    before: PracticeSnapshot | None
+    after: PracticeSnapshot | None
+    moved: bool = False
+    last_row: object | None = None
+
+    @property
+    def practice_id(self) -> int:
+        return (self.after or self.before).id
+
+    @property
+    def added(self) -> bool:
+        return self.before is None
+
+    @property
+    def deleted(self) -> bool:
+        return self.after is None
+
+    @property
+    def text_changed(self) -> bool:
+        return (
+            self.before is not None
+            and self.after is not None
+            and (self.before.heading != self.after.heading or self.before.body != self.after.body)
+        )
+
+    @property
+    def renumbered(self) -> bool:
+        return (
+            self.before is not None
+            and self.after is not None
+            and self.before.number != self.after.number
+        )
+
+    @property
+    def author(self) -> Author | None:
+        return self.last_row.author if self.last_row is not None else None
+
+    # Labels prepared in Python: "what changed" lists hundreds of practices, and a
+    # few strings per practice render much faster than a template full of tests.
+    @cached_property
+    def kinds(self) -> list[tuple[str, str]]:
+        """(css class, label) badges: Added / Deleted / Text edited / Moved."""
+        if self.added:
+            return [("kind-added", "Added")]
+        if self.deleted:
+            return [("kind-deleted", "Deleted")]
+        out = []
+        if self.text_changed:
+            out.append(("kind-changed", "Text edited"))
+        if self.moved:
+            out.append(("kind-moved", "Moved"))
+        return out
+
+    @cached_property
+    def history_url(self) -> str:
+        # Pages listing hundreds of changes set this themselves from one reverse().
+        return reverse("drafting:practice-history", args=[self.practice_id])
+
+    @cached_property
+    def number_label(self) -> str:
+        if self.after is None:
+            return f"was Good Practice {self.before.number}"
+        if self.renumbered:
+            return f"Good Practice {self.after.number} (was Good Practice {self.before.number})"
+        return f"Good Practice {self.after.number}"
+
+    @cached_property
+    def last_change_label(self) -> str:
+        """Who made the latest change, when, and why (plain text; the template escapes it)."""
+        if self.last_row is None:
+            return ""
+        when = timezone.localtime(self.last_row.history_date)
+        label = f"Last change: {self.author} · {when.day} {when:%B %Y, %H:%M}"
+        reason = self.last_row.history_change_reason
+        return f"{label} · {reason}" if reason else label
+
+    @cached_property
+    def heading_redline(self) -> SafeString:
+        return diff.redline_html(
+            self.before.heading if self.before else "", self.after.heading if self.after else ""
+        )
+
+    @cached_property
+    def body_redline(self) -> SafeString:
+        return diff.redline_html(
+            self.before.body if self.before else "", self.after.body if self.after else ""
+        )
+
+
+@dataclass
+class SectionChanges:
+    """A section (as now, or as it was if deleted since) and its changed practices in order."""
+
+    before: SectionSnapshot | None
+    after: SectionSnapshot | None
+    changes: list[ChangeSince]
+
+    @property
+    def title(self) -> str:
+        return (self.after or self.before).title
+
+    @property
+    def section_id(self) -> int:
+        return (self.after or self.before).id
+
+    @property
+    def title_changed(self) -> bool:
+        return (
+            self.before is not None
+            and self.after is not None
+            and (self.before.title != self.after.title)
+        )
+
+    @cached_property
+    def title_redline(self) -> SafeString:
+        return diff.redline_html(self.before.title if self.before else "", self.title)
+
+
+@dataclass
+class DocumentChanges:
+    since: datetime
+    sections: list[SectionChanges]
+    renumbered_only: int
+
+    @property
+    def changes(self) -> list[ChangeSince]:
+        return [c for s in self.sections for c in s.changes]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if getattr(c, kind))
+
+
+def changes_since(document: Document, since: datetime) -> DocumentChanges:
+    """Every practice added, changed, moved or deleted since ``since``; see changes_between()."""
+    return changes_between(document, since)
+
+
+def changes_between(
+    document: Document, since: datetime, until: datetime | None = None
+) -> DocumentChanges:
+    """Every practice added, changed, moved or deleted between ``since`` and ``until`` (now).
+
+    A fixed number of queries: the snapshot at each end and the rows naming who
+    made each change. See compare_snapshots() for what counts as a change.
+    """
+    then = snapshot_or_empty(document, since)
+    now = document_now(document) if until is None else snapshot_or_empty(document, until)
+    return compare_snapshots(then, now, since=since, until=until)
+
+
+def compare_snapshots(
+    then: DocumentSnapshot,
+    now: DocumentSnapshot,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+) -> DocumentChanges:
+    """The practices added, changed, moved or deleted from ``then`` to ``now``, in order.
+
+    Deleted practices appear where they stood. A practice counts as moved only
+    when its section or its order among its neighbours changed, not when it was
+    merely renumbered by others' moves. One query (who made each change).
+    """
+    then_sections = then.sections
+    before = {p.id: p for s in then_sections for p in s.practices}
+    after = {p.id: p for p in now.practices}
+    moved = _moved_practices(then_sections, now.sections, before)
+
+    changes: dict[int, ChangeSince] = {}
+    for pid, new in after.items():
+        old = before.get(pid)
+        change = ChangeSince(before=old, after=new, moved=pid in moved)
+        if change.added or change.text_changed or change.moved:
+            changes[pid] = change
+    for pid, old in before.items():
+        if pid not in after:
+            changes[pid] = ChangeSince(before=old, after=None)
+    renumbered_only = sum(
+        1 for pid, new in after.items() if pid not in changes and before[pid].number != new.number
+    )
+    _attach_last_rows(changes, since, until)
+    return DocumentChanges(
+        since=since,
+        sections=_in_document_order(then_sections, now.sections, changes),
+        renumbered_only=renumbered_only,
+    )
+
+
+def _attach_last_rows(
+    changes: dict[int, ChangeSince], since: datetime, until: datetime | None = None
+) -> None:
+    """The history row behind each change (latest edit, or the deletion): one query."""
+    if not changes:
+        return
+    latest_ids = [c.after.history_id for c in changes.values() if c.after is not None]
+    deleted_ids = [pid for pid, c in changes.items() if c.deleted]
+    rows = Practice.history.filter(
+        Q(history_id__in=latest_ids)
+        | Q(id__in=deleted_ids, history_type="-", history_date__gt=since)
+        & Q(history_date__lte=until or timezone.now())
+    ).values_list(
+        "id",
+        "history_id",
+        "history_date",
+        "history_change_reason",
+        "history_user__first_name",
+        "history_user__last_name",
+        "history_user__username",
+        "history_user__profile__delegation__name",
+    )
+    # Plain values, not model instances: this runs for every practice of a document.
+    for pid, hid, when, reason, first, last, username, delegation in sorted(
+        rows, key=lambda r: (r[2], r[1])
+    ):
+        change = changes.get(pid)
+        if change is not None:
+            name = f"{first} {last}".strip() or username or "Unknown"
+            change.last_row = LastChange(hid, when, reason or "", Author(name, delegation or ""))
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """The history row behind a listed change, reduced to what the page shows."""
+
+    history_id: int
+    history_date: datetime
+    history_change_reason: str
+    author: Author
+
+
+def _moved_practices(
+    then_sections: list[SectionSnapshot],
+    now_sections: list[SectionSnapshot],
+    before: dict[int, PracticeSnapshot],
+) -> set[int]:
+    """Practices that changed section or were reordered among the neighbours they kept.
+
+    Within a section, the practices that stayed put are the largest set whose
+    relative order is unchanged (preferring those whose stored position did not
+    change, since they were not written to); every other one moved.
+    """
+    then_rank = {p.id: i for s in then_sections for i, p in enumerate(s.practices)}
+    moved: set[int] = set()
+    for section in now_sections:
+        stayed = [
+            p for p in section.practices if p.id in before and before[p.id].section_id == section.id
+        ]
+        # Arrived from another section: moved, whatever its place.
+        moved.update(
+            p.id
+            for p in section.practices
+            if p.id in before and before[p.id].section_id != section.id
+        )
+        ranks = [then_rank[p.id] for p in stayed]
+        weights = [2 if before[p.id].position == p.position else 1 for p in stayed]
+        keep = _heaviest_increasing(ranks, weights)
+        moved.update(p.id for i, p in enumerate(stayed) if i not in keep)
+    return moved
+
+
+def _heaviest_increasing(values: list[int], weights: list[int]) -> set[int]:
+    """Indexes of the heaviest strictly increasing subsequence of ``values``.
+
+    Quadratic in the length of one section's list of practices, which stays small.
+    """
+    n = len(values)
+    best, back = list(weights), [-1] * n
+    for i in range(n):
+        for j in range(i):
+            if values[j] < values[i] and best[j] + weights[i] > best[i]:
+                best[i], back[i] = best[j] + weights[i], j
+    keep: set[int] = set()
+    i = max(range(n), key=lambda k: best[k], default=-1)
+    while i != -1:
+        keep.add(i)
+        i = back[i]
+    return keep
+
+
+def _in_document_order(
+    then_sections: list[SectionSnapshot],
+    now_sections: list[SectionSnapshot],
+    changes: dict[int, ChangeSince],
+) -> list[SectionChanges]:
+    """Sections now in order, with deleted sections and practices put back where they stood."""
+    now_ids = {s.id for s in now_sections}
+    then_by_id = {s.id: s for s in then_sections}
+    # A deleted section goes after the last section before it that still exists.
+    sections: list[SectionChanges] = []
+    pending_deleted: dict[int | None, list[SectionSnapshot]] = {}
+    anchor: int | None = None
+    for s in then_sections:
+        if s.id in now_ids:
+            anchor = s.id
+        else:
+            pending_deleted.setdefault(anchor, []).append(s)
+    for s in pending_deleted.get(None, []):
+        sections.append(SectionChanges(before=s, after=None, changes=[]))
+    for s in now_sections:
+        sections.append(SectionChanges(before=then_by_id.get(s.id), after=s, changes=[]))
+        for gone in pending_deleted.get(s.id, []):
+            sections.append(SectionChanges(before=gone, after=None, changes=[]))
+
+    for group in sections:
+        current = group.after.practices if group.after else []
+        here = {p.id for p in current}
+        # Deleted practices of this section, after the last practice before them still here.
+        after_anchor: dict[int | None, list[ChangeSince]] = {}
+        if group.before is not None:
+            last: int | None = None
+            for p in group.before.practices:
+                if p.id in here:
+                    last = p.id
+                elif changes.get(p.id) is not None and changes[p.id].deleted:
+                    after_anchor.setdefault(last, []).append(changes[p.id])
+        group.changes.extend(after_anchor.get(None, []))
+        for p in current:
+            if p.id in changes:
+                group.changes.append(changes[p.id])
+            group.changes.extend(after_anchor.get(p.id, []))
+    return [g for g in sections if g.changes or g.title_changed or g.after is None]

@@ -1,0 +1,477 @@
+"""Timelines: the history of one practice or section, entry by entry, numbered as it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import Lag
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+
+from drafting import diff
+from drafting.history.record import _WHO, Author, author_of
+from drafting.history.snapshots import *  # noqa
+from drafting.models import Practice, Section
+
+# ---------------------------------------------------------------------------
+# Timelines and "what changed since…", for the history pages.
+#
+# Each reads its history rows once and pairs neighbours in Python (never
+# ``prev_record`` in a loop). The number a practice had at a past moment comes
+# from one replay of the document's order, built from two queries that fetch
+# only the history rows that changed some row's place.
+# ---------------------------------------------------------------------------
+
+
+def _order_changes(history: QuerySet) -> QuerySet:
+    """Practice rows that created, deleted or re-placed a practice (not pure text edits)."""
+    over = {"partition_by": [F("id")], "order_by": [F("history_date").asc(), F("history_id").asc()]}
+    # order_by(): the model's default ordering would sort every row for nothing.
+    return (
+        history.order_by()
+        .annotate(
+            prev_position=Window(Lag("position"), **over),
+            prev_section=Window(Lag("section_id"), **over),
+        )
+        .filter(
+            Q(history_type__in=["+", "-"])
+            | Q(prev_position__isnull=True)
+            | ~Q(position=F("prev_position"))
+            | ~Q(section_id=F("prev_section"))
+        )
+    )
+
+
+class OrderReplay:
+    """A document's order of sections and practices at any moment, replayed from history.
+
+    Two queries: every section row of the document, and the practice rows that
+    created, deleted or moved a practice. ``numbers_at(rows)`` then gives the
+    number each practice history row had, in one pass.
+    """
+
+    def __init__(self, document_id: int) -> None:
+        section_rows = Section.history.filter(document_id=document_id).values_list(
+            "id", "position", "title", "history_type", "history_date", "history_id"
+        )
+        practice_rows = _order_changes(
+            Practice.history.filter(
+                section_id__in=Section.history.filter(document_id=document_id).values("id")
+            )
+        ).values_list("id", "section_id", "position", "history_type", "history_date", "history_id")
+        events = []
+        self.section_titles: dict[int, str] = {}
+        latest_title: dict[int, tuple] = {}
+        for sid, position, title, kind, when, hid in section_rows:
+            events.append(((when, 0, hid), "s", sid, None, position, kind))
+            if latest_title.get(sid, ((when, hid), ""))[0] <= (when, hid):
+                latest_title[sid] = ((when, hid), title)
+        self.section_titles = {sid: title for sid, (_, title) in latest_title.items()}
+        for pid, sid, position, kind, when, hid in practice_rows:
+            events.append(((when, 1, hid), "p", pid, sid, position, kind))
+        events.sort(key=lambda e: e[0])
+        self._events = events
+
+    def numbers_at(self, rows) -> dict[int, int | None]:
+        """history_id -> the number the practice had just after that row (just before, if deleted).
+
+        None when the practice was then in no section of the document.
+        """
+        wanted = sorted(
+            ((row.history_date, 1, row.history_id), row.id, row.history_type == "-") for row in rows
+        )
+        result: dict[int, int | None] = {}
+        state = _OrderState()
+        events, i = self._events, 0
+        for key, practice_id, before in wanted:
+            while i < len(events) and (events[i][0] < key or (events[i][0] == key and not before)):
+                state.apply(events[i])
+                i += 1
+            result[key[2]] = state.numbers().get(practice_id)
+        self._final = state, i
+        return result
+
+    def current_numbers(self) -> dict[int, int]:
+        """practice id -> number now, for practices that exist."""
+        state, i = getattr(self, "_final", (_OrderState(), 0))
+        for event in self._events[i:]:
+            state.apply(event)
+        self._final = state, len(self._events)
+        return state.numbers()
+
+
+class _OrderState:
+    """Sections and practices present at one moment of a replay, numbered on demand."""
+
+    def __init__(self) -> None:
+        self.sections: dict[int, int] = {}
+        self.practices: dict[int, tuple[int, int]] = {}
+        self._numbers: dict[int, int] | None = None
+
+    def apply(self, event) -> None:
+        _, table, obj_id, section_id, position, kind = event
+        target = self.sections if table == "s" else self.practices
+        value = position if table == "s" else (section_id, position)
+        if kind == "-":
+            if target.pop(obj_id, None) is not None:
+                self._numbers = None
+        elif target.get(obj_id) != value:
+            target[obj_id] = value
+            self._numbers = None
+
+    def numbers(self) -> dict[int, int]:
+        # Renumbering only after an event that changed the order keeps a replay
+        # of thousands of text edits linear.
+        if self._numbers is None:
+            order = sorted(
+                (self.sections[sid], sid, position, pid)
+                for pid, (sid, position) in self.practices.items()
+                if sid in self.sections
+            )
+            self._numbers = {key[3]: n for n, key in enumerate(order, start=1)}
+        return self._numbers
+
+
+class _RowEntry:
+    """What every timeline entry reads off its history row (``row``, ``previous``)."""
+
+    row: object
+    previous: object | None
+
+    @property
+    def when(self) -> datetime:
+        return self.row.history_date
+
+    @property
+    def reason(self) -> str:
+        return self.row.history_change_reason or ""
+
+    @property
+    def meeting(self):
+        return self.row.history_meeting
+
+    @property
+    def added(self) -> bool:
+        return self.row.history_type == "+" and self.previous is None
+
+    @property
+    def deleted(self) -> bool:
+        return self.row.history_type == "-"
+
+
+@dataclass
+class PracticeEntry(_RowEntry):
+    """One history row of a practice, paired with the row before it."""
+
+    row: object
+    previous: object | None
+    author: Author
+    number: int | None = None
+    previous_number: int | None = None
+    section_title: str = ""
+    previous_section_title: str = ""
+    # On a section's timeline: the section whose point of view "moved in/out" takes.
+    focus_section_id: int | None = None
+    is_section: bool = False
+
+    @property
+    def undeleted(self) -> bool:
+        return self.row.history_type == "+" and self.previous is not None
+
+    @property
+    def text_changed(self) -> bool:
+        prev = self.previous
+        return (
+            prev is not None
+            and not self.deleted
+            and (prev.heading != self.row.heading or prev.body != self.row.body)
+        )
+
+    @property
+    def section_changed(self) -> bool:
+        prev = self.previous
+        return prev is not None and not self.deleted and prev.section_id != self.row.section_id
+
+    @property
+    def moved_in(self) -> bool:
+        return self.section_changed and self.row.section_id == self.focus_section_id
+
+    @property
+    def moved_out(self) -> bool:
+        return self.section_changed and self.previous.section_id == self.focus_section_id
+
+    @property
+    def moved_within(self) -> bool:
+        prev = self.previous
+        return (
+            prev is not None
+            and not self.deleted
+            and not self.section_changed
+            and prev.position != self.row.position
+            and self.number != self.previous_number
+        )
+
+    @property
+    def respaced_only(self) -> bool:
+        prev = self.previous
+        return (
+            prev is not None
+            and not self.deleted
+            and not self.section_changed
+            and not self.text_changed
+            and prev.position != self.row.position
+            and self.number == self.previous_number
+        )
+
+    @property
+    def renumbered(self) -> bool:
+        return (
+            self.number is not None
+            and self.previous_number is not None
+            and self.number != self.previous_number
+        )
+
+    @cached_property
+    def heading_redline(self) -> SafeString:
+        return diff.redline_html(self.previous.heading if self.previous else "", self.row.heading)
+
+    @cached_property
+    def body_redline(self) -> SafeString:
+        return diff.redline_html(self.previous.body if self.previous else "", self.row.body)
+
+    @property
+    def heading_changed(self) -> bool:
+        return self.text_changed and self.previous.heading != self.row.heading
+
+    @property
+    def body_changed(self) -> bool:
+        return self.text_changed and self.previous.body != self.row.body
+
+
+@dataclass
+class SectionEntry(_RowEntry):
+    """One history row of a section (its title, introduction or status changed)."""
+
+    row: object
+    previous: object | None
+    author: Author
+    is_section: bool = True
+
+    @property
+    def title_changed(self) -> bool:
+        return self.previous is not None and self.previous.title != self.row.title
+
+    @property
+    def introduction_changed(self) -> bool:
+        return self.previous is not None and self.previous.introduction != self.row.introduction
+
+    @property
+    def status_changed(self) -> bool:
+        return self.previous is not None and self.previous.status != self.row.status
+
+    @property
+    def moved(self) -> bool:
+        return self.previous is not None and self.previous.position != self.row.position
+
+    @property
+    def status_label(self) -> str:
+        return Section.Status(self.row.status).label
+
+    @property
+    def previous_status_label(self) -> str:
+        return Section.Status(self.previous.status).label if self.previous else ""
+
+    @cached_property
+    def title_redline(self) -> SafeString:
+        return diff.redline_html(self.previous.title if self.previous else "", self.row.title)
+
+    @cached_property
+    def introduction_redline(self) -> SafeString:
+        return diff.redline_html(
+            self.previous.introduction if self.previous else "", self.row.introduction
+        )
+
+
+@dataclass
+class Revision:
+    """One text revision of a practice: when it was written, by whom, and its text."""
+
+    number: int
+    first_row: object
+    last_row: object
+    author: Author
+
+    @property
+    def when(self) -> datetime:
+        return self.first_row.history_date
+
+    @property
+    def heading(self) -> str:
+        return self.last_row.heading
+
+    @property
+    def body(self) -> str:
+        return self.last_row.body
+
+
+@dataclass
+class PracticeHistory:
+    practice_id: int
+    document_id: int | None
+    entries: list[PracticeEntry]
+    current_number: int | None
+    section_titles: dict[int, str]
+
+    @property
+    def latest(self):
+        return self.entries[-1].row
+
+    @property
+    def exists(self) -> bool:
+        return self.latest.history_type != "-"
+
+    @property
+    def last_number(self) -> int | None:
+        """The number it has now or, once deleted, the one it had when deleted."""
+        if self.exists:
+            return self.current_number
+        return self.entries[-1].number
+
+    @cached_property
+    def revisions(self) -> dict[int, Revision]:
+        """Text revision number -> Revision, oldest first."""
+        out: dict[int, Revision] = {}
+        for entry in self.entries:
+            rev = entry.row.revision
+            if rev in out:
+                out[rev].last_row = entry.row
+            else:
+                out[rev] = Revision(rev, entry.row, entry.row, entry.author)
+        return out
+
+
+def _document_of_section(section_id: int) -> int | None:
+    return (
+        Section.history.filter(id=section_id)
+        .order_by("-history_date", "-history_id")
+        .values_list("document_id", flat=True)
+        .first()
+    )
+
+
+def practice_history(practice_id: int, *, numbered: bool = True) -> PracticeHistory | None:
+    """Every change to one practice, oldest first, each paired with the one before.
+
+    Works for a deleted practice too (its rows outlive it); None if it never
+    existed. A fixed number of queries: the rows, their document, and (when
+    ``numbered``) the two queries of the order replay.
+    """
+    rows = list(
+        Practice.history.filter(id=practice_id)
+        .select_related(*_WHO)
+        .order_by("history_date", "history_id")
+    )
+    if not rows:
+        return None
+    document_id = _document_of_section(rows[-1].section_id)
+    numbers: dict[int, int | None] = {}
+    current: dict[int, int] = {}
+    titles: dict[int, str] = {}
+    if numbered and document_id is not None:
+        replay = OrderReplay(document_id)
+        numbers = replay.numbers_at(rows)
+        current = replay.current_numbers()
+        titles = replay.section_titles
+    entries = []
+    for i, row in enumerate(rows):
+        prev = rows[i - 1] if i else None
+        entries.append(
+            PracticeEntry(
+                row=row,
+                previous=prev,
+                author=author_of(row),
+                number=numbers.get(row.history_id),
+                previous_number=numbers.get(prev.history_id) if prev else None,
+                section_title=titles.get(row.section_id, ""),
+                previous_section_title=titles.get(prev.section_id, "") if prev else "",
+            )
+        )
+    return PracticeHistory(
+        practice_id=practice_id,
+        document_id=document_id,
+        entries=entries,
+        current_number=current.get(practice_id),
+        section_titles=titles,
+    )
+
+
+@dataclass
+class SectionHistory:
+    section_id: int
+    document_id: int
+    entries: list[PracticeEntry | SectionEntry]
+    existing_practices: set[int]
+
+    @property
+    def latest(self):
+        return next(e.row for e in reversed(self.entries) if e.is_section)
+
+    @property
+    def exists(self) -> bool:
+        return self.latest.history_type != "-"
+
+    @property
+    def title(self) -> str:
+        return self.latest.title
+
+
+def section_history(section_id: int) -> SectionHistory | None:
+    """Changes to a section and to the practices that were in it, oldest first.
+
+    Practice entries are the rows where a practice was added to, changed in,
+    moved into, out of or within, or deleted from this section. Five queries.
+    """
+    section_rows = list(
+        Section.history.filter(id=section_id)
+        .select_related(*_WHO)
+        .order_by("history_date", "history_id")
+    )
+    if not section_rows:
+        return None
+    document_id = section_rows[-1].document_id
+    practice_rows = list(
+        Practice.history.filter(id__in=Practice.history.filter(section_id=section_id).values("id"))
+        .select_related(*_WHO)
+        .order_by("id", "history_date", "history_id")
+    )
+    kept: list[tuple[object, object | None]] = []
+    for i, row in enumerate(practice_rows):
+        prev = practice_rows[i - 1] if i and practice_rows[i - 1].id == row.id else None
+        if row.section_id == section_id or (prev is not None and prev.section_id == section_id):
+            kept.append((row, prev))
+    replay = OrderReplay(document_id)
+    numbers = replay.numbers_at([r for pair in kept for r in pair if r is not None])
+    existing = set(replay.current_numbers())
+    titles = replay.section_titles
+    entries: list[PracticeEntry | SectionEntry] = [
+        SectionEntry(row=row, previous=section_rows[i - 1] if i else None, author=author_of(row))
+        for i, row in enumerate(section_rows)
+    ]
+    for row, prev in kept:
+        entries.append(
+            PracticeEntry(
+                row=row,
+                previous=prev,
+                author=author_of(row),
+                number=numbers.get(row.history_id),
+                previous_number=numbers.get(prev.history_id) if prev else None,
+                section_title=titles.get(row.section_id, ""),
+                previous_section_title=titles.get(prev.section_id, "") if prev else "",
+                focus_section_id=section_id,
+            )
+        )
+    # Section rows first on a tie: a section is created before its practices.
+    entries.sort(key=lambda e: (e.when, 0 if e.is_section else 1, e.row.history_id))
+    return SectionHistory(section_id, document_id, entries, existing)

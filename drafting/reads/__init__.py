@@ -1,0 +1,58 @@
+"""Page data, each in a fixed number of queries. One module per page family;
+callers use ``from drafting import reads``. Nothing here writes.
+"""
+
+from drafting.reads.amendments import (  # noqa: F401
+    AmendmentItem,
+    CommentThread,
+    ReviewItems,
+    amendment_item,
+    amendments_for_document,
+    concerned_section,
+    concerning_section,
+    open_amendment_counts,
+    review_items_for_section,
+)
+from drafting.reads.dashboard import (  # noqa: F401
+    Change,
+    Dashboard,
+    SectionRow,
+    document_dashboard,
+    recent_changes,
+)
+from drafting.reads.documents import (  # noqa: F401
+    NumberedPractice,
+    SectionOutline,
+    document_outline,
+    documents_without_group,
+    practice_numbers,
+    working_groups_with_documents,
+)
+from drafting.reads.meetings import (  # noqa: F401
+    MeetingPage,
+    TaggedChange,
+    Timeline,
+    meeting_page,
+    meetings_for_delegation,
+    running_meetings,
+    timeline,
+)
+from drafting.reads.presence import (  # noqa: F401
+    describe_user,
+    editors_of,
+)
+from drafting.reads.search import (  # noqa: F401
+    MAX_QUERY_LENGTH,
+    MAX_RESULTS,
+    MAX_WORDS,
+    SNIPPET_CHARS,
+    Hit,
+    SearchResults,
+    highlight,
+    search_practices,
+    words_of,
+)
+from drafting.reads.sections import (  # noqa: F401
+    SectionPage,
+    section_page,
+)

@@ -1,0 +1,76 @@
+"""Reads that pages share, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from drafting.models import (
+    Document,
+    Practice,
+    Section,
+    WorkingGroup,
+)
+
+
+@dataclass
+class NumberedPractice:
+    practice: Practice
+    number: int
+
+
+@dataclass
+class SectionOutline:
+    section: Section
+    practices: list[NumberedPractice]
+
+
+def document_outline(document: Document) -> list[SectionOutline]:
+    """Sections in order with their practices numbered continuously through the document.
+
+    Two queries whatever the size of the document.
+    """
+    sections = (
+        Section.objects.filter(document=document)
+        .select_related("approved_by")
+        .prefetch_related(
+            Prefetch("practices", queryset=Practice.objects.order_by("position", "id"))
+        )
+        .order_by("position", "id")
+    )
+    outline, number = [], 0
+    for section in sections:
+        numbered = []
+        for practice in section.practices.all():
+            number += 1
+            numbered.append(NumberedPractice(practice, number))
+        outline.append(SectionOutline(section, numbered))
+    return outline
+
+
+def practice_numbers(document: Document) -> dict[int, int]:
+    """Practice id -> its current number in the document. One query."""
+    ids = (
+        Practice.objects.filter(section__document=document)
+        .order_by("section__position", "section_id", "position", "id")
+        .values_list("id", flat=True)
+    )
+    return {pk: n for n, pk in enumerate(ids, start=1)}
+
+
+def working_groups_with_documents(user) -> list[WorkingGroup]:
+    """Working groups (with co-chairs) and the documents in each; a fixed number of queries."""
+    return list(
+        WorkingGroup.objects.prefetch_related(
+            "co_chairs",
+            Prefetch(
+                "documents",
+                queryset=Document.objects.prefetch_related("co_leads").order_by("title"),
+            ),
+        ).order_by("name")
+    )
+
+
+def documents_without_group() -> list[Document]:
+    return list(Document.objects.filter(working_group__isnull=True).prefetch_related("co_leads"))
