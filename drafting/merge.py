@@ -187,6 +187,7 @@ class FieldMerge:
 
     @property
     def conflicts(self) -> list[Region]:
+        """This field's regions that need a choice, in order."""
         return [r for r in self.regions if r.kind == "conflict"]
 
     @property
@@ -252,6 +253,7 @@ class Dropped:
 
     @property
     def by(self) -> str:
+        """Who added the words, for the confirmation message."""
         return _names(self.authors)
 
 
@@ -273,10 +275,12 @@ class Merge:
 
     @property
     def clean(self) -> bool:
+        """Whether the edits combine without any choice to make."""
         return not self.conflicts
 
     @property
     def conflicts(self) -> list[Region]:
+        """Every region that needs a choice, field by field."""
         return [r for f in self.fields for r in f.conflicts]
 
     @property
@@ -286,6 +290,7 @@ class Merge:
 
     @property
     def by(self) -> str:
+        """Everyone who saved since the base, for headings: "A (X) and B (Y)"."""
         return _names(self.authors)
 
     @property
@@ -337,6 +342,7 @@ class Merge:
         return [d for f in self.fields for d in f.dropped(choices, final.get(f.name, ""))]
 
     def field(self, name: str) -> FieldMerge:
+        """The merge of one field by name (StopIteration if there is none)."""
         return next(f for f in self.fields if f.name == name)
 
 
@@ -374,6 +380,7 @@ def merge_text(
     conflicts = 0
 
     def add(kind: str, z0: int, z1: int, a0: int, a1: int, b0: int, b1: int) -> None:
+        """One region from word ranges of base, theirs and mine (merge3's kinds)."""
         nonlocal conflicts
         base_s, theirs_s, mine_s = (
             "".join(base_w[z0:z1]),

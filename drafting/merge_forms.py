@@ -37,6 +37,7 @@ class MergeStepForm(forms.Form):
             )
 
     def clean(self) -> dict:
+        """Normalise the carried texts; refuse a choose or review post missing its context."""
         data = super().clean()
         for name in self.names:
             data[f"mine_{name}"] = (data.get(f"mine_{name}") or "").replace("\r\n", "\n")

@@ -75,6 +75,7 @@ class MergePage:
 
     @property
     def fields(self) -> list[FieldView]:
+        """What the template shows per field: pieces for the choose page, redline for review."""
         views = []
         number = 0
         for f in self.merge.fields:
@@ -99,10 +100,12 @@ class MergePage:
 
     @property
     def conflict_count(self) -> int:
+        """How many regions need a choice."""
         return len(self.merge.conflicts)
 
     @property
     def drop_token(self) -> str:
+        """The value of the "I intend to remove …" checkbox for exactly these words."""
         return drop_token(self.dropped)
 
     @property
@@ -176,7 +179,9 @@ class MergeFlow:
             return self._review()
         return None
 
-    def on_stale(self, current: Practice | Section, *, notes: list[str] | None = None):
+    def on_stale(
+        self, current: Practice | Section, *, notes: list[str] | None = None
+    ) -> MergePage | None:
         """The merge page for a save refused as stale; None if the text is already current."""
         merge = merge_saved(current, base_revision=self.base_revision, mine=self.texts)
         if merge.theirs_equals_mine:
