@@ -69,6 +69,8 @@ def render(source: str | None, *, anchor_prefix: str = "") -> SafeString:
 
 # What the application itself wraps around escaped user text: redlines, search highlights.
 _MARKUP_TAGS = {"ins", "del", "mark", "div", "strong"}
+# Merges mark whose change each <ins>/<del> is (class) and name who made it (title).
+_MARKUP_ATTRIBUTES = {"div": {"class"}, "ins": {"class", "title"}, "del": {"class", "title"}}
 _TAG = re.compile(r"(<[^>]*>)")
 
 
@@ -83,7 +85,7 @@ def markup(html: str) -> SafeString:
 
 @lru_cache(maxsize=8192)
 def _markup(html: str) -> str:
-    cleaned = nh3.clean(html, tags=_MARKUP_TAGS, attributes={"div": {"class"}})
+    cleaned = nh3.clean(html, tags=_MARKUP_TAGS, attributes=_MARKUP_ATTRIBUTES)
     # nh3 writes quotes in text literally; put back the entities Django's escape() wrote.
     return "".join(
         part if part.startswith("<") else part.replace('"', "&quot;").replace("'", "&#x27;")

@@ -194,22 +194,47 @@ def test_stale_save_is_refused_and_keeps_text(client, expert, other_expert, prac
 
     assert response.status_code == 409
     page = response.content.decode()
-    assert "Someone saved this practice while you were editing" in page
+    assert "Your edit overlaps with changes" in page
     assert "The second wording, kept." in page  # their own text, still in the form
-    assert "The first wording." in page  # the current text beside it
-    assert "<del>first</del><ins>second</ins>" in page.replace("\n", "")
-    assert 'name="base_revision" value="2"' in page
+    assert '<ins class="theirs"' in page and '<ins class="mine"' in page  # both versions
+    assert 'name="base_revision" value="1"' in page and 'name="seen_revision" value="2"' in page
     practice.refresh_from_db()
     assert practice.body == "The first wording."
     assert practice.history.count() == history_before + 1
 
-    # Merging and saving again on top of the current revision succeeds.
+    # Choosing per region shows the merged text; saving it builds on the current revision.
+    form = {
+        "heading": "Expert two's heading",
+        "body": "The second wording, kept.",
+        "base_revision": 1,
+        "reason": "",
+        "step": "choose",
+        "seen_revision": 2,
+        "regions": _between(page, 'name="regions" value="', '"'),
+        "choice-heading-0": "mine",
+        "choice-body-0": "mine",
+    }
+    review = second.post(reverse("drafting:practice-edit", args=[practice.pk]), form)
+    assert review.status_code == 200
+    assert "Save merged text" in review.content.decode()
     merged = _edit(
-        second, practice, heading="Merged heading", body="The merged wording.", base_revision=2
+        second,
+        practice,
+        heading="Expert two's heading",
+        body="The second wording, kept.",
+        base_revision=2,
+        step="review",
+        merge_base=1,
+        **{"choice-heading-0": "mine", "choice-body-0": "mine"},
     )
     assert merged.status_code == 302
     practice.refresh_from_db()
-    assert (practice.body, practice.revision) == ("The merged wording.", 3)
+    assert (practice.body, practice.revision) == ("The second wording, kept.", 3)
+
+
+def _between(page: str, before: str, after: str) -> str:
+    start = page.index(before) + len(before)
+    return page[start : page.index(after, start)]
 
 
 def test_empty_heading_and_overlong_body_are_refused_next_to_the_field(client, expert, practice):

@@ -28,8 +28,6 @@ from drafting.actions.versions import _save_version
 from drafting.models import Document, ReviewMeeting, Version
 from drafting.workflow import DOCUMENT_TRANSITIONS, _check, _document_blockers, ministerial_meetings
 
-# --- Document transitions -----------------------------------------------------------------
-
 
 def _document_transition(document: Document, name: str, *, by, reason: str) -> Document:
     transition = DOCUMENT_TRANSITIONS[name]

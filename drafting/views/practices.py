@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, diff, permissions, reads, text
+from drafting import actions, permissions, reads, text
 from drafting.forms import MAX_ID, MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
 from drafting.models import Practice, ReviewMeeting, Section
 from drafting.views.common import form_status, object_id, require_can_edit
+from drafting.views.merging import MergeFlow
 
 
 def _practice(pk: int) -> Practice:
@@ -76,46 +77,53 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _edit_response(request, {**context, "form": form}, status=422)
     data = form.cleaned_data
-    try:
-        saved = actions.update_practice(
-            practice,
-            by=request.user,
-            heading=data["heading"],
-            body=data["body"],
-            base_revision=data["base_revision"],
-            reason=data["reason"],
-            meeting=data.get("meeting"),
-        )
-    except actions.StaleRevision as stale:
-        current = stale.current
-        # Keep every word the expert typed; only the base moves to the current revision,
-        # so saving again after merging is a deliberate choice, not an accident.
+    flow = MergeFlow(
+        request.POST,
+        practice,
+        texts={"heading": data["heading"], "body": data["body"]},
+        base_revision=data["base_revision"],
+    )
+    if flow.error:
+        form.add_error(None, flow.error)
+        return _edit_response(request, {**context, "form": form}, status=422)
+    page = flow.before_save()
+    already = False
+    if page is None:
+        try:
+            saved = actions.update_practice(
+                practice,
+                by=request.user,
+                heading=data["heading"],
+                body=data["body"],
+                base_revision=data["base_revision"],
+                reason=data["reason"],
+                meeting=data.get("meeting"),
+            )
+        except actions.StaleRevision as stale:
+            # Never overwrite: merge with what was saved meanwhile and show it first.
+            saved, already = stale.current, True
+            page = flow.on_stale(stale.current)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return _edit_response(request, {**context, "form": form}, status=422)
+    if page is not None:
         form = PracticeForm(
-            {**request.POST.dict(), "base_revision": current.revision},
-            instance=Practice(section=practice.section),
-            **tagging,
+            page.form_data(request.POST), instance=Practice(section=practice.section), **tagging
         )
         form.is_valid()
-        conflict = {
-            "current": current,
-            "changed_by": _last_editor(current),
-            "heading_diff": diff.redline_html(current.heading, data["heading"]),
-            "body_diff": diff.redline_html(current.body, data["body"]),
-        }
-        return _edit_response(
-            request,
-            {**context, "item": _numbered(current), "form": form, "conflict": conflict},
-            status=409,
-        )
-    except ValidationError as error:
-        form.add_error(None, error)
-        return _edit_response(request, {**context, "form": form}, status=422)
+        return _edit_response(request, {**context, "form": form, "merge": page}, status=page.status)
     actions.leave(saved, user=request.user)
     if request.htmx:
         return _practice_fragment(request, saved)
-    messages.success(
-        request, f"Good Practice {_numbered(saved).number} saved (revision {saved.revision})."
-    )
+    number = _numbered(saved).number
+    if already:
+        messages.info(
+            request,
+            f"Good Practice {number} already reads as you submitted it (revision "
+            f"{saved.revision}); nothing more to save.",
+        )
+    else:
+        messages.success(request, f"Good Practice {number} saved (revision {saved.revision}).")
     return redirect(_section_anchor(saved))
 
 
@@ -137,17 +145,6 @@ def _edit_response(request: HttpRequest, context: dict, status: int = 200) -> Ht
         "drafting/partials/practice_edit.html" if request.htmx else "drafting/practice_edit.html"
     )
     return render(request, template, context, status=status)
-
-
-def _last_editor(practice: Practice) -> str:
-    row = (
-        practice.history.select_related("history_user__profile__delegation")
-        .order_by("-history_date")
-        .first()
-    )
-    if row is None or row.history_user is None:
-        return "someone"
-    return reads.describe_user(row.history_user)
 
 
 @login_required

@@ -13,6 +13,7 @@ from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionF
 from drafting.models import Document, Section
 from drafting.views.amendments import section_review_context
 from drafting.views.common import form_status, object_id, require_can_edit
+from drafting.views.merging import MergeFlow
 
 
 def _section(pk: int) -> Section:
@@ -96,11 +97,23 @@ def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
             {"document": section.document, "section": section, "form": form},
         )
     form = SectionForm(request.POST, instance=Section(document=section.document))
-    conflict = None
-    if form.is_valid():
-        data = form.cleaned_data
+    context = {"document": section.document, "section": section}
+    if not form.is_valid():
+        return render(request, "drafting/section_form.html", {**context, "form": form}, status=422)
+    data = form.cleaned_data
+    flow = MergeFlow(
+        request.POST,
+        section,
+        texts={"title": data["title"], "introduction": data["introduction"]},
+        base_revision=data["base_revision"],
+    )
+    if flow.error:
+        form.add_error(None, flow.error)
+        return render(request, "drafting/section_form.html", {**context, "form": form}, status=422)
+    page = flow.before_save()
+    if page is None:
         try:
-            actions.update_section(
+            saved = actions.update_section(
                 section,
                 by=request.user,
                 title=data["title"],
@@ -109,19 +122,26 @@ def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
             )
         except actions.StaleRevision as stale:
-            conflict = stale.current
-            form = SectionForm(
-                {**request.POST.dict(), "base_revision": conflict.revision},
-                instance=Section(document=section.document),
+            # Never overwrite: merge with what was saved meanwhile and show it first.
+            page = flow.on_stale(stale.current)
+            if page is None:
+                messages.info(request, "The section already reads as you submitted it.")
+                return redirect(section)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return render(
+                request, "drafting/section_form.html", {**context, "form": form}, status=422
             )
         else:
-            messages.success(request, "Section saved.")
+            messages.success(request, f"Section saved (revision {saved.revision}).")
             return redirect(section)
+    form = SectionForm(page.form_data(request.POST), instance=Section(document=section.document))
+    form.is_valid()
     return render(
         request,
         "drafting/section_form.html",
-        {"document": section.document, "section": section, "form": form, "conflict": conflict},
-        status=409 if conflict else 422,
+        {**context, "form": form, "merge": page},
+        status=page.status,
     )
 
 

@@ -94,19 +94,19 @@ def test_conflict_between_two_browsers_is_shown_and_merged(
     )
     two.locator(f"#practice-{practice.pk}.editing").get_by_role("button", name="Save").click()
     conflict = two.locator(".conflict")
-    expect(conflict).to_contain_text("Someone saved this practice while you were editing")
-    expect(conflict.locator("del")).to_contain_text("first")
-    expect(conflict.locator("ins")).to_contain_text("second")
+    expect(conflict).to_contain_text("Your edit overlaps with changes")
+    expect(conflict.locator(".merge-region ins.theirs").first).to_contain_text("first")
+    expect(conflict.locator(".merge-region ins.mine").first).to_contain_text("second")
     expect(two.locator(f"#practice-{practice.pk}.editing textarea[name=body]")).to_have_value(
         "Wording from the second expert."
     )
 
-    two.locator(f"#practice-{practice.pk}.editing textarea[name=body]").fill(
-        "Wording merged from both experts."
-    )
-    two.locator(f"#practice-{practice.pk}.editing").get_by_role(
-        "button", name="Save my merged text"
-    ).click()
+    editor = two.locator(f"#practice-{practice.pk}.editing")
+    editor.get_by_label("Keep my text").check()
+    editor.get_by_role("button", name="Combine with my choices").click()
+    expect(editor.get_by_role("button", name="Save merged text")).to_be_visible()
+    editor.locator("textarea[name=body]").fill("Wording merged from both experts.")
+    editor.get_by_role("button", name="Save merged text").click()
     expect(two.locator(f"#practice-{practice.pk} .practice-body")).to_contain_text(
         "merged from both"
     )
