@@ -55,9 +55,10 @@ STARTED_KEY = "drafting_session_started"
 # Refresh the stored timestamp at most this often, so that reading a page does
 # not write the session row on every request.
 _REFRESH_SECONDS = 60
-# session.js asks this view whether the session is still alive; it answers 401
-# itself rather than being sent to the log-in page.
+# session.js asks this view whether the session is still alive: the answer is a
+# 401, never a redirect to the log-in page.
 KEEP_ALIVE_VIEW = "drafting:session-keep-alive"
+LOGIN_VIEW = "login"
 
 
 class SessionIdleTimeoutMiddleware:
@@ -68,8 +69,8 @@ class SessionIdleTimeoutMiddleware:
     applies the same limits. A form posted after the session ended changes nothing
     but is not lost: once the CSRF check has passed (``process_view``), its text is
     kept for the person to find back after logging in again (``drafting.kept_text``).
-    A background htmx request gets a 401 instead of a redirect, so the page being
-    typed in stays where it is.
+    A request a script makes in the background gets a 401 instead of a redirect,
+    so the page being typed in stays where it is.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -97,6 +98,15 @@ class SessionIdleTimeoutMiddleware:
         return response
 
     def _end_session(self, request: HttpRequest, why: str) -> HttpResponse:
+        match = _resolve(request)
+        if not kept_text.is_user_action(request) or (
+            match is not None and match.view_name == KEEP_ALIVE_VIEW
+        ):
+            # A script asking in the background (heartbeat, preview, keep-alive): say
+            # so and change nothing. The page stays as it is, and two such requests at
+            # once do not each start a new session, of which the browser keeps one.
+            # The next request the person makes ends the session.
+            return kept_text.session_expired_response()
         user_id = request.session.get(SESSION_KEY)
         # logout() empties the session; text kept earlier and not yet offered back
         # (bound to its author) must outlive this timeout too.
@@ -106,16 +116,13 @@ class SessionIdleTimeoutMiddleware:
             request.session[kept_text.KEPT_KEY] = earlier
         kept_text.remember_previous_user(request, user_id)
         messages.info(request, why)
-        match = _resolve(request)
-        if match is not None and match.view_name == KEEP_ALIVE_VIEW:
-            return self.get_response(request)
+        if match is not None and match.view_name == LOGIN_VIEW:
+            return self.get_response(request)  # the log-in form itself, with the message
         if request.method == "POST" and kept_text.is_app_view(match):
             # Decided in process_view, after the CSRF check (or on the CSRF failure
             # page): only a form from this site may leave text in the session.
             setattr(request, kept_text.ENDED_USER_ATTR, user_id)
             return self.get_response(request)
-        if not kept_text.is_user_action(request):
-            return kept_text.session_expired_response()
         if request.method in ("GET", "HEAD"):
             next_page: str | None = request.get_full_path()
         else:

@@ -500,6 +500,26 @@ def test_keep_alive_restarts_the_idle_clock_and_says_when_the_session_ended(
     assert Client().get(url).status_code == 401
 
 
+def test_requests_in_the_background_change_nothing_the_next_page_ends_the_session(
+    browser, expert, settings
+):
+    """Several at once must not each start a session (the browser would keep one)."""
+    log_in(browser, expert)
+    key = browser.session.session_key
+    expire(browser, settings)
+    assert browser.get(reverse("drafting:session-keep-alive")).status_code == 401
+    background = {"HX-Request": "true"}
+    assert browser.get(reverse("drafting:home"), headers=background).status_code == 401
+    assert browser.cookies[settings.SESSION_COOKIE_NAME].value == key
+
+    # "Log in again in a new tab": the log-in form itself, saying why; then back in.
+    page = browser.get(reverse("login"))
+    assert page.status_code == 200
+    assert "logged out after 60 minutes without activity" in page.content.decode()
+    assert browser.cookies[settings.SESSION_COOKIE_NAME].value != key
+    assert log_in(browser, expert)["Location"] == reverse("drafting:home")
+
+
 def test_keep_alive_does_not_outlast_the_absolute_limit(browser, expert, settings):
     log_in(browser, expert)
     session = browser.session
