@@ -15,9 +15,10 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from drafting.history import stamp
 from drafting.middleware import LAST_SEEN_KEY
-from drafting.models import Amendment, Practice
-from tests.conftest import PASSWORD, make_document
+from drafting.models import Amendment, Practice, ReviewMeeting
+from tests.conftest import PASSWORD, make_delegation, make_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -182,3 +183,48 @@ def test_in_place_edit_saved_after_the_timeout_reopens_filled_after_logging_in(
     expect(page.locator(f"#practice-{practice.pk} .practice-body")).to_contain_text("an hour")
     practice.refresh_from_db()
     assert practice.revision == 2
+
+
+def test_meeting_form_comes_back_with_its_boxes_as_they_were_ticked(
+    page_for, live_server, secretariat
+):
+    document = make_document(by=secretariat, sections=2, practices=1)
+    first_section = document.sections.order_by("position").first()
+    morocco, un = make_delegation(name="Morocco"), make_delegation(name="United Nations")
+    meeting = ReviewMeeting(
+        document=document,
+        kind=ReviewMeeting.Kind.REVIEW,
+        status=ReviewMeeting.Status.PLANNED,
+        title="Rabat review meeting",
+        city="Rabat",
+        starts_on="2030-05-01",
+        ends_on="2030-05-02",
+    )
+    stamp(meeting, by=secretariat, reason="Planned.")
+    meeting.save()
+    meeting.participants.add(morocco, un)
+    edit_url = live_server.url + reverse("drafting:meeting-edit", args=[meeting.pk])
+    page = page_for(secretariat)
+    page.goto(edit_url)
+    # Every participant unticked: the form sends no "participants" at all.
+    page.locator(f"input[name=participants][value='{morocco.pk}']").uncheck()
+    page.locator(f"input[name=participants][value='{un.pk}']").uncheck()
+    page.locator(f"input[name=agenda][value='{first_section.pk}']").check()
+    page.fill("[name=outcome]", "Agreed: practices 1 to 3.\n\n- Morocco to redraft 2.")
+
+    _idle_for(page, settings.SESSION_IDLE_TIMEOUT + 10)
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    _log_in(page, live_server, secretariat)
+    page.wait_for_url(edit_url)
+
+    expect(page.locator(".kept-text")).to_contain_text("put back in the form below")
+    expect(page.locator("[name=outcome]")).to_have_value(
+        "Agreed: practices 1 to 3.\n\n- Morocco to redraft 2."
+    )
+    expect(page.locator(f"input[name=participants][value='{morocco.pk}']")).not_to_be_checked()
+    expect(page.locator(f"input[name=participants][value='{un.pk}']")).not_to_be_checked()
+    expect(page.locator(f"input[name=agenda][value='{first_section.pk}']")).to_be_checked()
+    meeting.refresh_from_db()
+    assert set(meeting.participants.all()) == {morocco, un}  # nothing saved yet
+    assert meeting.outcome == ""

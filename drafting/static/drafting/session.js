@@ -89,6 +89,14 @@
         element.dispatchEvent(new Event("change", { bubbles: true }));
       });
     }
+    // A box nobody ticked is not sent at all: the person had cleared it.
+    for (const element of form.elements) {
+      if (!element.name || Object.prototype.hasOwnProperty.call(fields, element.name)) continue;
+      if (element.type === "checkbox") element.checked = false;
+      else if (element instanceof HTMLSelectElement && element.multiple) {
+        for (const option of element.options) option.selected = false;
+      }
+    }
     return firstText;
   }
 
