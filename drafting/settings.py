@@ -86,6 +86,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # Text kept from a form posted after the session expired (base.html).
+                "drafting.kept_text.offers",
             ],
         },
     }

@@ -3,7 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from drafting import workflow
-from drafting.views import amendments, comments, dashboard, documents, health, practices, sections
+from drafting.views import (
+    amendments,
+    comments,
+    dashboard,
+    documents,
+    health,
+    practices,
+    sections,
+    session,
+)
 from drafting.views import exports as export_views
 from drafting.views import history as history_views
 from drafting.views import meetings as meeting_views
@@ -11,6 +20,8 @@ from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
     path("", documents.home, name="home"),
+    # Asked by session.js while someone types: keeps the session alive, or says it ended.
+    path("session/keep-alive/", session.keep_alive, name="session-keep-alive"),
     path("documents/<slug:slug>/", documents.document_detail, name="document-detail"),
     path("sections/<int:pk>/", sections.section_detail, name="section-detail"),
     path("documents/<slug:slug>/sections/add/", sections.section_add, name="section-add"),

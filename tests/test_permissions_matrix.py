@@ -476,6 +476,7 @@ ACTIONS: dict[str, Action] = {
 # Pages that only read (GET); the sweep below still POSTs to each of them.
 READ_ONLY = {
     "home",
+    "session-keep-alive",  # only restarts the session's idle clock
     "document-detail",
     "section-detail",
     "practice-detail",

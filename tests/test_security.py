@@ -152,13 +152,38 @@ def test_idle_session_is_logged_out_with_a_message(client, expert, settings):
     assert client.get(home).status_code == 302  # really logged out
 
 
-def test_idle_htmx_request_sends_the_whole_page_to_the_login(client, expert, settings):
+def test_idle_htmx_click_sends_the_whole_page_to_the_login(client, expert, settings):
+    login(client, expert)
+    session = client.session
+    session[middleware.LAST_SEEN_KEY] -= settings.SESSION_IDLE_TIMEOUT + 5
+    session.save()
+    # session.js marks the htmx requests a person started (a click, a submit).
+    headers = {"HX-Request": "true", "X-Drafting-User-Action": "1"}
+    response = client.get(reverse("drafting:home"), headers=headers)
+    assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+def test_idle_background_htmx_request_leaves_the_page_where_it_is(client, expert, settings):
+    """A heartbeat or live preview must not navigate away from a form being typed in."""
     login(client, expert)
     session = client.session
     session[middleware.LAST_SEEN_KEY] -= settings.SESSION_IDLE_TIMEOUT + 5
     session.save()
     response = client.get(reverse("drafting:home"), headers={"HX-Request": "true"})
-    assert response["HX-Redirect"].startswith(reverse("login"))
+    assert response.status_code == 401
+    assert "HX-Redirect" not in response
+    assert client.get(reverse("drafting:home")).status_code == 302  # but logged out all the same
+
+
+def test_a_session_ends_at_its_absolute_limit_however_active(client, expert, settings):
+    login(client, expert)
+    home = reverse("drafting:home")
+    session = client.session
+    session[middleware.STARTED_KEY] -= settings.SESSION_COOKIE_AGE + 5
+    session.save()  # last seen just now: only the absolute limit applies
+    response = client.get(home, follow=True)
+    assert response.redirect_chain[0][0].startswith(reverse("login"))
+    assert "a session lasts at most 12 hours" in response.content.decode()
 
 
 def test_active_session_stays_logged_in(client, expert, settings):

@@ -14,6 +14,7 @@ from django.http import (
 )
 from django.template import loader
 
+from drafting import kept_text
 from drafting.security import log_event
 
 
@@ -32,7 +33,11 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Refuse the post; a form of this site opened before logging in again keeps its text."""
     log_event("csrf_refused", request, reason=reason)
+    kept = kept_text.after_csrf_failure(request, reason)
+    if kept is not None:
+        return kept
     message = (
         "This form had expired or did not come from this site, so nothing was saved. "
         "Go back, reload the page and try again."
