@@ -142,7 +142,7 @@ def _edit_response(request: HttpRequest, context: dict, status: int = 200) -> Ht
 def _last_editor(practice: Practice) -> str:
     row = (
         practice.history.select_related("history_user__profile__delegation")
-        .order_by("-history_date")
+        .order_by("-history_id")
         .first()
     )
     if row is None or row.history_user is None:
