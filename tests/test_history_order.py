@@ -224,6 +224,19 @@ def test_practice_numbers_on_history_pages_follow_the_order_of_changes(secretari
 # --- one move detector ---------------------------------------------------------------------------
 
 
+def _changes_page_and_redline(client, user, document):
+    """ "What changed since" and the redline export, both from an hour before T."""
+    since = T - timedelta(hours=1)
+    with clock(T + timedelta(minutes=1)):
+        login(client, user)
+        page = _get(
+            client,
+            reverse("drafting:document-changes", args=[document.slug]),
+            since=since.isoformat(),
+        )
+        return page, build(document, redline_from=points.at(since))
+
+
 def _swap_sections(document, by):
     first, second = document.sections.order_by("position")
     actions.move_section(second, by=by, first=True, reason="Second section first.")
@@ -235,15 +248,7 @@ def test_swapped_sections_page_and_export_agree(client, secretariat, expert):
         document = make_document(by=secretariat, sections=2, practices=3)
     with clock(T):
         first, second = _swap_sections(document, secretariat)
-    since = T - timedelta(hours=1)
-    with clock(T + timedelta(minutes=1)):
-        login(client, expert)
-        page = _get(
-            client,
-            reverse("drafting:document-changes", args=[document.slug]),
-            since=since.isoformat(),
-        )
-        model = build(document, redline_from=points.at(since))
+    page, model = _changes_page_and_redline(client, expert, document)
     # One move, of the section; its practices kept their place in it and are only renumbered.
     assert page.count("Section moved") == 1 and ">Moved</span>" not in page
     assert "6 other practices only renumbered" in page
@@ -267,15 +272,7 @@ def test_moves_across_and_within_sections_page_and_export_agree(client, secretar
         p21.refresh_from_db()
         actions.move_practice(p21, by=expert, section=s1, after=p11, reason="Across.")
         first, second = _swap_sections(document, secretariat)
-    since = T - timedelta(hours=1)
-    with clock(T + timedelta(minutes=1)):
-        login(client, expert)
-        page = _get(
-            client,
-            reverse("drafting:document-changes", args=[document.slug]),
-            since=since.isoformat(),
-        )
-        model = build(document, redline_from=points.at(since))
+    page, model = _changes_page_and_redline(client, expert, document)
     flagged_export = {p.heading for p in model.practices if p.moved}
     assert flagged_export == {"Practice 1.3", "Practice 2.1"}
     assert model.redline.moved == 2 == page.count(">Moved</span>")
