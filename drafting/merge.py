@@ -544,7 +544,7 @@ def _history_texts(
     rows = (
         model.history.filter(id=pk, revision__gte=base_revision, revision__lte=theirs_revision)
         .select_related("history_user__profile__delegation")
-        .order_by("revision", "history_date", "history_id")
+        .order_by("revision", "history_id")
     )
     base: dict[str, str] | None = None
     later: dict[int, tuple[int, dict[str, str], Author]] = {}

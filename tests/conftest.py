@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
+from datetime import datetime
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -116,3 +119,14 @@ def document(secretariat) -> Document:
 def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
     return client
+
+
+@contextmanager
+def clock(moment: datetime):
+    """Freeze the clock of the application code inside at ``moment`` (``timezone.now()``).
+
+    Tests name their moments instead of reading the wall clock; it also plays an
+    application host whose clock is ahead or behind, or two saves in one instant.
+    """
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield

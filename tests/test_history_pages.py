@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -11,7 +11,7 @@ from django.utils import timezone
 from drafting import actions
 from drafting.history import stamp
 from drafting.models import Practice, Section, Version
-from tests.conftest import login, make_document, make_practice, make_section
+from tests.conftest import clock, login, make_document, make_practice, make_section
 
 
 def _practices(document) -> list[Practice]:
@@ -357,17 +357,31 @@ def test_what_changed_since_a_version_lists_changes_in_document_order(client, ex
     assert new.pk and p22.pk and p23.pk
 
 
-def test_what_changed_since_a_date_and_bad_input(client, expert, document):
+def test_what_changed_since_a_date_and_bad_input(client, expert, secretariat):
+    # Named moments, not the wall clock: this test used to take "now - 0.5 s" and
+    # accept either outcome, and its "changed" branch could never match (the redline
+    # puts the full stop outside <ins>), so it passed only when login and the first
+    # page took longer than half a second.
+    created = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+    edited = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)
+    with clock(created):
+        document = make_document(by=secretariat)
     practice = _practices(document)[0]
-    _edit(practice, by=expert, body="Changed today.")
+    with clock(edited):
+        _edit(practice, by=expert, body="Changed today.")
     login(client, expert)
-    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
-    page = _page(client, "document-changes", document.slug, since=yesterday)
-    # The document itself was created today: everything is new since yesterday.
-    assert "<ins>Practice 1.1</ins>" in page
-    since = (timezone.now() - timedelta(seconds=0.5)).isoformat()
-    page = _page(client, "document-changes", document.slug, since=since)
-    assert "Nothing changed since then." in page or "Changed today." in page
+    # The document did not exist on the 9th: everything is new since then.
+    page = _page(client, "document-changes", document.slug, since="2025-03-09")
+    assert "<ins>Practice 1.1</ins>" in page and "<ins>Practice 2.3</ins>" in page
+    # Since the 11th, or since the very instant of the edit: only the edit.
+    for since in ["2025-03-11", edited.isoformat(), "2025-03-12T15:30"]:
+        page = _page(client, "document-changes", document.slug, since=since)
+        assert "<del>Body of 1.1</del><ins>Changed today</ins>." in page
+        assert "Practice 1.2" not in page
+    # Just after it: nothing.
+    after = (edited + timedelta(microseconds=1)).isoformat()
+    page = _page(client, "document-changes", document.slug, since=after)
+    assert "Nothing changed since then." in page
     url = reverse("drafting:document-changes", args=[document.slug])
     assert client.get(url).status_code == 200
     for query in [{"since": "last tuesday"}, {"since": ""}, {"version": 999_999}]:

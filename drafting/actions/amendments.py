@@ -24,7 +24,7 @@ from drafting import permissions
 from drafting.actions.base import StaleRevision
 from drafting.actions.comments import COMMENT_LIMIT
 from drafting.actions.practices import create_practice, delete_practice, update_practice
-from drafting.history import stamp
+from drafting.history import person, stamp
 from drafting.models import Amendment, Practice, ReviewMeeting, Section
 
 HEADING_LIMIT = 1000
@@ -185,7 +185,7 @@ def _check_meeting(meeting: ReviewMeeting | None, amendment: Amendment) -> None:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.username
+    return person(user).name
 
 
 @transaction.atomic

@@ -205,7 +205,7 @@ def restore_practice_revision(
     rows = list(
         Practice.history.filter(id=current.pk, revision=revision)
         .select_related("history_user__profile__delegation")
-        .order_by("history_date", "history_id")
+        .order_by("history_id")
     )
     if not rows:
         raise ValidationError(f"This practice has no revision {revision}.")
@@ -235,14 +235,14 @@ def undelete_practice(practice_id: int, *, by, reason: str = "") -> Practice:
     section has been deleted too. The text revision is bumped, so an edit form
     opened before the deletion cannot overwrite it unnoticed.
     """
-    from drafting.history import author_of, latest_rows_as_of
+    from drafting.history import author_of, rows_through
 
     if Practice.objects.filter(pk=practice_id).exists():
         raise ValidationError("This practice has not been deleted.")
     last = (
         Practice.history.filter(id=practice_id)
         .select_related("history_user__profile__delegation")
-        .order_by("-history_date", "-history_id")
+        .order_by("-history_id")
         .first()
     )
     if last is None:
@@ -251,7 +251,7 @@ def undelete_practice(practice_id: int, *, by, reason: str = "") -> Practice:
     if section is None:
         title = (
             Section.history.filter(id=last.section_id)
-            .order_by("-history_date", "-history_id")
+            .order_by("-history_id")
             .values_list("title", flat=True)
             .first()
         )
@@ -263,7 +263,7 @@ def undelete_practice(practice_id: int, *, by, reason: str = "") -> Practice:
 
     # Where it stood: its neighbours in the section at the moment it was deleted.
     ever_here = Practice.history.filter(section_id=section.pk).values("id")
-    then = latest_rows_as_of(Practice.history.filter(id__in=ever_here), last.history_date)
+    then = rows_through(Practice.history.filter(id__in=ever_here), last.history_id)
     before_it = sorted(
         (row.position, row.id)
         for row in then

@@ -35,7 +35,7 @@ def heartbeat(practice: Practice, *, user, base_revision: int) -> PresenceReport
     stale = practice.revision != base_revision
     changed_by = ""
     if stale:
-        last = practice.history.select_related("history_user").order_by("-history_date").first()
+        last = practice.history.select_related("history_user").order_by("-history_id").first()
         changed_by = describe_user(last.history_user) if last and last.history_user else ""
     return PresenceReport(
         others=[describe_user(p.user) for p in others],

@@ -28,7 +28,7 @@ def run(ctx: bench.Context) -> list[bench.Row]:
     rows = Practice.history.filter(id=practice.pk).count()
     section_rows = Practice.history.filter(section_id=middle.pk).count()
     all_rows = Practice.history.filter(section__document=document).count()
-    start = Document.history.filter(id=document.pk).earliest("history_date").history_date
+    start = Document.history.filter(id=document.pk).earliest().history_date
     changes = reverse("drafting:document-changes", args=[document.slug])
 
     def get(url: str, *, cold: bool = False):

@@ -2,21 +2,28 @@
 
 Practices are matched by identity (their id survives edits and moves), so a
 practice whose text changed is "changed", one that exists only at the end is
-"added", only at the start "deleted", and one that changed section or whose
-order among the surviving practices changed is "moved". Moves are found with a
-longest increasing subsequence, so moving one practice flags that practice,
-not every practice it jumped over. Deleted practices and sections are kept in
-the output where they stood, after their nearest surviving predecessor, so a
-reader sees them struck through in place.
+"added", only at the start "deleted". What "moved" means is decided by the one
+move detector the history pages use (history.detect_moves): a practice moved
+when it changed section or its order among the practices that stayed in its
+section changed; a section moved when its order among the surviving sections
+changed (its practices then keep their place in it and are only renumbered).
+Deleted practices and sections are kept in the output where they stood, after
+their nearest surviving predecessor (history.gone_after_survivors, as on the
+pages), so a reader sees them struck through in place.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 from drafting.export.snapshot import ExportPractice, ExportSection
-from drafting.history import DocumentSnapshot, PracticeSnapshot, SectionSnapshot
+from drafting.history import (
+    DocumentSnapshot,
+    PracticeSnapshot,
+    SectionSnapshot,
+    detect_moves,
+    gone_after_survivors,
+)
 
 
 def compare(
@@ -27,15 +34,7 @@ def compare(
     old_practices = {p.id: p for p in old.practices} if old else {}
     new_practice_ids = {p.id for p in new.practices}
     old_section_of = {p.id: old_sections[p.section_id] for p in old_practices.values()}
-
-    # Practices that kept their place relative to each other (in document order) did not move.
-    common = [p.id for p in new.practices if p.id in old_practices]
-    old_rank = {p.id: n for n, p in enumerate(old.practices)} if old else {}
-    in_order = _increasing_subsequence(common, old_rank)
-    section_rank = {s.id: n for n, s in enumerate(old.sections)} if old else {}
-    sections_in_order = _increasing_subsequence(
-        [s.id for s in new.sections if s.id in old_sections], section_rank
-    )
+    moves = detect_moves(old.sections if old else [], new.sections)
 
     counts = {"added": 0, "deleted": 0, "moved": 0, "changed": 0}
     out: list[ExportSection] = []
@@ -44,9 +43,7 @@ def compare(
         practices: list[ExportPractice] = []
         for practice in section.practices:
             previous = old_practices.get(practice.id)
-            moved = previous is not None and (
-                practice.id not in in_order or previous.section_id != section.id
-            )
+            moved = practice.id in moves.practices
             item = _practice(practice, previous, moved, old_section_of)
             practices.append(item)
             if item.change:
@@ -55,35 +52,39 @@ def compare(
                 counts["moved"] += 1
         if before is not None:
             practices = _with_deleted(
-                practices,
-                [p for p in before.practices],
+                list(zip(section.practices, practices, strict=True)),
+                before.practices,
                 new_practice_ids,
                 counts,
             )
-        out.append(_section(section, before, practices, section.id not in sections_in_order))
+        out.append(_section(section, before, practices, section.id in moves.sections))
+    if not old:
+        return out, counts
 
     # Sections deleted since ``old``: in place, with those of their practices that are gone.
-    if old:
-        new_section_ids = {s.id for s in new.sections}
-        gone = [s for s in old.sections if s.id not in new_section_ids]
-        for section in gone:
-            practices = _with_deleted([], section.practices, new_practice_ids, counts)
-            deleted = ExportSection(
-                key=f"s{section.id}",
-                title=section.title,
-                introduction="",
-                practices=practices,
-                change="deleted",
-                old_title=section.title,
-                old_introduction=section.introduction,
+    new_section_ids = {s.id for s in new.sections}
+    gone_sections = gone_after_survivors(
+        old.sections,
+        here=lambda s: s.id in new_section_ids,
+        gone=lambda s: s.id not in new_section_ids,
+    )
+    placed: list[ExportSection] = []
+    for anchor, item in [(None, None), *zip((s.id for s in new.sections), out, strict=True)]:
+        if item is not None:
+            placed.append(item)
+        for section in gone_sections.get(anchor, []):
+            placed.append(
+                ExportSection(
+                    key=f"s{section.id}",
+                    title=section.title,
+                    introduction="",
+                    practices=_with_deleted([], section.practices, new_practice_ids, counts),
+                    change="deleted",
+                    old_title=section.title,
+                    old_introduction=section.introduction,
+                )
             )
-            anchor = _surviving_predecessor(old.sections, section, new_section_ids)
-            index = next((i + 1 for i, s in enumerate(out) if s.key == f"s{anchor}"), 0)
-            # Keep several deleted sections in their old order.
-            while index < len(out) and out[index].change == "deleted":
-                index += 1
-            out.insert(index, deleted)
-    return out, counts
+    return placed, counts
 
 
 def _practice(
@@ -141,19 +142,24 @@ def _section(
 
 
 def _with_deleted(
-    practices: list[ExportPractice],
+    practices: list[tuple[PracticeSnapshot, ExportPractice]],
     old_practices: Sequence[PracticeSnapshot],
     surviving: set[int],
     counts: dict[str, int],
 ) -> list[ExportPractice]:
-    """``practices`` with the old ones that no longer exist inserted where they stood."""
-    present = {p.key for p in practices}
-    followers: dict[str | None, list[ExportPractice]] = {}
-    anchor: str | None = None
-    for old in old_practices:
-        if old.id not in surviving:
+    """A section's ``practices`` (snapshot, export item) with the old ones that no longer
+    exist inserted where they stood."""
+    present = {snapshot.id for snapshot, _ in practices}
+    followers = gone_after_survivors(
+        old_practices, here=lambda p: p.id in present, gone=lambda p: p.id not in surviving
+    )
+    result: list[ExportPractice] = []
+    for anchor, practice in [(None, None), *((s.id, item) for s, item in practices)]:
+        if practice is not None:
+            result.append(practice)
+        for old in followers.get(anchor, []):
             counts["deleted"] += 1
-            followers.setdefault(anchor, []).append(
+            result.append(
                 ExportPractice(
                     key=f"p{old.id}",
                     number=None,
@@ -165,43 +171,4 @@ def _with_deleted(
                     old_body=old.body,
                 )
             )
-        elif f"p{old.id}" in present:
-            anchor = f"p{old.id}"
-    result = list(followers.get(None, []))
-    for practice in practices:
-        result.append(practice)
-        result.extend(followers.get(practice.key, []))
     return result
-
-
-def _surviving_predecessor(
-    old_sections: Sequence[SectionSnapshot], section: SectionSnapshot, surviving: set[int]
-) -> int | None:
-    anchor = None
-    for s in old_sections:
-        if s.id == section.id:
-            return anchor
-        if s.id in surviving:
-            anchor = s.id
-    return anchor
-
-
-def _increasing_subsequence(ids: list[Hashable], rank: dict) -> set:
-    """The ids of a longest subsequence of ``ids`` whose old ranks increase (patience sort)."""
-    tails: list[int] = []  # rank at the end of the best run of each length
-    tail_index: list[int] = []
-    parent: list[int] = [-1] * len(ids)
-    for i, key in enumerate(ids):
-        r = rank[key]
-        k = bisect_left(tails, r)
-        if k == len(tails):
-            tails.append(r)
-            tail_index.append(i)
-        else:
-            tails[k], tail_index[k] = r, i
-        parent[i] = tail_index[k - 1] if k else -1
-    keep, i = set(), tail_index[-1] if tail_index else -1
-    while i != -1:
-        keep.add(ids[i])
-        i = parent[i]
-    return keep

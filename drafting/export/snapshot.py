@@ -200,13 +200,19 @@ class ExportDocument:
 def build(
     document: Document, point: Point = NOW, *, redline_from: Point | None = None
 ) -> ExportDocument:
-    """The export model of ``document`` at ``point``, or of the changes since ``redline_from``."""
+    """The export model of ``document`` at ``point``, or of the changes since ``redline_from``.
+
+    "Now" is the latest row of everything (history.order), the text the document
+    page shows, whatever the clocks of the processes that wrote it. Raises
+    PointError for a point before the document existed or a redline that ends
+    before it starts.
+    """
     if redline_from is not None:
         start_at, end_at = check_order(redline_from, point)
     else:
         start_at, end_at = None, point.moment()
     try:
-        snapshot = document_as_of(document, end_at)
+        snapshot = document_as_of(document, point.when)
     except Document.DoesNotExist:
         raise PointError(f"{document} did not exist yet: {point.label}.") from None
 
@@ -217,7 +223,7 @@ def build(
         from drafting.export import redline
 
         try:
-            old = document_as_of(document, start_at)
+            old = document_as_of(document, redline_from.when)
         except Document.DoesNotExist:
             old = None  # a redline from before the document existed: everything is new
         sections, counts = redline.compare(old, snapshot)
@@ -332,7 +338,7 @@ def _open_amendments(snapshot: DocumentSnapshot) -> list[str]:
     rows = [
         row
         for row in latest_rows_as_of(
-            Amendment.history.filter(section_id__in=list(sections)), snapshot.at
+            Amendment.history.filter(section_id__in=list(sections)), snapshot.moment
         )
         if row.history_type != "-" and row.status == Amendment.Status.OPEN
     ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.db.models import Q
 from django.urls import reverse
@@ -12,6 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from drafting import diff
+from drafting.history import order
 from drafting.history.record import Author
 from drafting.history.snapshots import (
     DocumentSnapshot,
@@ -21,6 +24,8 @@ from drafting.history.snapshots import (
     snapshot_or_empty,
 )
 from drafting.models import Document, Practice
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -123,6 +128,7 @@ class SectionChanges:
     before: SectionSnapshot | None
     after: SectionSnapshot | None
     changes: list[ChangeSince]
+    moved: bool = False  # its order among the sections that exist at both ends changed
 
     @property
     def title(self) -> str:
@@ -186,14 +192,15 @@ def compare_snapshots(
 ) -> DocumentChanges:
     """The practices added, changed, moved or deleted from ``then`` to ``now``, in order.
 
-    Deleted practices appear where they stood. A practice counts as moved only
-    when its section or its order among its neighbours changed, not when it was
-    merely renumbered by others' moves. One query (who made each change).
+    Deleted practices appear where they stood. What counts as moved is
+    detect_moves()'s rule, shared with the redline exports. One query (who made
+    each change).
     """
     then_sections = then.sections
     before = {p.id: p for s in then_sections for p in s.practices}
     after = {p.id: p for p in now.practices}
-    moved = _moved_practices(then_sections, now.sections, before)
+    moves = detect_moves(then_sections, now.sections)
+    moved = moves.practices
 
     changes: dict[int, ChangeSince] = {}
     for pid, new in after.items():
@@ -207,26 +214,27 @@ def compare_snapshots(
     renumbered_only = sum(
         1 for pid, new in after.items() if pid not in changes and before[pid].number != new.number
     )
-    _attach_last_rows(changes, since, until)
+    _attach_last_rows(changes, until)
     return DocumentChanges(
         since=since,
-        sections=_in_document_order(then_sections, now.sections, changes),
+        sections=_in_document_order(then_sections, now.sections, changes, moves.sections),
         renumbered_only=renumbered_only,
     )
 
 
-def _attach_last_rows(
-    changes: dict[int, ChangeSince], since: datetime, until: datetime | None = None
-) -> None:
-    """The history row behind each change (latest edit, or the deletion): one query."""
+def _attach_last_rows(changes: dict[int, ChangeSince], until: datetime | None = None) -> None:
+    """The history row behind each change (latest edit, or the deletion): one query.
+
+    For a deleted practice, its row as of ``until`` (the latest, for now) under
+    the same rule as the snapshot that no longer has it: its "-" row.
+    """
     if not changes:
         return
     latest_ids = [c.after.history_id for c in changes.values() if c.after is not None]
     deleted_ids = [pid for pid, c in changes.items() if c.deleted]
+    deletions = order.rows_as_of(Practice.history.filter(id__in=deleted_ids), until)
     rows = Practice.history.filter(
-        Q(history_id__in=latest_ids)
-        | Q(id__in=deleted_ids, history_type="-", history_date__gt=since)
-        & Q(history_date__lte=until or timezone.now())
+        Q(history_id__in=latest_ids) | Q(history_id__in=deletions.values("history_id"))
     ).values_list(
         "id",
         "history_id",
@@ -238,13 +246,14 @@ def _attach_last_rows(
         "history_user__profile__delegation__name",
     )
     # Plain values, not model instances: this runs for every practice of a document.
+    # In history order, so a practice's latest row is the one kept.
     for pid, hid, when, reason, first, last, username, delegation in sorted(
-        rows, key=lambda r: (r[2], r[1])
+        rows, key=lambda r: r[1]
     ):
         change = changes.get(pid)
         if change is not None:
-            name = f"{first} {last}".strip() or username or "Unknown"
-            change.last_row = LastChange(hid, when, reason or "", Author(name, delegation or ""))
+            author = Author.named(first, last, username, delegation)
+            change.last_row = LastChange(hid, when, reason or "", author)
 
 
 @dataclass(frozen=True)
@@ -257,40 +266,62 @@ class LastChange:
     author: Author
 
 
-def _moved_practices(
-    then_sections: list[SectionSnapshot],
-    now_sections: list[SectionSnapshot],
-    before: dict[int, PracticeSnapshot],
-) -> set[int]:
-    """Practices that changed section or were reordered among the neighbours they kept.
+@dataclass(frozen=True)
+class Moves:
+    """What moved between two snapshots: practice ids and section ids."""
 
-    Within a section, the practices that stayed put are the largest set whose
-    relative order is unchanged (preferring those whose stored position did not
-    change, since they were not written to); every other one moved.
+    practices: frozenset[int]
+    sections: frozenset[int]
+
+
+def detect_moves(
+    then_sections: Sequence[SectionSnapshot], now_sections: Sequence[SectionSnapshot]
+) -> Moves:
+    """The one move detector, for the history pages and the redline exports alike.
+
+    A practice moved when it changed section, or when its order among the
+    practices that stayed in its section changed. A section moved when its order
+    among the sections that exist at both ends changed. Moving a whole section is
+    therefore one move, of the section: the practices inside it keep their place
+    in it and are only renumbered. That is what a reader of a redline expects: one
+    decision, one mark, where it was taken; flagging every practice of a moved
+    section would bury the practices that really moved under dozens of marks.
+
+    Among the items that kept their relative order, the largest set stays put,
+    preferring those whose stored position did not change (they were not written
+    to), so the item actually moved is the one flagged.
     """
+    then_practices = {p.id: p for s in then_sections for p in s.practices}
     then_rank = {p.id: i for s in then_sections for i, p in enumerate(s.practices)}
     moved: set[int] = set()
     for section in now_sections:
-        stayed = [
-            p for p in section.practices if p.id in before and before[p.id].section_id == section.id
-        ]
+        common = [p for p in section.practices if p.id in then_practices]
         # Arrived from another section: moved, whatever its place.
-        moved.update(
-            p.id
-            for p in section.practices
-            if p.id in before and before[p.id].section_id != section.id
-        )
-        ranks = [then_rank[p.id] for p in stayed]
-        weights = [2 if before[p.id].position == p.position else 1 for p in stayed]
-        keep = _heaviest_increasing(ranks, weights)
-        moved.update(p.id for i, p in enumerate(stayed) if i not in keep)
-    return moved
+        stayed = [p for p in common if then_practices[p.id].section_id == section.id]
+        moved.update(p.id for p in common if then_practices[p.id].section_id != section.id)
+        moved.update(_out_of_order(stayed, then_rank, then_practices))
+    then_section_rank = {s.id: i for i, s in enumerate(then_sections)}
+    then_section_by_id = {s.id: s for s in then_sections}
+    kept_sections = [s for s in now_sections if s.id in then_section_rank]
+    return Moves(
+        practices=frozenset(moved),
+        sections=frozenset(_out_of_order(kept_sections, then_section_rank, then_section_by_id)),
+    )
+
+
+def _out_of_order(items: Sequence, then_rank: dict[int, int], then_by_id: dict) -> set[int]:
+    """Ids of ``items`` (in their new order) outside the heaviest run still in their old order."""
+    ranks = [then_rank[item.id] for item in items]
+    weights = [2 if then_by_id[item.id].position == item.position else 1 for item in items]
+    keep = _heaviest_increasing(ranks, weights)
+    return {item.id for i, item in enumerate(items) if i not in keep}
 
 
 def _heaviest_increasing(values: list[int], weights: list[int]) -> set[int]:
     """Indexes of the heaviest strictly increasing subsequence of ``values``.
 
-    Quadratic in the length of one section's list of practices, which stays small.
+    Quadratic in the length of one section's list of practices (or the list of
+    sections), which stays small.
     """
     n = len(values)
     best, back = list(weights), [-1] * n
@@ -306,45 +337,63 @@ def _heaviest_increasing(values: list[int], weights: list[int]) -> set[int]:
     return keep
 
 
+def gone_after_survivors(
+    old: Iterable[T], *, here: Callable[[T], bool], gone: Callable[[T], bool]
+) -> dict[int | None, list[T]]:
+    """Where removed items go when shown in place: after the last item before them still here.
+
+    ``old`` is the old order; the result maps the id of that surviving
+    predecessor (None: at the start) to the removed items to show after it, in
+    their old order. Items neither ``here`` nor ``gone`` (moved elsewhere) are
+    skipped. Used for deleted practices and sections, on pages and in redlines.
+    """
+    placed: dict[int | None, list[T]] = {}
+    anchor: int | None = None
+    for item in old:
+        if here(item):
+            anchor = item.id
+        elif gone(item):
+            placed.setdefault(anchor, []).append(item)
+    return placed
+
+
 def _in_document_order(
     then_sections: list[SectionSnapshot],
     now_sections: list[SectionSnapshot],
     changes: dict[int, ChangeSince],
+    moved_sections: frozenset[int] = frozenset(),
 ) -> list[SectionChanges]:
     """Sections now in order, with deleted sections and practices put back where they stood."""
     now_ids = {s.id for s in now_sections}
     then_by_id = {s.id: s for s in then_sections}
-    # A deleted section goes after the last section before it that still exists.
-    sections: list[SectionChanges] = []
-    pending_deleted: dict[int | None, list[SectionSnapshot]] = {}
-    anchor: int | None = None
-    for s in then_sections:
-        if s.id in now_ids:
-            anchor = s.id
-        else:
-            pending_deleted.setdefault(anchor, []).append(s)
-    for s in pending_deleted.get(None, []):
-        sections.append(SectionChanges(before=s, after=None, changes=[]))
+    deleted_sections = gone_after_survivors(
+        then_sections, here=lambda s: s.id in now_ids, gone=lambda s: s.id not in now_ids
+    )
+    sections = [
+        SectionChanges(before=s, after=None, changes=[]) for s in deleted_sections.get(None, [])
+    ]
     for s in now_sections:
-        sections.append(SectionChanges(before=then_by_id.get(s.id), after=s, changes=[]))
-        for gone in pending_deleted.get(s.id, []):
-            sections.append(SectionChanges(before=gone, after=None, changes=[]))
+        sections.append(
+            SectionChanges(
+                before=then_by_id.get(s.id), after=s, changes=[], moved=s.id in moved_sections
+            )
+        )
+        sections.extend(
+            SectionChanges(before=gone, after=None, changes=[])
+            for gone in deleted_sections.get(s.id, [])
+        )
 
     for group in sections:
         current = group.after.practices if group.after else []
         here = {p.id for p in current}
-        # Deleted practices of this section, after the last practice before them still here.
-        after_anchor: dict[int | None, list[ChangeSince]] = {}
-        if group.before is not None:
-            last: int | None = None
-            for p in group.before.practices:
-                if p.id in here:
-                    last = p.id
-                elif changes.get(p.id) is not None and changes[p.id].deleted:
-                    after_anchor.setdefault(last, []).append(changes[p.id])
-        group.changes.extend(after_anchor.get(None, []))
+        deleted = gone_after_survivors(
+            group.before.practices if group.before is not None else [],
+            here=lambda p, here=here: p.id in here,
+            gone=lambda p: p.id in changes and changes[p.id].deleted,
+        )
+        group.changes.extend(changes[p.id] for p in deleted.get(None, []))
         for p in current:
             if p.id in changes:
                 group.changes.append(changes[p.id])
-            group.changes.extend(after_anchor.get(p.id, []))
-    return [g for g in sections if g.changes or g.title_changed or g.after is None]
+            group.changes.extend(changes[d.id] for d in deleted.get(p.id, []))
+    return [g for g in sections if g.changes or g.title_changed or g.moved or g.after is None]

@@ -10,7 +10,7 @@ whose message can be shown to the secretariat as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from django.utils import timezone
@@ -18,15 +18,44 @@ from django.utils.dateparse import parse_date
 from django.utils.dateparse import parse_datetime as _parse_datetime
 from django.utils.text import slugify
 
+from drafting.history.order import instant_before
 from drafting.models import Document, ReviewMeeting, Version
 
 
+def day_start(day: date, tz: tzinfo | None = None) -> datetime:
+    """The first instant of local day ``day`` in ``tz`` (the site's zone by default), in UTC.
+
+    Local days are not 24 hours long and do not always start at 00:00: where
+    clocks jump forward at midnight (America/Santiago, America/Havana) the day
+    starts at 01:00, and where they fall back at midnight (Asia/Beirut) the
+    previous day has a repeated hour. zoneinfo reads a midnight that does not
+    exist with the offset in force before the jump (fold=0), which names the
+    instant of the jump, and a repeated midnight as its first occurrence: either
+    way the first instant whose local date is ``day``.
+
+    The result is in UTC on purpose: Python adds and subtracts time on a local
+    datetime by the wall clock (``local_midnight - 1 µs`` lands in the wrong
+    occurrence of a repeated hour), and never finds a time in a gap or a repeated
+    hour equal to one in another zone. Templates show it in local time anyway.
+    """
+    tz = tz or timezone.get_current_timezone()
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def day_after(day: date, tz: tzinfo | None = None) -> datetime:
+    """The first instant after local day ``day``: the end of a half-open window [start, end)."""
+    return day_start(day + timedelta(days=1), tz)
+
+
 def meeting_window(meeting) -> tuple[datetime, datetime]:
-    """When a meeting opened and closed: start of its first day, end of its last (site zone)."""
-    tz = timezone.get_current_timezone()
-    opened = datetime.combine(meeting.starts_on, datetime.min.time(), tzinfo=tz)
-    closed = datetime.combine(meeting.ends_on, datetime.max.time(), tzinfo=tz)
-    return opened, closed
+    """When a meeting opened and closed, as a half-open interval [opened, closed) (site zone).
+
+    It opens at the first instant of its first local day and closes at the first
+    instant of the day after its last: a change at 23:59:59.999 of the last day,
+    or in an hour that the end of summer time repeats, is during the meeting,
+    exactly when running_meetings() says the meeting is running.
+    """
+    return day_start(meeting.starts_on), day_after(meeting.ends_on)
 
 
 class PointError(ValueError):
@@ -57,12 +86,14 @@ def of_version(version: Version) -> Point:
 
 
 def of_meeting(meeting: ReviewMeeting) -> Point:
+    """The text as the meeting found it: every change made before its first day began."""
     opened, _ = meeting_window(meeting)
+    day = meeting.starts_on
     return Point(
         "meeting",
-        f"Text at the opening of the {meeting.title} ({_date(opened)})",
+        f"Text at the opening of the {meeting.title} ({day.day} {day:%B %Y})",
         f"meeting-{meeting.pk}",
-        opened,
+        instant_before(opened),
     )
 
 
@@ -74,22 +105,30 @@ def at(when: datetime) -> Point:
 
 
 def parse_datetime(value: str) -> datetime:
-    """An ISO date or date-time; a date means the start of that day, a naive time the site zone."""
+    """The one parser for a moment a person types: an ISO date or date-time, as an aware datetime.
+
+    A date means the first instant of that local day (day_start), a date-time
+    without an offset is read in the site's zone. Raises PointError, whose message
+    says what to type, for anything else (used by the export form and command and
+    by "what changed since").
+    """
     value = (value or "").strip()
     try:
-        parsed = _parse_datetime(value)
-        if parsed is None:
-            day = parse_date(value)
-            if day is None:
-                raise ValueError
-            parsed = datetime.combine(day, time.min)
-    except ValueError:
+        # A bare date first: parse_datetime() would read it as a local midnight,
+        # which some days do not have.
+        day = parse_date(value)
+        parsed = _parse_datetime(value) if day is None else None
+    except ValueError:  # well-formed but impossible, e.g. 2018-02-30
+        day = parsed = None
+    if day is not None:
+        return day_start(day)
+    if parsed is None:
         raise PointError(
             f"“{value}” is not a date: use the ISO form, e.g. 2018-06-25 or 2018-06-25T09:00."
-        ) from None
+        )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
-    return parsed
+    return parsed.astimezone(UTC)
 
 
 def find_version(document: Document, name: str) -> Version:

@@ -38,20 +38,41 @@ _WHO = ("history_user__profile__delegation", "history_meeting")
 
 @dataclass(frozen=True)
 class Author:
+    """Who made a change, as every page, export and message names them.
+
+    The one "who" formatter: "Sarah Mitchell (United States)" — full name (or
+    username) and the delegation's name; "Unknown" for a row without a user.
+    """
+
     name: str
     delegation: str
 
     def __str__(self) -> str:
         return f"{self.name} ({self.delegation})" if self.delegation else self.name
 
+    @classmethod
+    def named(cls, first: str, last: str, username: str, delegation: str | None) -> Author:
+        """From plain column values (lists of hundreds of rows fetch values, not users)."""
+        name = f"{first or ''} {last or ''}".strip() or username or UNKNOWN
+        return cls(name, delegation or "")
 
-def author_of(row) -> Author:
-    """Who made a history row: their name and (current) delegation."""
-    user = row.history_user
+
+UNKNOWN = "Unknown"
+
+
+def person(user) -> Author:
+    """How ``user`` is named: name and (current) delegation; ``Author("Unknown")`` for None."""
     if user is None:
-        return Author("Unknown", "")
+        return Author(UNKNOWN, "")
     try:
         delegation = user.profile.delegation
     except ObjectDoesNotExist:
         delegation = None
-    return Author(user.get_full_name() or user.username, str(delegation or ""))
+    return Author.named(
+        user.first_name, user.last_name, user.username, getattr(delegation, "name", None)
+    )
+
+
+def author_of(row) -> Author:
+    """Who made a history row: their name and (current) delegation."""
+    return person(row.history_user)

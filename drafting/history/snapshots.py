@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from drafting.history import order
 from drafting.models import Document, Practice, Section
 
 
@@ -50,6 +50,9 @@ class DocumentSnapshot:
     status: str
     at: datetime
     sections: list[SectionSnapshot]
+    # The moment the rows were cut at (drafting.history.order); None: everything
+    # recorded, i.e. the latest row of each object. ``at`` is then the time of reading.
+    moment: datetime | None = None
     # The document's own history row and the cover facts it held at ``at``
     # (for exports: the cover of a version shows the co-leads of that time).
     history_id: int | None = None
@@ -67,50 +70,34 @@ class DocumentSnapshot:
         return next((p for p in self.practices if p.id == practice_id), None)
 
 
-def latest_rows_as_of(history: QuerySet, when: datetime) -> QuerySet:
-    """For each object in ``history`` (a history QuerySet), its last row at or before ``when``.
+def latest_rows_as_of(history: QuerySet, when: datetime | None = None) -> QuerySet:
+    """For each object in ``history`` (a history QuerySet), its row current at ``when`` (now).
 
-    Deleted objects keep their "-" row: callers skip ``history_type == "-"``.
+    The one rule of drafting.history.order: the row with the largest history_id at
+    or below the cut of ``when``. Deleted objects keep their "-" row: callers skip
+    ``history_type == "-"``.
     """
-    return _latest_rows_as_of(history, when)
-
-
-def _latest_rows_as_of(history: QuerySet, when: datetime) -> QuerySet:
-    """For each object in ``history``, its last row at or before ``when``."""
-    # The window ranks narrow rows (ids and dates) only; full rows, texts included,
-    # are fetched for the winners. Ranking whole rows made the database sort every
-    # body of a long history (3x slower on 20,000 practice rows).
-    latest = (
-        history.filter(history_date__lte=when)
-        .order_by()
-        .annotate(
-            row_number=Window(
-                RowNumber(),
-                partition_by=[F("id")],
-                order_by=[F("history_date").desc(), F("history_id").desc()],
-            )
-        )
-        .filter(row_number=1)
-        .values("history_id")
-    )
-    return history.filter(history_id__in=latest)
+    return order.rows_as_of(history, when)
 
 
 def document_as_of(document: Document, when: datetime | None = None) -> DocumentSnapshot:
-    """Reconstruct ``document`` as it stood at ``when`` (now if omitted).
+    """Reconstruct ``document`` as it stood at ``when`` (everything recorded, if omitted).
 
     Practices deleted since ``when`` are included; practices and sections
-    created after it are not. Three queries, whatever the size.
+    created after it are not. Which row counts as "as of" is the one rule of
+    drafting.history.order, so with ``when=None`` this is the latest row of
+    everything, whatever the clocks that dated them. Three queries, whatever the
+    size. Raises Document.DoesNotExist if the document did not exist at ``when``.
     """
-    when = when or timezone.now()
-    doc_row = _latest_rows_as_of(Document.history.filter(id=document.pk), when).first()
+    doc_row = latest_rows_as_of(Document.history.filter(id=document.pk), when).first()
     if doc_row is None or doc_row.history_type == "-":
-        raise Document.DoesNotExist(f"{document} did not exist at {when:%Y-%m-%d %H:%M}.")
+        at = f"at {when:%Y-%m-%d %H:%M}" if when else "any more"
+        raise Document.DoesNotExist(f"{document} did not exist {at}.")
 
     ever_in_document = Section.history.filter(document_id=document.pk).values("id")
     section_rows = [
         row
-        for row in _latest_rows_as_of(Section.history.filter(document_id=document.pk), when)
+        for row in latest_rows_as_of(Section.history.filter(document_id=document.pk), when)
         if row.history_type != "-"
     ]
     sections = {
@@ -126,7 +113,7 @@ def document_as_of(document: Document, when: datetime | None = None) -> Document
     }
     # All rows of every practice that ever sat in this document's sections, so a
     # practice's latest row is found even if it later moved or was deleted.
-    practice_rows = _latest_rows_as_of(
+    practice_rows = latest_rows_as_of(
         Practice.history.filter(section_id__in=ever_in_document), when
     )
     for row in practice_rows:
@@ -145,7 +132,8 @@ def document_as_of(document: Document, when: datetime | None = None) -> Document
         initiative=doc_row.initiative,
         introduction=doc_row.introduction,
         status=doc_row.status,
-        at=when,
+        at=when or timezone.now(),
+        moment=when,
         sections=ordered,
         history_id=doc_row.history_id,
         working_group_id=doc_row.working_group_id,
@@ -193,16 +181,12 @@ def practice_at_revision(practice_id: int, revision: int):
     Moves do not change the text revision, so several rows may share one; the
     latest of them is the practice as it stood when that text was current.
     """
-    return (
-        Practice.history.filter(id=practice_id, revision=revision)
-        .order_by("-history_date", "-history_id")
-        .first()
-    )
+    return order.last_row(Practice.history.filter(id=practice_id, revision=revision))
 
 
 def practice_as_of(practice_id: int, when: datetime):
     """The practice's history row current at ``when``, or None if it did not exist then."""
-    row = _latest_rows_as_of(Practice.history.filter(id=practice_id), when).first()
+    row = latest_rows_as_of(Practice.history.filter(id=practice_id), when).first()
     return None if row is None or row.history_type == "-" else row
 
 
@@ -213,9 +197,9 @@ def document_now(document: Document) -> DocumentSnapshot:
     row); each practice still carries its latest history row id and date. Two
     queries.
     """
-    # The row that wrote the live row is the last one inserted (highest history_id),
-    # whatever date it carries; SQLite finds it straight from the index on id.
-    latest = Practice.history.filter(id=OuterRef("pk")).order_by("-history_id")
+    # The row that wrote the live row is the latest one (drafting.history.order),
+    # whatever date it carries.
+    latest = order.newest_first(Practice.history.filter(id=OuterRef("pk")))
     practices = (
         Practice.objects.filter(section__document=document)
         .annotate(
@@ -280,4 +264,5 @@ def snapshot_or_empty(document: Document, when: datetime) -> DocumentSnapshot:
             status="",
             at=when,
             sections=[],
+            moment=when,
         )

@@ -11,8 +11,8 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from drafting import diff
+from drafting.history import order
 from drafting.history.record import _WHO, Author, author_of
-from drafting.history.snapshots import *  # noqa
 from drafting.models import Practice, Section
 
 # ---------------------------------------------------------------------------
@@ -27,7 +27,7 @@ from drafting.models import Practice, Section
 
 def _order_changes(history: QuerySet) -> QuerySet:
     """Practice rows that created, deleted or re-placed a practice (not pure text edits)."""
-    over = {"partition_by": [F("id")], "order_by": [F("history_date").asc(), F("history_id").asc()]}
+    over = {"partition_by": [F("id")], "order_by": [F(f) for f in order.OLDEST_FIRST]}
     # order_by(): the model's default ordering would sort every row for nothing.
     return (
         history.order_by()
@@ -44,61 +44,94 @@ def _order_changes(history: QuerySet) -> QuerySet:
     )
 
 
+@dataclass(frozen=True)
+class _Event:
+    """One step of a replay: a row that placed, re-placed or removed a section or practice."""
+
+    when: datetime
+    history_id: int
+    table: str  # "s" or "p"
+    obj_id: int
+    section_id: int | None
+    position: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """A practice row whose number is asked for, put in the practice stream at its history_id."""
+
+    when: datetime
+    history_id: int
+    obj_id: int
+    deleted: bool
+
+
 class OrderReplay:
     """A document's order of sections and practices at any moment, replayed from history.
 
     Two queries: every section row of the document, and the practice rows that
     created, deleted or moved a practice. ``numbers_at(rows)`` then gives the
-    number each practice history row had, in one pass.
+    number each practice history row had, in one pass. Each table's rows are
+    replayed in history_id order; the two tables are interleaved by date
+    (drafting.history.order.interleave).
     """
 
     def __init__(self, document_id: int) -> None:
-        section_rows = Section.history.filter(document_id=document_id).values_list(
-            "id", "position", "title", "history_type", "history_date", "history_id"
-        )
+        section_rows = order.oldest_first(Section.history.filter(document_id=document_id))
         practice_rows = _order_changes(
             Practice.history.filter(
                 section_id__in=Section.history.filter(document_id=document_id).values("id")
             )
         ).values_list("id", "section_id", "position", "history_type", "history_date", "history_id")
-        events = []
+        self._sections: list[_Event] = []
         self.section_titles: dict[int, str] = {}
-        latest_title: dict[int, tuple] = {}
-        for sid, position, title, kind, when, hid in section_rows:
-            events.append(((when, 0, hid), "s", sid, None, position, kind))
-            if latest_title.get(sid, ((when, hid), ""))[0] <= (when, hid):
-                latest_title[sid] = ((when, hid), title)
-        self.section_titles = {sid: title for sid, (_, title) in latest_title.items()}
-        for pid, sid, position, kind, when, hid in practice_rows:
-            events.append(((when, 1, hid), "p", pid, sid, position, kind))
-        events.sort(key=lambda e: e[0])
-        self._events = events
+        for sid, position, title, kind, when, hid in section_rows.values_list(
+            "id", "position", "title", "history_type", "history_date", "history_id"
+        ):
+            self._sections.append(_Event(when, hid, "s", sid, None, position, kind))
+            self.section_titles[sid] = title  # oldest first: the latest title wins
+        self._practices = sorted(
+            (
+                _Event(when, hid, "p", pid, sid, position, kind)
+                for pid, sid, position, kind, when, hid in practice_rows
+            ),
+            key=lambda e: e.history_id,
+        )
 
     def numbers_at(self, rows) -> dict[int, int | None]:
         """history_id -> the number the practice had just after that row (just before, if deleted).
 
         None when the practice was then in no section of the document.
         """
-        wanted = sorted(
-            ((row.history_date, 1, row.history_id), row.id, row.history_type == "-") for row in rows
+        wanted = [
+            _Wanted(row.history_date, row.history_id, row.id, row.history_type == "-")
+            for row in rows
+        ]
+        # In the practice table's own order; a deletion is read just before its own row,
+        # any other row just after it.
+        practice_stream = sorted(
+            [*self._practices, *wanted],
+            key=lambda e: (e.history_id, 1 if isinstance(e, _Event) else 2 * (not e.deleted)),
         )
         result: dict[int, int | None] = {}
         state = _OrderState()
-        events, i = self._events, 0
-        for key, practice_id, before in wanted:
-            while i < len(events) and (events[i][0] < key or (events[i][0] == key and not before)):
-                state.apply(events[i])
-                i += 1
-            result[key[2]] = state.numbers().get(practice_id)
-        self._final = state, i
+        for item in order.interleave(self._sections, practice_stream, when=lambda e: e.when):
+            if isinstance(item, _Wanted):
+                result[item.history_id] = state.numbers().get(item.obj_id)
+            else:
+                state.apply(item)
+        self._final = state
         return result
 
     def current_numbers(self) -> dict[int, int]:
         """practice id -> number now, for practices that exist."""
-        state, i = getattr(self, "_final", (_OrderState(), 0))
-        for event in self._events[i:]:
-            state.apply(event)
-        self._final = state, len(self._events)
+        state = getattr(self, "_final", None)
+        if state is None:
+            state = _OrderState()
+            for event in order.interleave(self._sections, self._practices, when=lambda e: e.when):
+                state.apply(event)
+            self._final = state
         return state.numbers()
 
 
@@ -110,15 +143,14 @@ class _OrderState:
         self.practices: dict[int, tuple[int, int]] = {}
         self._numbers: dict[int, int] | None = None
 
-    def apply(self, event) -> None:
-        _, table, obj_id, section_id, position, kind = event
-        target = self.sections if table == "s" else self.practices
-        value = position if table == "s" else (section_id, position)
-        if kind == "-":
-            if target.pop(obj_id, None) is not None:
+    def apply(self, event: _Event) -> None:
+        target = self.sections if event.table == "s" else self.practices
+        value = event.position if event.table == "s" else (event.section_id, event.position)
+        if event.kind == "-":
+            if target.pop(event.obj_id, None) is not None:
                 self._numbers = None
-        elif target.get(obj_id) != value:
-            target[obj_id] = value
+        elif target.get(event.obj_id) != value:
+            target[event.obj_id] = value
             self._numbers = None
 
     def numbers(self) -> dict[int, int]:
@@ -354,8 +386,7 @@ class PracticeHistory:
 
 def _document_of_section(section_id: int) -> int | None:
     return (
-        Section.history.filter(id=section_id)
-        .order_by("-history_date", "-history_id")
+        order.newest_first(Section.history.filter(id=section_id))
         .values_list("document_id", flat=True)
         .first()
     )
@@ -368,11 +399,7 @@ def practice_history(practice_id: int, *, numbered: bool = True) -> PracticeHist
     existed. A fixed number of queries: the rows, their document, and (when
     ``numbered``) the two queries of the order replay.
     """
-    rows = list(
-        Practice.history.filter(id=practice_id)
-        .select_related(*_WHO)
-        .order_by("history_date", "history_id")
-    )
+    rows = list(order.oldest_first(Practice.history.filter(id=practice_id).select_related(*_WHO)))
     if not rows:
         return None
     document_id = _document_of_section(rows[-1].section_id)
@@ -434,9 +461,7 @@ def section_history(section_id: int) -> SectionHistory | None:
     moved into, out of or within, or deleted from this section. Five queries.
     """
     section_rows = list(
-        Section.history.filter(id=section_id)
-        .select_related(*_WHO)
-        .order_by("history_date", "history_id")
+        order.oldest_first(Section.history.filter(id=section_id).select_related(*_WHO))
     )
     if not section_rows:
         return None
@@ -444,7 +469,7 @@ def section_history(section_id: int) -> SectionHistory | None:
     practice_rows = list(
         Practice.history.filter(id__in=Practice.history.filter(section_id=section_id).values("id"))
         .select_related(*_WHO)
-        .order_by("id", "history_date", "history_id")
+        .order_by("id", *order.OLDEST_FIRST)
     )
     kept: list[tuple[object, object | None]] = []
     for i, row in enumerate(practice_rows):
@@ -455,12 +480,13 @@ def section_history(section_id: int) -> SectionHistory | None:
     numbers = replay.numbers_at([r for pair in kept for r in pair if r is not None])
     existing = set(replay.current_numbers())
     titles = replay.section_titles
-    entries: list[PracticeEntry | SectionEntry] = [
+    section_entries = [
         SectionEntry(row=row, previous=section_rows[i - 1] if i else None, author=author_of(row))
         for i, row in enumerate(section_rows)
     ]
-    for row, prev in kept:
-        entries.append(
+    practice_entries = []
+    for row, prev in sorted(kept, key=lambda pair: pair[0].history_id):
+        practice_entries.append(
             PracticeEntry(
                 row=row,
                 previous=prev,
@@ -473,5 +499,5 @@ def section_history(section_id: int) -> SectionHistory | None:
             )
         )
     # Section rows first on a tie: a section is created before its practices.
-    entries.sort(key=lambda e: (e.when, 0 if e.is_section else 1, e.row.history_id))
+    entries = list(order.interleave(section_entries, practice_entries, when=lambda e: e.when))
     return SectionHistory(section_id, document_id, entries, existing)

@@ -25,7 +25,30 @@ class HistoryExtras(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def author(self):
+        """Who made this change, named the one way (drafting.history.record.Author)."""
+        from drafting.history.record import author_of  # history imports the models
+
+        return author_of(self)
+
+
+class _OrderedHistory(HistoricalRecords):
+    """simple-history, ordered by history_id rather than by history_date.
+
+    history_id is the order of changes (drafting.history.order): it does not
+    depend on the clock of the process that wrote a row, and it has no ties. So
+    ``.latest()``, ``.first()`` and a history QuerySet's default order follow the
+    same rule as every explicit read.
+    """
+
+    def get_meta_options(self, model) -> dict:
+        options = super().get_meta_options(model)
+        options["ordering"] = ("-history_id",)
+        options["get_latest_by"] = "history_id"
+        return options
+
 
 def tracked(**kwargs) -> HistoricalRecords:
     """The one way a model declares its history."""
-    return HistoricalRecords(bases=[HistoryExtras], **kwargs)
+    return _OrderedHistory(bases=[HistoryExtras], **kwargs)

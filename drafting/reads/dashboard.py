@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from django.urls import reverse
 
+from drafting import history
 from drafting.models import (
     Amendment,
     Comment,
@@ -114,17 +116,6 @@ def document_dashboard(document: Document, *, changes: int = 25) -> Dashboard:
     )
 
 
-def _who(row) -> str:
-    user = row.history_user
-    if user is None:
-        return "the system"
-    name = user.get_full_name() or user.username
-    profile = getattr(user, "profile", None)
-    if profile is not None and profile.delegation is not None:
-        return f"{name} ({profile.delegation.code})"
-    return name
-
-
 _VERBS = {"+": "added", "~": "changed", "-": "deleted"}
 
 
@@ -138,7 +129,8 @@ def recent_changes(
     """The latest changes to the document and everything in it, from the history tables.
 
     One query per history table (document, sections, practices, amendments, comments,
-    versions, meetings), each limited, merged by date in Python.
+    versions, meetings), each its latest ``limit`` rows by history_id, interleaved by
+    date (history.interleave: a table's own order is never changed by its clock).
     """
     ever_sections = Section.history.filter(document_id=document.pk).values("id")
     tables = [
@@ -150,18 +142,18 @@ def recent_changes(
         (Version.history.filter(document_id=document.pk), _version_change),
         (ReviewMeeting.history.filter(document_id=document.pk), _meeting_change),
     ]
-    changes = []
-    for history, describe in tables:
-        latest = history.select_related("history_user__profile__delegation").order_by(
-            "-history_date", "-history_id"
-        )[:limit]
-        for row in latest:
+    streams = []
+    for rows, describe in tables:
+        latest = history.newest_first(rows.select_related("history_user__profile__delegation"))
+        stream = []
+        for row in latest[:limit]:
             what, url = describe(row, sections)
-            changes.append(
-                Change(row.history_date, _who(row), what, row.history_change_reason or "", url)
-            )
-    changes.sort(key=lambda c: c.when, reverse=True)
-    return changes[:limit]
+            who = str(history.author_of(row))
+            stream.append(Change(row.history_date, who, what, row.history_change_reason or "", url))
+        streams.append(stream)
+    return list(
+        islice(history.interleave(*streams, when=lambda c: c.when, newest_first=True), limit)
+    )
 
 
 def _section_url(section_id: int, sections: dict[int, Section], anchor: str = "") -> str:

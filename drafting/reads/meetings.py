@@ -1,7 +1,8 @@
-"""Review meetings: organising them (writes) and what a meeting page shows (reads).
+"""Review meetings: what a meeting page shows (reads).
 
-A meeting is a window in the document's history: it opened at the start of its
-first day and closed at the end of its last (history.meeting_window). The
+A meeting is a window in the document's history: it opened at the first instant
+of its first local day and closed at the first instant of the day after its last
+(history.meeting_window; a half-open interval, computed with zoneinfo). The
 meeting page shows the draft as it stood at the opening, what changed during
 the meeting and since, the amendments decided there and the changes tagged
 with it — all reconstructed from history in a fixed number of queries."""
@@ -28,7 +29,11 @@ from drafting.models import (
 
 
 def running_meetings(document: Document, on: date | None = None) -> list[ReviewMeeting]:
-    """Meetings of ``document`` taking place on ``on`` (today by default)."""
+    """Meetings of ``document`` taking place on local day ``on`` (today by default).
+
+    Agrees with history.meeting_window(): a meeting runs on ``on`` exactly when
+    ``on`` is one of its local days, i.e. when the moment is in [opened, closed).
+    """
     on = on or timezone.localdate()
     return list(
         ReviewMeeting.objects.filter(document=document, starts_on__lte=on, ends_on__gte=on)
@@ -90,24 +95,33 @@ class MeetingPage:
 
 
 def meeting_page(meeting: ReviewMeeting) -> MeetingPage:
-    """Everything the meeting page shows, in a fixed number of queries whatever the size."""
+    """Everything the meeting page shows, in a fixed number of queries whatever the size.
+
+    The window is half-open: the opening snapshot holds every change made before
+    ``opened``, "during" the changes in [opened, closed), "since" those from
+    ``closed`` on. While the meeting runs, its end is now (the latest rows).
+    """
     document = meeting.document
     opened, closed = history.meeting_window(meeting)
     now = timezone.now()
+    # The last moment before each boundary: "as of" a moment includes changes made at it.
+    before_opening, before_close = history.instant_before(opened), history.instant_before(closed)
     # Three snapshots (opening, close, now) serve the page and both change sets.
-    at_opening = history.snapshot_or_empty(document, opened) if opened <= now else None
+    at_opening = history.snapshot_or_empty(document, before_opening) if opened <= now else None
     during = since = None
     if at_opening is not None:
-        closing = min(closed, now)
+        running = now < closed
         at_close = (
             history.document_now(document)
-            if closing == now
-            else history.snapshot_or_empty(document, closing)
+            if running
+            else history.snapshot_or_empty(document, before_close)
         )
-        during = history.compare_snapshots(at_opening, at_close, since=opened, until=closing)
-        if closed < now:
+        during = history.compare_snapshots(
+            at_opening, at_close, since=before_opening, until=None if running else before_close
+        )
+        if not running:
             since = history.compare_snapshots(
-                at_close, history.document_now(document), since=closed
+                at_close, history.document_now(document), since=before_close
             )
     snapshot = at_opening if at_opening is not None and at_opening.sections else None
     decisions = list(
@@ -117,7 +131,7 @@ def meeting_page(meeting: ReviewMeeting) -> MeetingPage:
     )
     comments = list(
         Comment.objects.filter(
-            section__document=document, created_at__gte=opened, created_at__lte=closed
+            section__document=document, created_at__gte=opened, created_at__lt=closed
         )
         .select_related("author__profile__delegation", "section", "practice")
         .order_by("created_at", "id")
@@ -140,15 +154,19 @@ def meeting_page(meeting: ReviewMeeting) -> MeetingPage:
 def _tagged_changes(meeting: ReviewMeeting) -> list[TaggedChange]:
     """History rows of practices, sections and the document tagged with this meeting."""
     who = ("history_user__profile__delegation",)
-    rows: list[TaggedChange] = []
-    for row in Practice.history.filter(history_meeting=meeting).select_related(*who):
-        rows.append(TaggedChange(row, "practice", row.heading))
-    for row in Section.history.filter(history_meeting=meeting).select_related(*who):
-        rows.append(TaggedChange(row, "section", f"Section “{row.title}”"))
-    for row in Document.history.filter(history_meeting=meeting).select_related(*who):
-        rows.append(TaggedChange(row, "document", "The document"))
-    rows.sort(key=lambda c: (c.row.history_date, c.row.history_id))
-    return rows
+
+    def tagged(model):
+        return history.oldest_first(model.history.filter(history_meeting=meeting)).select_related(
+            *who
+        )
+
+    # Each table in its own order; the three interleaved by date (history.order).
+    streams = [
+        [TaggedChange(row, "document", "The document") for row in tagged(Document)],
+        [TaggedChange(row, "section", f"Section “{row.title}”") for row in tagged(Section)],
+        [TaggedChange(row, "practice", row.heading) for row in tagged(Practice)],
+    ]
+    return list(history.interleave(*streams, when=lambda c: c.row.history_date))
 
 
 def meetings_for_delegation(

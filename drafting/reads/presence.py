@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from drafting.history.record import person
 from drafting.models import EditingPresence
 
 EXPIRES_AFTER = timedelta(seconds=60)
@@ -27,8 +28,5 @@ def editors_of(practice_ids: list[int], *, exclude_user=None) -> dict[int, list[
 
 
 def describe_user(user) -> str:
-    """ "Sarah Mitchell (United States)" — the name people see on presence and history."""
-    name = user.get_full_name() or user.username
-    profile = getattr(user, "profile", None)
-    delegation = getattr(profile, "delegation", None) if profile else None
-    return f"{name} ({delegation.name})" if delegation else name
+    """ "Sarah Mitchell (United States)": history.person(), the one "who" formatter, as text."""
+    return str(person(user))

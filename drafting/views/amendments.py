@@ -205,8 +205,8 @@ def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     amendment = _amendment(request, pk)
     item = reads.amendment_item(amendment, request.user)
     document = amendment.section.document
-    timeline = amendment.history.select_related("history_user").order_by(
-        "history_date", "history_id"
+    timeline = amendment.history.select_related("history_user__profile__delegation").order_by(
+        "history_id"
     )
     return render(
         request,

@@ -6,7 +6,7 @@ the right to edit the practice's section, checked by the service functions.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from django import forms
 from django.contrib import messages
@@ -17,11 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from drafting import actions, diff, history, permissions, reads
+from drafting.history import points
 from drafting.models import Document, Practice, Section, Version
 
 # --- forms -------------------------------------------------------------------
@@ -66,17 +66,9 @@ class ChangesForm(forms.Form):
         if not raw:
             return None
         try:
-            moment = parse_datetime(raw)
-            day = None if moment else parse_date(raw)
-        except ValueError:
-            moment = day = None
-        if moment is None and day is None:
-            raise ValidationError("Give a date as YYYY-MM-DD (optionally with a time, THH:MM).")
-        if moment is None:
-            moment = datetime.combine(day, time.min)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment
+            return points.parse_datetime(raw)
+        except points.PointError as error:
+            raise ValidationError(str(error)) from None
 
     def clean(self) -> dict:
         data = super().clean()
@@ -88,12 +80,18 @@ class ChangesForm(forms.Form):
         return data
 
     def moment(self) -> tuple[datetime, str]:
-        """The chosen moment and how to name it on the page."""
+        """The moment to compare against and how to name it on the page.
+
+        A version holds every change made up to its moment, so "since" it means
+        after it. A typed date or time starts a half-open interval: a change made
+        at that very instant (the first instant of a day) is listed.
+        """
         version = self.cleaned_data.get("version")
         if version is not None:
             return version.taken_at, f"version “{version.name}”"
         since = self.cleaned_data["since"]
-        return since, timezone.localtime(since).strftime("%d %B %Y %H:%M")
+        label = timezone.localtime(since).strftime("%d %B %Y %H:%M")
+        return history.instant_before(since), label
 
 
 # Revisions are database integers: anything larger is a bad request, not a query.
