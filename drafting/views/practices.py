@@ -4,14 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import actions, diff, permissions, reads, text, workflow
 from drafting.forms import MAX_ID, MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
 from drafting.models import Practice, ReviewMeeting, Section
-from drafting.views.common import form_status, object_id, require_can_edit
+from drafting.views.common import form_status, place_after, require_can_edit
 
 
 def _practice(pk: int) -> Practice:
@@ -192,13 +192,7 @@ def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
     section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
     require_can_edit(request.user, section)
     after_id = request.POST.get("after") or request.GET.get("after")
-    after = after_pk = None
-    if after_id and after_id != "first":
-        after_pk = object_id(after_id)
-        after = Practice.objects.filter(pk=after_pk, section=section).first()
-        if after is None and request.method == "GET":
-            raise Http404("No such practice in this section.")
-        # On POST the action says, in words, that the chosen place no longer exists.
+    after, after_pk = place_after(request, Practice.objects.filter(section=section))
     form = NewPracticeForm(request.POST or None, instance=Practice(section=section))
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -12,7 +12,7 @@ from drafting import actions, permissions, reads, workflow
 from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionForm
 from drafting.models import Document, Section
 from drafting.views.amendments import section_review_context
-from drafting.views.common import form_status, object_id, require_can_edit
+from drafting.views.common import form_status, place_after, require_can_edit
 
 
 def _section(pk: int) -> Section:
@@ -63,13 +63,7 @@ def section_add(request: HttpRequest, slug: str) -> HttpResponse:
         permissions.can_add_section(request.user, document),
         permissions.why_cannot_add_section(request.user, document) or "",
     )
-    after = after_pk = None
-    if after_id := request.POST.get("after") or request.GET.get("after"):
-        after_pk = object_id(after_id)
-        after = Section.objects.filter(pk=after_pk, document=document).first()
-        if after is None and request.method == "GET":
-            raise Http404("No such section in this document.")
-        # On POST the action says, in words, that the chosen place no longer exists.
+    after, after_pk = place_after(request, Section.objects.filter(document=document))
     form = NewSectionForm(request.POST or None, instance=Section(document=document))
     if request.method == "POST" and form.is_valid():
         try:
