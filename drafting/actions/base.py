@@ -81,8 +81,12 @@ def lock_sections(document: Document, ids) -> dict[int, Section]:
     Ids that no longer exist, or belong to another document, are missing from
     the result; each section's ``document`` is the locked ``document``.
     """
-    rows = Section.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")
-    found = {s.pk: s for s in rows if s.document_id == document.pk}
+    rows = (
+        Section.objects.select_for_update()
+        .filter(pk__in=set(ids), document=document)
+        .order_by("pk")
+    )
+    found = {s.pk: s for s in rows}
     for section in found.values():
         section.document = document
     return found
@@ -121,8 +125,12 @@ def lock_practices(sections: dict[int, Section], ids) -> dict[int, Practice]:
     Each practice's ``section`` is the locked section; practices elsewhere or
     gone are missing from the result.
     """
-    rows = Practice.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")
-    found = {p.pk: p for p in rows if p.section_id in sections}
+    rows = (
+        Practice.objects.select_for_update()
+        .filter(pk__in=set(ids), section__in=list(sections))
+        .order_by("pk")
+    )
+    found = {p.pk: p for p in rows}
     for practice in found.values():
         practice.section = sections[practice.section_id]
     return found
