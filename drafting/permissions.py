@@ -6,6 +6,8 @@ predicates. ``require()`` turns a refused predicate into a 403 that says why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
@@ -86,6 +88,59 @@ def why_cannot_add_section(user, document: Document) -> str | None:
 
 def can_add_section(user, document: Document) -> bool:
     return why_cannot_add_section(user, document) is None
+
+
+# Agreed text keeps its numbers unless the secretariat decides (issue: "Structure").
+# ``renumbered`` is what drafting.workflow works out a move would do: the approved
+# sections whose practices would get other numbers.
+
+
+def _renumbering_refusal(renumbered: Sequence[Section]) -> str:
+    titles = " and ".join(f"“{s.title}”" for s in renumbered)
+    sections = "section" if len(renumbered) == 1 else "sections"
+    return (
+        f"This would renumber the agreed practices of the approved {sections} {titles}; "
+        "only the secretariat can change the numbers of agreed text."
+    )
+
+
+def why_cannot_move_section(
+    user, section: Section, *, renumbered: Sequence[Section] = ()
+) -> str | None:
+    """None if ``user`` may move ``section`` to a place that renumbers ``renumbered``.
+
+    The document's structure must be open (why_cannot_add_section); an approved
+    section, and any move that renumbers practices of an approved section, are
+    the secretariat's call.
+    """
+    reason = why_cannot_add_section(user, section.document)
+    if reason is not None or is_secretariat(user):
+        return reason
+    if section.status == Section.Status.APPROVED:
+        return (
+            f"“{section.title}” is approved: its place and the numbers of its practices were "
+            "agreed, so only the secretariat can move it."
+        )
+    if renumbered:
+        return _renumbering_refusal(renumbered)
+    return None
+
+
+def why_cannot_move_practice(
+    user, source: Section, target: Section, *, renumbered: Sequence[Section] = ()
+) -> str | None:
+    """None if ``user`` may move a practice of ``source`` into ``target`` (may be the same).
+
+    Both sections must be open to the user's direct edits (why_cannot_edit_section:
+    nothing moves into or out of an approved section until it is reopened); passing
+    over approved sections, which renumbers them, is the secretariat's call.
+    """
+    reason = why_cannot_edit_section(user, source)
+    if reason is None and target.pk != source.pk:
+        reason = why_cannot_edit_section(user, target)
+    if reason is None and renumbered and not is_secretariat(user):
+        reason = _renumbering_refusal(renumbered)
+    return reason
 
 
 def refuse_if(reason: str | None) -> None:

@@ -15,7 +15,7 @@ Templates never re-derive these rules: they ask ``available_transitions()``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -242,6 +242,9 @@ class Available:
     transition: Transition
     url: str
     blockers: list[str] = field(default_factory=list)
+    # A section's revision as the page shows it; its one-button form sends it back so
+    # the action can refuse a step taken from a stale page (None for documents).
+    revision: int | None = None
 
     @property
     def blocked(self) -> bool:
@@ -271,7 +274,10 @@ def _available(user, obj: Section | Document, **known) -> list[Available]:
     if isinstance(obj, Section):
         return [
             Available(
-                t, reverse(f"drafting:section-{t.name}", args=[obj.pk]), _section_blockers(obj, t)
+                t,
+                reverse(f"drafting:section-{t.name}", args=[obj.pk]),
+                _section_blockers(obj, t),
+                revision=obj.revision,
             )
             for t in SECTION_TRANSITIONS.values()
             if t.source == obj.status and _SECTION_WHO[t.name](user, obj) is None
@@ -322,3 +328,124 @@ def _check(obj, transition: Transition, why_not: str | None, reason: str, blocke
     found = blockers()
     if found:
         raise ValidationError(found)
+
+
+# --- Structure: which moves renumber agreed text, and which a user may make -------------------
+# Numbers are derived from order (Good Practice 1, 2, ... through the document), so a
+# move renumbers every practice it passes over. The functions below work that out from
+# the sections in order and their practice counts; drafting.permissions decides who may.
+
+
+def renumbered_by_section_move(
+    order: Sequence[Section], counts: Mapping[int, int], section: Section, new_index: int
+) -> list[Section]:
+    """Approved sections whose practices get new numbers if ``section`` moves to ``new_index``.
+
+    ``order`` is every section of the document in order, ``section`` among them;
+    ``new_index`` is its place among the *others*. Moving a section shifts the
+    numbers of the sections it passes over by its own number of practices.
+    """
+    index = next(i for i, s in enumerate(order) if s.pk == section.pk)
+    others = [s for s in order if s.pk != section.pk]
+    crossed = others[new_index:index] if new_index < index else others[index:new_index]
+    if not counts.get(section.pk):
+        return []
+    return [s for s in crossed if s.status == S.APPROVED and counts.get(s.pk)]
+
+
+def renumbered_by_practice_move(
+    order: Sequence[Section], counts: Mapping[int, int], source: Section, target: Section
+) -> list[Section]:
+    """Approved sections whose practices get new numbers when one practice of ``source``
+    moves to ``target``: those strictly between the two (their own status is the edit rule's)."""
+    ids = [s.pk for s in order]
+    low, high = sorted((ids.index(source.pk), ids.index(target.pk)))
+    return [s for s in order[low + 1 : high] if s.status == S.APPROVED and counts.get(s.pk)]
+
+
+@dataclass
+class Steps:
+    """Whether a row may move one place up or down, and if not, why (for a tooltip)."""
+
+    up: bool = False
+    down: bool = False
+    why_not_up: str = ""
+    why_not_down: str = ""
+
+
+def _steps(up: str | None, down: str | None) -> Steps:
+    return Steps(up is None, down is None, up or "", down or "")
+
+
+def section_steps(user, document: Document, outline: Sequence) -> dict[int, Steps]:
+    """Section id -> may ``user`` move it up / down, for the document page's buttons.
+
+    ``outline`` is reads.document_outline(document). No queries.
+    """
+    order = [entry.section for entry in outline]
+    counts = {entry.section.pk: len(entry.practices) for entry in outline}
+    for section in order:
+        section.document = document  # the same row: the rules read its status, no query
+    last = len(order) - 1
+
+    def why(section: Section, new_index: int) -> str | None:
+        renumbered = renumbered_by_section_move(order, counts, section, new_index)
+        return permissions.why_cannot_move_section(user, section, renumbered=renumbered)
+
+    steps = {}
+    for i, section in enumerate(order):
+        steps[section.pk] = _steps(
+            why(section, i - 1) if i > 0 else "It is already the first section.",
+            why(section, i + 1) if i < last else "It is already the last section.",
+        )
+    return steps
+
+
+def practice_steps(user, sections: Sequence[Section], section: Section, practices) -> dict:
+    """Practice id -> may ``user`` move it one place up / down (into the neighbouring
+    section at an edge), for the section page's ↑ ↓ buttons. No queries.
+
+    ``sections`` are the document's sections in order, ``practices`` this section's in order.
+    """
+    ids = [s.pk for s in sections]
+    index = ids.index(section.pk)
+    previous = sections[index - 1] if index > 0 else None
+    following = sections[index + 1] if index + 1 < len(sections) else None
+    for s in sections:
+        s.document = section.document
+    within = permissions.why_cannot_move_practice(user, section, section)
+
+    def into(neighbour: Section | None, edge: str) -> str | None:
+        if neighbour is None:
+            return edge
+        return permissions.why_cannot_move_practice(user, section, neighbour)
+
+    up_edge = into(previous, "It is already the first practice of the document.")
+    down_edge = into(following, "It is already the last practice of the document.")
+    last = len(practices) - 1
+    return {
+        p.pk: _steps(within if i > 0 else up_edge, within if i < last else down_edge)
+        for i, p in enumerate(practices)
+    }
+
+
+def practice_targets(user, section: Section, outline: Sequence) -> dict[int, str | None]:
+    """Section id -> None if ``user`` may move a practice of ``section`` there, else why not.
+
+    For the "Move…" page, which offers places only in the sections it may go to.
+    ``outline`` is reads.document_outline(). No queries.
+    """
+    order = [entry.section for entry in outline]
+    counts = {entry.section.pk: len(entry.practices) for entry in outline}
+    for s in order:
+        s.document = section.document
+    source = next(s for s in order if s.pk == section.pk)
+    return {
+        target.pk: permissions.why_cannot_move_practice(
+            user,
+            source,
+            target,
+            renumbered=renumbered_by_practice_move(order, counts, source, target),
+        )
+        for target in order
+    }

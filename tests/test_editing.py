@@ -48,9 +48,12 @@ def _edit(client, practice, **overrides):
 
 
 def _endpoints(document):
-    section = document.sections.order_by("position").first()
-    practice = section.practices.order_by("position").first()
+    section, last_section = document.sections.order_by("position")[:2]
+    practice, other = section.practices.order_by("position")[:2]
     edit = {"heading": "H", "body": "B", "base_revision": practice.revision, "reason": ""}
+    # Moves go to rows the edits above them leave alone: a move carries the revision seen.
+    move = {"direction": "down", "seen_revision": other.revision}
+    section_move = {"direction": "up", "seen_revision": last_section.revision}
     return [
         ("get", reverse("drafting:practice-edit", args=[practice.pk]), {}),
         ("post", reverse("drafting:practice-edit", args=[practice.pk]), edit),
@@ -60,7 +63,7 @@ def _endpoints(document):
             reverse("drafting:practice-add", args=[section.pk]),
             {"heading": "New", "body": ""},
         ),
-        ("post", reverse("drafting:practice-move", args=[practice.pk]), {"direction": "down"}),
+        ("post", reverse("drafting:practice-move", args=[other.pk]), move),
         ("get", reverse("drafting:practice-delete", args=[practice.pk]), {}),
         (
             "post",
@@ -68,7 +71,7 @@ def _endpoints(document):
             {"title": "T", "introduction": "", "base_revision": section.revision},
         ),
         ("post", reverse("drafting:section-add", args=[document.slug]), {"title": "New section"}),
-        ("post", reverse("drafting:section-move", args=[section.pk]), {"direction": "down"}),
+        ("post", reverse("drafting:section-move", args=[last_section.pk]), section_move),
         ("post", reverse("drafting:practice-preview"), {"body": "*x*"}),
         ("post", reverse("drafting:practice-presence", args=[practice.pk]), {"base_revision": 1}),
     ]
@@ -325,14 +328,17 @@ def test_add_after_move_and_delete_through_the_forms(client, expert, document):
     other = document.sections.order_by("position").last()
     response = client.post(
         reverse("drafting:practice-move", args=[inserted.pk]),
-        {"target": f"{other.pk}:first", "reason": ""},
+        {"target": f"{other.pk}:first", "reason": "", "seen_revision": 1},
     )
     assert response.status_code == 302
     assert other.practices.order_by("position").first() == inserted
 
+    # The move was a change of the practice (revision 2); the next step is made from it.
     response = client.post(
-        reverse("drafting:practice-move", args=[inserted.pk]), {"direction": "up"}
+        reverse("drafting:practice-move", args=[inserted.pk]),
+        {"direction": "up", "seen_revision": 2},
     )
+    assert response.status_code == 302
     inserted.refresh_from_db()
     assert inserted.section == section  # crossed back into the previous section, at its end
 
@@ -357,8 +363,9 @@ def test_moving_past_the_ends_says_why(client, expert, document):
         .first()
     )
     response = client.post(
-        reverse("drafting:practice-move", args=[first.pk]), {"direction": "up"}, follow=True
+        reverse("drafting:practice-move", args=[first.pk]), {"direction": "up", "seen_revision": 1}
     )
+    assert response.status_code == 422
     assert "already the first practice of the document" in response.content.decode()
 
 
@@ -366,9 +373,9 @@ def test_move_to_a_section_of_another_document_is_refused(client, expert, secret
     elsewhere = make_document(by=secretariat).sections.first()
     response = login(client, expert).post(
         reverse("drafting:practice-move", args=[practice.pk]),
-        {"target": f"{elsewhere.pk}:first"},
-        follow=True,
+        {"target": f"{elsewhere.pk}:first", "seen_revision": practice.revision},
     )
+    assert response.status_code == 422
     assert "not part of this document" in response.content.decode()
     practice.refresh_from_db()
     assert practice.section.document != elsewhere.document
@@ -383,22 +390,25 @@ def test_section_add_edit_move_delete(client, secretariat, document):
     assert response.status_code == 302
     new = Section.objects.get(title="Cross-cutting issues")
     assert list(document.sections.order_by("position"))[-1] == new
-    client.post(reverse("drafting:section-move", args=[new.pk]), {"direction": "up"})
+    client.post(
+        reverse("drafting:section-move", args=[new.pk]), {"direction": "up", "seen_revision": 1}
+    )
     assert list(document.sections.order_by("position"))[-2] == new
+    # The move is a change of the section (revision 2): an edit starts from it.
     response = client.post(
         reverse("drafting:section-edit", args=[new.pk]),
         {
             "title": "Cross-cutting considerations",
             "introduction": "Apply *throughout*.",
-            "base_revision": 1,
+            "base_revision": 2,
         },
     )
     assert response.status_code == 302
     new.refresh_from_db()
-    assert (new.title, new.revision) == ("Cross-cutting considerations", 2)
+    assert (new.title, new.revision) == ("Cross-cutting considerations", 3)
     stale = client.post(
         reverse("drafting:section-edit", args=[new.pk]),
-        {"title": "Stale title", "introduction": "", "base_revision": 1},
+        {"title": "Stale title", "introduction": "", "base_revision": 2},
     )
     assert stale.status_code == 409
     assert "Stale title" in stale.content.decode()

@@ -165,6 +165,16 @@ STRUCTURE = """
     submitted  L 403 403  403
     adopted    L 403 403  403
 """
+# Moving the first section below the second: structure, and once the first section is
+# approved, the secretariat's call (its agreed practices would be renumbered).
+MOVE_FIRST_SECTION = """
+    drafting   L 403 302+ 302+
+    in_review  L 403 302+ 302+
+    approved   L 403 403  302+
+    final      L 403 403  403
+    submitted  L 403 403  403
+    adopted    L 403 403  403
+"""
 # Proposals on the first section: until it is approved or the document final.
 PROPOSE_ON_FIRST_SECTION = """
     drafting   L 403 302+ 302+
@@ -221,7 +231,7 @@ ACTIONS: dict[str, Action] = {
     # --- section review (issue 4) -----------------------------------------------------------
     "section-request-review": Action(
         lambda w: _u("section-request-review", w.section.pk),
-        lambda w: {},
+        lambda w: {"seen_revision": w.section.revision},
         """
         drafting   L 403 302+ 302+
         in_review  L 403 422= 422=
@@ -233,7 +243,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "section-approve": Action(
         lambda w: _u("section-approve", w.section.pk),
-        lambda w: {"note": "Agreed."},
+        lambda w: {"note": "Agreed.", "seen_revision": w.section.revision},
         """
         drafting   L 403 403 422=
         in_review  L 403 403 302+
@@ -245,7 +255,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "section-return-to-drafting": Action(
         lambda w: _u("section-return-to-drafting", w.section.pk),
-        lambda w: {"reason": "Needs work."},
+        lambda w: {"reason": "Needs work.", "seen_revision": w.section.revision},
         """
         drafting   L 403 403 422=
         in_review  L 403 403 302+
@@ -257,7 +267,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "section-reopen": Action(
         lambda w: _u("section-reopen", w.section.pk),
-        lambda w: {"reason": "New facts."},
+        lambda w: {"reason": "New facts.", "seen_revision": w.section.revision},
         """
         drafting   L 403 403 422=
         in_review  L 403 403 422=
@@ -380,7 +390,9 @@ ACTIONS: dict[str, Action] = {
         STRUCTURE,
     ),
     "section-move": Action(
-        lambda w: _u("section-move", w.section.pk), lambda w: {"direction": "down"}, STRUCTURE
+        lambda w: _u("section-move", w.section.pk),
+        lambda w: {"direction": "down", "seen_revision": w.section.revision},
+        MOVE_FIRST_SECTION,
     ),
     "section-edit": Action(
         lambda w: _u("section-edit", w.section.pk),
@@ -414,7 +426,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "practice-move": Action(
         lambda w: _u("practice-move", w.practice.pk),
-        lambda w: {"direction": "down"},
+        lambda w: {"direction": "down", "seen_revision": w.practice.revision},
         EDIT_FIRST_SECTION,
     ),
     "practice-delete": Action(

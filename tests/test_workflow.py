@@ -357,7 +357,17 @@ def test_secretariat_approves_through_the_page(client, secretariat, document):
     url = reverse("drafting:section-approve", args=[section.pk])
     page = client.get(url)
     assert page.status_code == 200 and "Approval note" in page.content.decode()
-    response = client.post(url, {"note": "Agreed at the workshop."})
+    # The form sends back the section's revision as the page showed it (a stale page is refused).
+    assert f'name="seen_revision" value="{Section.objects.get(pk=section.pk).revision}"' in (
+        page.content.decode()
+    )
+    response = client.post(
+        url,
+        {
+            "note": "Agreed at the workshop.",
+            "seen_revision": page.context["form"]["seen_revision"].value(),
+        },
+    )
     assert response.status_code == 302 and response["Location"] == section.get_absolute_url()
     section.refresh_from_db()
     assert (section.status, section.approved_by) == (S.APPROVED, secretariat)
@@ -368,7 +378,10 @@ def test_reopen_without_reason_shows_the_form_again(client, secretariat, documen
     actions.request_review(section, by=secretariat)
     actions.approve_section(section, by=secretariat)
     login(client, secretariat)
-    response = client.post(reverse("drafting:section-reopen", args=[section.pk]), {"reason": ""})
+    seen = Section.objects.get(pk=section.pk).revision
+    response = client.post(
+        reverse("drafting:section-reopen", args=[section.pk]), {"reason": "", "seen_revision": seen}
+    )
     assert response.status_code == 422
     assert "Say why it is being reopened." in response.content.decode()
     section.refresh_from_db()

@@ -1,10 +1,10 @@
-"""Amendments and comments: proposals and discussion attached to the text.
+"""Amendments: what experts propose, and the secretariat's decisions on them.
 
-Kept apart from workflow.py, which holds the state machines of sections and
-documents: this module is about what experts propose and say, mirroring
-models/review.py. The same rules apply to every function here: check who may
-(drafting.permissions), check the state (ValidationError in plain words), stamp
-history with the user and the reason, then save.
+Every function locks and re-reads what it depends on before deciding
+(drafting.actions.base: the document, then sections and practices, then the
+amendment), checks who may (drafting.permissions), checks the state
+(ValidationError in plain words), stamps history with the user and the reason,
+then saves.
 
 Accepting an amendment never writes the practice itself: it calls the ordinary
 service functions (update_practice / create_practice / delete_practice),
@@ -21,7 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from drafting import permissions
-from drafting.actions.base import StaleRevision
+from drafting.actions.base import (
+    StaleRevision,
+    gone,
+    lock_document,
+    lock_practice,
+    lock_practices,
+    lock_section,
+    pk_of,
+)
 from drafting.actions.comments import COMMENT_LIMIT
 from drafting.actions.practices import create_practice, delete_practice, update_practice
 from drafting.history import person, stamp
@@ -69,10 +77,6 @@ def _clean_rationale(rationale: str) -> str:
     return rationale
 
 
-def _fresh_practice(practice: Practice) -> Practice:
-    return Practice.objects.select_related("section__document").get(pk=practice.pk)
-
-
 def _base_revision(practice: Practice, base_revision: int | None) -> int:
     if base_revision is None:
         return practice.revision
@@ -92,7 +96,7 @@ def _save_proposal(amendment: Amendment, *, by, what: str) -> Amendment:
 
 @transaction.atomic
 def propose_change(
-    practice: Practice,
+    practice: Practice | int,
     *,
     by,
     heading: str,
@@ -100,8 +104,11 @@ def propose_change(
     rationale: str,
     base_revision: int | None = None,
 ) -> Amendment:
-    """An expert proposes new wording for a practice, on behalf of their delegation."""
-    practice = _fresh_practice(practice)
+    """An expert proposes new wording for a practice, on behalf of their delegation.
+
+    ``base_revision`` is the revision the proposer read (default: the current one).
+    """
+    practice = lock_practice(practice)
     permissions.refuse_if(permissions.why_cannot_propose_amendment(by, practice.section))
     heading, body = _clean_text(heading, body)
     if heading == practice.heading and body == practice.body:
@@ -120,9 +127,10 @@ def propose_change(
 
 @transaction.atomic
 def propose_deletion(
-    practice: Practice, *, by, rationale: str, base_revision: int | None = None
+    practice: Practice | int, *, by, rationale: str, base_revision: int | None = None
 ) -> Amendment:
-    practice = _fresh_practice(practice)
+    """An expert proposes deleting a practice, on behalf of their delegation."""
+    practice = lock_practice(practice)
     permissions.refuse_if(permissions.why_cannot_propose_amendment(by, practice.section))
     amendment = Amendment(
         kind=Kind.DELETE,
@@ -136,19 +144,24 @@ def propose_deletion(
 
 @transaction.atomic
 def propose_practice(
-    section: Section,
+    section: Section | int,
     *,
     by,
     heading: str,
     body: str,
     rationale: str,
-    after: Practice | None = None,
+    after: Practice | int | None = None,
 ) -> Amendment:
     """Propose a new practice placed after ``after`` (or at the start of the section if None)."""
-    section = Section.objects.select_related("document").get(pk=section.pk)
+    section = lock_section(section)
     permissions.refuse_if(permissions.why_cannot_propose_amendment(by, section))
-    if after is not None and after.section_id != section.pk:
-        raise ValidationError("Choose a place among this section's practices.")
+    if after is not None:
+        after = lock_practices({section.pk: section}, [pk_of(after)]).get(pk_of(after))
+        if after is None:
+            raise ValidationError(
+                "Choose a place among this section's practices: the one you chose is no "
+                "longer in it (it was moved or deleted since you opened the page)."
+            )
     heading, body = _clean_text(heading, body)
     amendment = Amendment(
         kind=Kind.NEW,
@@ -164,12 +177,45 @@ def propose_practice(
 # --- Decisions --------------------------------------------------------------------------------
 
 
-def _locked(amendment: Amendment) -> Amendment:
-    return (
+def _lock_practice_if_any(practice_id: int | None) -> Practice | None:
+    if practice_id is None:
+        return None
+    try:
+        return lock_practice(practice_id)
+    except ValidationError:
+        return None  # deleted meanwhile
+
+
+def _locked(amendment: Amendment | int, *, with_practice: bool = False) -> Amendment:
+    """Lock the amendment's document, its practice if asked, then the amendment itself.
+
+    Returned re-read, with ``section.document`` the locked document and, with
+    ``with_practice``, ``practice`` the locked practice. Raises ValidationError if
+    the amendment, or the practice it still names, has been deleted.
+    """
+    pk = pk_of(amendment)
+    row = Amendment.objects.filter(pk=pk).values_list("section__document_id", "practice_id").first()
+    if row is None:
+        raise gone(Amendment)
+    document = lock_document(row[0])
+    practice = _lock_practice_if_any(row[1]) if with_practice else None
+    current = (
         Amendment.objects.select_for_update(of=("self",))
-        .select_related("section__document", "practice__section", "delegation", "proposed_by")
-        .get(pk=amendment.pk)
+        .select_related("section", "delegation", "proposed_by")
+        .filter(pk=pk)
+        .first()
     )
+    if current is None:
+        raise gone(Amendment)
+    current.section.document = document
+    if with_practice:
+        if current.practice_id != (practice.pk if practice else None):
+            # Changed between the two reads by a writer that does not take the document lock.
+            practice = _lock_practice_if_any(current.practice_id)
+        if current.practice_id is not None and practice is None:
+            raise gone(Practice)
+        current.practice = practice
+    return current
 
 
 def _require_open(amendment: Amendment) -> None:
@@ -189,7 +235,7 @@ def _name(user) -> str:
 
 
 @transaction.atomic
-def withdraw_amendment(amendment: Amendment, *, by, reason: str = "") -> Amendment:
+def withdraw_amendment(amendment: Amendment | int, *, by, reason: str = "") -> Amendment:
     """The proposer takes their amendment back."""
     current = _locked(amendment)
     permissions.refuse_if(permissions.why_cannot_withdraw_amendment(by, current))
@@ -203,7 +249,7 @@ def withdraw_amendment(amendment: Amendment, *, by, reason: str = "") -> Amendme
 
 @transaction.atomic
 def reject_amendment(
-    amendment: Amendment, *, by, note: str, meeting: ReviewMeeting | None = None
+    amendment: Amendment | int, *, by, note: str, meeting: ReviewMeeting | None = None
 ) -> Amendment:
     """The secretariat rejects an amendment; the note tells the proposer why."""
     current = _locked(amendment)
@@ -228,7 +274,7 @@ def _decide(amendment: Amendment, *, by, status: str, note: str, meeting) -> Non
 
 @transaction.atomic
 def accept_amendment(
-    amendment: Amendment,
+    amendment: Amendment | int,
     *,
     by,
     note: str = "",
@@ -247,7 +293,7 @@ def accept_amendment(
     moved on from the expected revision, AmendmentConflict is raised and nothing is
     written. For a new practice, ``after``/``first`` override the proposed place.
     """
-    current = _locked(amendment)
+    current = _locked(amendment, with_practice=True)
     permissions.refuse_if(permissions.why_cannot_decide_amendment(by, current))
     _require_open(current)
     _check_meeting(meeting, current)
@@ -270,10 +316,8 @@ def accept_amendment(
                 after = anchor
             elif current.practice_id is None:
                 first = True
-        if after is not None and after.section_id != section.pk:
-            raise ValidationError("Choose a place among this section's practices.")
         create_practice(
-            section,
+            section.pk,
             by=by,
             heading=heading,
             body=body,
@@ -289,7 +333,7 @@ def accept_amendment(
                 "The practice this amendment concerns has been deleted; the amendment can "
                 "only be rejected or withdrawn."
             )
-        practice = Practice.objects.select_for_update().get(pk=current.practice_id)
+        practice = current.practice
         expected = current.base_revision if seen_revision is None else seen_revision
         if practice.revision != expected:
             raise AmendmentConflict(current, practice)

@@ -1,18 +1,9 @@
-"""Amendments and comments: proposals and discussion attached to the text.
+"""Comments: discussion on a section or one of its practices, and its resolution.
 
-Kept apart from workflow.py, which holds the state machines of sections and
-documents: this module is about what experts propose and say, mirroring
-models/review.py. The same rules apply to every function here: check who may
-(drafting.permissions), check the state (ValidationError in plain words), stamp
-history with the user and the reason, then save.
-
-Accepting an amendment never writes the practice itself: it calls the ordinary
-service functions (update_practice / create_practice / delete_practice),
-so permissions, revision checks and history are exactly those of a direct edit,
-with the history naming the proposer and saying who accepted it. If the practice
-changed since the revision the amendment was based on, accepting is refused
-with AmendmentConflict until the secretariat has seen the current text (the
-three-way view) and confirms the text to apply: nothing is silently overwritten."""
+Each function locks the document first (drafting.actions.base), so the rule it
+checks (the document is not adopted, the practice is in the section) holds
+until it has written; then it re-reads the rows it needs, stamps history with
+the user and the reason, and saves."""
 
 from __future__ import annotations
 
@@ -21,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drafting import permissions
+from drafting.actions.base import gone, lock_document, lock_practices, lock_section, pk_of
 from drafting.history import stamp
 from drafting.models import Comment, Practice, Section
 
@@ -40,11 +32,22 @@ def _clean_comment(body: str) -> str:
 
 
 @transaction.atomic
-def add_comment(section: Section, *, by, body: str, practice: Practice | None = None) -> Comment:
-    """A comment on a section, or on one of its practices."""
+def add_comment(
+    section: Section | int, *, by, body: str, practice: Practice | int | None = None
+) -> Comment:
+    """A comment on a section, or on one of its practices.
+
+    Refused (PermissionDenied) for observers and in an adopted document;
+    (ValidationError) if the practice is no longer in the section.
+    """
+    section = lock_section(section)
     permissions.refuse_if(permissions.why_cannot_comment(by, section))
-    if practice is not None and practice.section_id != section.pk:
-        raise ValidationError("That practice is not in this section.")
+    if practice is not None:
+        practice = lock_practices({section.pk: section}, [pk_of(practice)]).get(pk_of(practice))
+        if practice is None:
+            raise ValidationError(
+                "That practice is not in this section (it may have been moved or deleted)."
+            )
     comment = Comment(section=section, practice=practice, author=by, body=_clean_comment(body))
     stamp(comment, by=by, reason="Comment added.")
     comment.save()
@@ -52,9 +55,10 @@ def add_comment(section: Section, *, by, body: str, practice: Practice | None = 
 
 
 @transaction.atomic
-def reply_to_comment(comment: Comment, *, by, body: str) -> Comment:
+def reply_to_comment(comment: Comment | int, *, by, body: str) -> Comment:
     """Replies form a flat list under the comment that opened the thread."""
-    thread = comment.parent or comment
+    comment = _locked(comment)
+    thread = comment if comment.parent_id is None else _locked(comment.parent_id)
     permissions.refuse_if(permissions.why_cannot_comment(by, thread.section))
     reply = Comment(
         section_id=thread.section_id,
@@ -68,10 +72,29 @@ def reply_to_comment(comment: Comment, *, by, body: str) -> Comment:
     return reply
 
 
-def _set_resolved(comment: Comment, *, by, resolved: bool) -> Comment:
-    current = (
-        Comment.objects.select_for_update().select_related("section__document").get(pk=comment.pk)
+def _locked(comment: Comment | int) -> Comment:
+    """Lock the comment's document, then the comment; return it re-read."""
+    pk = pk_of(comment)
+    document_id = (
+        Comment.objects.filter(pk=pk).values_list("section__document_id", flat=True).first()
     )
+    if document_id is None:
+        raise gone(Comment)
+    document = lock_document(document_id)
+    current = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("section")
+        .filter(pk=pk)
+        .first()
+    )
+    if current is None:
+        raise gone(Comment)
+    current.section.document = document
+    return current
+
+
+def _set_resolved(comment: Comment | int, *, by, resolved: bool) -> Comment:
+    current = _locked(comment)
     permissions.refuse_if(permissions.why_cannot_resolve_comment(by, current))
     if current.parent_id is not None:
         raise ValidationError("Resolve the thread, not a single reply.")
@@ -85,10 +108,12 @@ def _set_resolved(comment: Comment, *, by, resolved: bool) -> Comment:
 
 
 @transaction.atomic
-def resolve_comment(comment: Comment, *, by) -> Comment:
+def resolve_comment(comment: Comment | int, *, by) -> Comment:
+    """Mark a thread resolved (the secretariat, or the comment's author)."""
     return _set_resolved(comment, by=by, resolved=True)
 
 
 @transaction.atomic
-def unresolve_comment(comment: Comment, *, by) -> Comment:
+def unresolve_comment(comment: Comment | int, *, by) -> Comment:
+    """Reopen a resolved thread (the secretariat, or the comment's author)."""
     return _set_resolved(comment, by=by, resolved=False)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from drafting import permissions
+from drafting.actions.base import lock_document, pk_of
 from drafting.actions.versions import name_version
 from drafting.history import stamp
 from drafting.models import (
@@ -74,18 +75,43 @@ def meeting_problems(
 
 @transaction.atomic
 def save_meeting(
-    document: Document,
+    document: Document | int,
     *,
     by,
     fields: dict,
     participants: Sequence[Delegation],
     agenda: Sequence[Section],
-    meeting: ReviewMeeting | None = None,
+    meeting: ReviewMeeting | int | None = None,
     reason: str = "",
 ) -> ReviewMeeting:
-    """Create (``meeting=None``) or update a meeting, its participants and its agenda."""
+    """Create (``meeting=None``) or update a meeting, its participants and its agenda.
+
+    Locks the document, then the meeting, and re-reads both and the agenda's
+    sections. Refused (PermissionDenied) unless ``by`` is the secretariat and the
+    document is not adopted; (ValidationError, field -> problem) when the facts do
+    not hold together (meeting_problems) or the meeting is not this document's.
+    """
+    document = lock_document(document)
     why_not = permissions.why_cannot_manage_meetings(by, document)
     permissions.refuse_if(why_not)
+    creating = meeting is None
+    if creating:
+        meeting = ReviewMeeting(document=document)
+    else:
+        meeting = (
+            ReviewMeeting.objects.select_for_update()
+            .filter(pk=pk_of(meeting), document=document)
+            .first()
+        )
+        if meeting is None:
+            raise ValidationError(
+                {NON_FIELD_ERRORS: "This meeting no longer exists, or is not this document's."}
+            )
+    wanted = [pk_of(s) for s in agenda]
+    found = Section.objects.in_bulk(wanted)
+    if len(found) != len(set(wanted)):
+        raise ValidationError({"agenda": "A section on the agenda no longer exists; choose again."})
+    agenda = [found[pk] for pk in wanted]
     problems = meeting_problems(
         document,
         kind=fields["kind"],
@@ -93,15 +119,10 @@ def save_meeting(
         starts_on=fields["starts_on"],
         ends_on=fields["ends_on"],
         agenda=agenda,
-        meeting=meeting,
+        meeting=None if creating else meeting,
     )
     if problems:
         raise ValidationError(problems)
-    creating = meeting is None
-    if creating:
-        meeting = ReviewMeeting(document=document)
-    else:
-        meeting = ReviewMeeting.objects.select_for_update().get(pk=meeting.pk)
     for name in MEETING_FIELDS:
         setattr(meeting, name, fields[name])
     meeting.full_clean()
@@ -133,8 +154,21 @@ def _set_agenda(meeting: ReviewMeeting, sections: list[Section], *, by) -> None:
         item.save()
 
 
-def circulate_for_meeting(meeting: ReviewMeeting, *, by, name: str = "") -> Version:
-    """Name the current text as the draft circulated for ``meeting`` in one step."""
+@transaction.atomic
+def circulate_for_meeting(meeting: ReviewMeeting | int, *, by, name: str = "") -> Version:
+    """Name the current text as the draft circulated for ``meeting`` in one step.
+
+    The same rules as name_version (the secretariat, not once adopted).
+    """
+    document_id = (
+        ReviewMeeting.objects.filter(pk=pk_of(meeting))
+        .values_list("document_id", flat=True)
+        .first()
+    )
+    if document_id is None:
+        raise ValidationError("This meeting no longer exists.")
+    lock_document(document_id)
+    meeting = ReviewMeeting.objects.select_related("document").get(pk=pk_of(meeting))
     name = name.strip() or f"Draft for the {meeting.title}"
     if Version.objects.filter(document=meeting.document_id, name=name).exists():
         name = f"{name} ({timezone.localdate():%d %B %Y})"

@@ -1,17 +1,8 @@
-"""The lifecycle of sections and documents: state tables as data, one function per transition.
+"""Named versions: a name for the document's state at a moment ("Draft 2 — circulated").
 
-A section goes drafting -> in review -> approved (and back to drafting when the
-secretariat returns or reopens it, always with a reason). A document goes
-drafting -> in review -> final -> submitted for adoption -> adopted, with a way
-back from each step before adoption. Named versions are also taken here: they
-mark points on the road to adoption.
-
-Every transition function locks the row, checks *who* through
-drafting.permissions (PermissionDenied, shown as a 403 that says why), checks the
-state and its preconditions (ValidationError in words a secretariat officer
-understands, e.g. "3 sections are not approved: Detection, Intervention,
-Response") and stamps history with the user and the reason before saving.
-Templates never re-derive these rules: they ask ``available_transitions()``."""
+The version stores only the moment; its text is reconstructed from history.
+Naming one locks the document (drafting.actions.base) so the name check and the
+moment are those of a document nobody is changing at that instant."""
 
 from __future__ import annotations
 
@@ -20,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drafting import permissions
+from drafting.actions.base import lock_document, pk_of
 from drafting.history import stamp
 from drafting.models import Document, ReviewMeeting, Version
 
@@ -28,9 +20,20 @@ from drafting.models import Document, ReviewMeeting, Version
 
 @transaction.atomic
 def name_version(
-    document: Document, *, by, name: str, note: str = "", meeting: ReviewMeeting | None = None
+    document: Document | int,
+    *,
+    by,
+    name: str,
+    note: str = "",
+    meeting: ReviewMeeting | int | None = None,
 ) -> Version:
-    """Name the document's current state ("Draft 2 — circulated to members")."""
+    """Name the document's current state ("Draft 2 — circulated to members").
+
+    Refused (PermissionDenied) unless ``by`` is the secretariat and the document
+    is not adopted; refused (ValidationError) for an empty or taken name, or a
+    meeting of another document.
+    """
+    document = lock_document(document)
     reason = permissions.why_cannot_name_version(by, document)
     permissions.refuse_if(reason)
     name = name.strip()
@@ -38,8 +41,10 @@ def name_version(
         raise ValidationError("Give the version a name.")
     if Version.objects.filter(document=document, name=name).exists():
         raise ValidationError(f"This document already has a version named “{name}”.")
-    if meeting is not None and meeting.document_id != document.pk:
-        raise ValidationError("Choose a meeting of this document.")
+    if meeting is not None:
+        meeting = ReviewMeeting.objects.filter(pk=pk_of(meeting), document=document).first()
+        if meeting is None:
+            raise ValidationError("Choose a meeting of this document.")
     return _save_version(document, by=by, name=name, note=note, meeting=meeting)
 
 

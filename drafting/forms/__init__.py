@@ -24,6 +24,7 @@ from drafting.forms.common import (  # noqa: F401
     DelegationChoices,
     ReasonField,
     ReasonForm,
+    SeenRevisionField,
 )
 from drafting.forms.exports import (  # noqa: F401
     DATE_CHOICE,

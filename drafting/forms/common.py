@@ -24,6 +24,24 @@ class ReasonField(forms.CharField):
         super().__init__(**kwargs)
 
 
+class SeenRevisionField(forms.IntegerField):
+    """The revision of the row the page showed, sent back so a change from a stale page
+    (or a second click) is refused rather than applied to something else."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": "This page did not say which version of the text it showed.",
+                "invalid": "This page did not say which version of the text it showed.",
+            },
+        )
+        super().__init__(**kwargs)
+
+
 class ReasonForm(forms.Form):
     reason = ReasonField()
 

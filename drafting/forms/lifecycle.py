@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from drafting.forms.common import TEXT_WIDGET
+from drafting.forms.common import TEXT_WIDGET, SeenRevisionField
 from drafting.models import Document, ReviewMeeting
 from drafting.workflow import Transition
 
@@ -17,9 +17,19 @@ from drafting.workflow import Transition
 class TransitionForm(forms.Form):
     """What a transition needs from the person taking it: a reason, a meeting or a date."""
 
-    def __init__(self, *args, transition: Transition, document: Document, **kwargs):
+    def __init__(
+        self,
+        *args,
+        transition: Transition,
+        document: Document,
+        revision: int | None = None,
+        **kwargs,
+    ):
+        """``revision``: a section's revision as the page shows it, sent back with the step."""
         super().__init__(*args, **kwargs)
         self.transition = transition
+        if revision is not None:
+            self.fields["seen_revision"] = SeenRevisionField(initial=revision)
         if transition.name == "approve":
             self.fields["note"] = forms.CharField(
                 required=False,

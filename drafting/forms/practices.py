@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from drafting.forms.common import BODY_LIMIT, MAX_ID, ReasonField, _int
-from drafting.models import Practice, Section
+from drafting.forms.common import BODY_LIMIT, MAX_ID, ReasonField, SeenRevisionField, _int
+from drafting.models import Practice
 
 
 class PracticeForm(forms.ModelForm):
@@ -67,34 +67,30 @@ class NewPracticeForm(PracticeForm):
 class MovePracticeForm(forms.Form):
     """Move one place (``direction``) or to a place in any section (``target``).
 
-    ``target`` is "<section id>:first" or "<section id>:<practice id>" (place after it).
+    ``target`` is "<section id>:first" or "<section id>:<practice id>" (place after
+    it). ``seen_revision`` is the practice's revision on the page the user moved it
+    from: the move is refused as stale if the practice changed since. The form only
+    parses ids; whether the place still exists is the action's to say, under lock.
     """
 
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")], required=False)
     target = forms.CharField(required=False, max_length=50)
     reason = ReasonField()
-
-    def __init__(self, *args, document=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.document = document
+    seen_revision = SeenRevisionField()
 
     def clean(self):
         data = super().clean()
-        data["section"], data["after"] = None, None
+        data["section_id"], data["after_id"] = None, None
         if data.get("direction"):
             return data
         section_id, _, after_id = (data.get("target") or "").partition(":")
         if not section_id:
             raise forms.ValidationError("Choose where to move the practice.")
-        section = Section.objects.filter(pk=_int(section_id), document=self.document).first()
-        if section is None:
+        data["section_id"] = _int(section_id)
+        if not data["section_id"]:
             raise forms.ValidationError("That section is not part of this document.")
-        data["section"] = section
         if after_id != "first":
-            after = Practice.objects.filter(pk=_int(after_id), section=section).first()
-            if after is None:
-                raise forms.ValidationError(
-                    "The practice to place it after is not in that section."
-                )
-            data["after"] = after
+            data["after_id"] = _int(after_id)
+            if not data["after_id"]:
+                raise forms.ValidationError("Choose a practice to place it after.")
         return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from drafting.forms.common import BODY_LIMIT, MAX_ID, ReasonField
+from drafting.forms.common import BODY_LIMIT, MAX_ID, ReasonField, SeenRevisionField
 from drafting.models import Section
 
 
@@ -41,5 +41,11 @@ class NewSectionForm(SectionForm):
 
 
 class MoveSectionForm(forms.Form):
-    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
+    """One place up or down, from a page that showed the section at ``seen_revision``."""
+
+    direction = forms.ChoiceField(
+        choices=[("up", "Up"), ("down", "Down")],
+        error_messages={"required": "Choose whether to move the section up or down."},
+    )
     reason = ReasonField()
+    seen_revision = SeenRevisionField()

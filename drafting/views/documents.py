@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from drafting import permissions, reads
+from drafting import permissions, reads, workflow
 from drafting.models import Document
 from drafting.views.amendments import document_review_context
 
@@ -34,14 +34,20 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if not permissions.can_view_document(request.user, document):
         return redirect_to_login(request.get_full_path())
+    outline = reads.document_outline(document)
+    can_structure = permissions.can_add_section(request.user, document)
     return render(
         request,
         "drafting/document_detail.html",
         {
             "document": document,
             "co_leads": list(document.co_leads.all()),
-            "outline": reads.document_outline(document),
-            "can_structure": permissions.can_add_section(request.user, document),
+            "outline": outline,
+            "can_structure": can_structure,
+            # Which sections this user may move up or down (approved ones: the secretariat).
+            "section_steps": workflow.section_steps(request.user, document, outline)
+            if can_structure
+            else {},
             # Open amendments per section and the review links (issue 4); one query.
             **document_review_context(request.user, document),
         },

@@ -82,7 +82,8 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
                 reason=data["reason"],
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
+            found = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for field, problems in found.items():
                 form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(request, f"“{saved.title}” saved.")

@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, permissions, reads, text
+from drafting import actions, permissions, reads, text, workflow
 from drafting.forms import MAX_ID, MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
 from drafting.models import Practice, ReviewMeeting, Section
-from drafting.views.common import form_status, object_id, require_can_edit
+from drafting.views.common import form_status, place_after, require_can_edit
 from drafting.views.merging import MergeFlow
 
 
@@ -42,13 +42,18 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _practice_fragment(request: HttpRequest, practice: Practice, status: int = 200) -> HttpResponse:
+    page = reads.section_page(practice.section)
+    item = next(i for i in page.practices if i.practice.pk == practice.pk)
     return render(
         request,
         "drafting/partials/practice.html",
         {
-            "item": _numbered(practice),
+            "item": item,
             "can_edit": permissions.can_edit_section(request.user, practice.section),
             "section": practice.section,
+            "steps": workflow.practice_steps(
+                request.user, page.sections, practice.section, [i.practice for i in page.practices]
+            ),
         },
         status=status,
     )
@@ -184,22 +189,24 @@ def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
     section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
     require_can_edit(request.user, section)
     after_id = request.POST.get("after") or request.GET.get("after")
-    after = None
-    if after_id and after_id != "first":
-        after = get_object_or_404(Practice, pk=object_id(after_id), section=section)
+    after, after_pk = place_after(request, Practice.objects.filter(section=section))
     form = NewPracticeForm(request.POST or None, instance=Practice(section=section))
     if request.method == "POST" and form.is_valid():
-        practice = actions.create_practice(
-            section,
-            by=request.user,
-            heading=form.cleaned_data["heading"],
-            body=form.cleaned_data["body"],
-            after=after,
-            first=after_id == "first",
-            reason=form.cleaned_data["reason"],
-        )
-        messages.success(request, f"Good Practice {_numbered(practice).number} added.")
-        return redirect(_section_anchor(practice))
+        try:
+            practice = actions.create_practice(
+                section.pk,
+                by=request.user,
+                heading=form.cleaned_data["heading"],
+                body=form.cleaned_data["body"],
+                after=after_pk,
+                first=after_id == "first",
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Good Practice {_numbered(practice).number} added.")
+            return redirect(_section_anchor(practice))
     return render(
         request,
         "drafting/practice_add.html",
@@ -217,45 +224,78 @@ def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Move…" page (GET) and every move of a practice (POST: one step, or to a place).
+
+    The action decides, under lock: 403 if the rules refuse, 409 if the practice
+    changed since the page was shown (the page comes back with the current order),
+    422 if the place no longer exists or the form is incomplete.
+    """
     practice = _practice(pk)
     require_can_edit(request.user, practice.section)
-    document = practice.section.document
     if request.method == "GET":
-        return render(
-            request,
-            "drafting/practice_move.html",
-            {
-                "item": _numbered(practice),
-                "document": document,
-                "outline": reads.document_outline(document),
-                "form": MovePracticeForm(document=document),
-            },
-        )
-    form = MovePracticeForm(request.POST, document=document)
+        form = MovePracticeForm(initial={"seen_revision": practice.revision})
+        return _move_page(request, practice, form)
+    form = MovePracticeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(_section_anchor(practice))
+        return _move_page(request, practice, form, status=422)
     data = form.cleaned_data
     try:
         if data["direction"]:
-            actions.step_practice(
-                practice, by=request.user, direction=data["direction"], reason=data["reason"]
+            moved = actions.step_practice(
+                practice.pk,
+                by=request.user,
+                direction=data["direction"],
+                reason=data["reason"],
+                seen_revision=data["seen_revision"],
             )
         else:
-            actions.move_practice(
-                practice,
+            moved = actions.move_practice(
+                practice.pk,
                 by=request.user,
-                section=data["section"],
-                after=data["after"],
-                first=data["after"] is None,
+                section=data["section_id"],
+                after=data["after_id"],
+                first=data["after_id"] is None,
                 reason=data["reason"],
+                seen_revision=data["seen_revision"],
             )
+    except actions.StaleRevision as stale:
+        # Show the order as it is now, for the revision the user is now looking at.
+        fresh = MovePracticeForm(initial={"seen_revision": stale.current.revision})
+        return _move_page(request, stale.current, fresh, refusal=str(stale), status=409)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        practice.refresh_from_db()
-        messages.success(request, f"Moved; it is now Good Practice {_numbered(practice).number}.")
-    return redirect(_section_anchor(practice))
+        current = Practice.objects.select_related("section__document").filter(pk=pk).first()
+        if current is None:  # deleted meanwhile: nothing left to move
+            messages.error(request, " ".join(error.messages))
+            return redirect(practice.section)
+        form.add_error(None, error)
+        return _move_page(request, current, form, status=422)
+    messages.success(request, f"Moved; it is now Good Practice {_numbered(moved).number}.")
+    return redirect(_section_anchor(moved))
+
+
+def _move_page(
+    request: HttpRequest,
+    practice: Practice,
+    form: MovePracticeForm,
+    *,
+    refusal: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    document = practice.section.document
+    outline = reads.document_outline(document)
+    return render(
+        request,
+        "drafting/practice_move.html",
+        {
+            "item": _numbered(practice),
+            "document": document,
+            "outline": outline,
+            "targets": workflow.practice_targets(request.user, practice.section, outline),
+            "form": form,
+            "refusal": refusal,
+        },
+        status=status,
+    )
 
 
 @login_required

@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, permissions, reads
+from drafting import actions, permissions, reads, workflow
 from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionForm
 from drafting.models import Document, Section
 from drafting.views.amendments import section_review_context
-from drafting.views.common import form_status, object_id, require_can_edit
+from drafting.views.common import form_status, place_after, require_can_edit
 from drafting.views.merging import MergeFlow
 
 
@@ -42,6 +42,12 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "section": page.section,
             "can_edit": why_not is None,
             "why_not_edit": why_not,
+            # Which ↑ ↓ buttons each practice gets (a step may cross into a neighbour).
+            "steps": workflow.practice_steps(
+                request.user, page.sections, page.section, [i.practice for i in page.practices]
+            )
+            if why_not is None
+            else {},
             "can_add_section": permissions.can_add_section(request.user, document),
             "editors": editors,
             # Amendments, comments and review buttons (issue 4); a fixed number of queries.
@@ -58,21 +64,23 @@ def section_add(request: HttpRequest, slug: str) -> HttpResponse:
         permissions.can_add_section(request.user, document),
         permissions.why_cannot_add_section(request.user, document) or "",
     )
-    after = None
-    if after_id := request.POST.get("after") or request.GET.get("after"):
-        after = get_object_or_404(Section, pk=object_id(after_id), document=document)
+    after, after_pk = place_after(request, Section.objects.filter(document=document))
     form = NewSectionForm(request.POST or None, instance=Section(document=document))
     if request.method == "POST" and form.is_valid():
-        section = actions.create_section(
-            document,
-            by=request.user,
-            title=form.cleaned_data["title"],
-            introduction=form.cleaned_data["introduction"],
-            after=after,
-            reason=form.cleaned_data["reason"],
-        )
-        messages.success(request, f"Section “{section.title}” added.")
-        return redirect(section)
+        try:
+            section = actions.create_section(
+                document.pk,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                introduction=form.cleaned_data["introduction"],
+                after=after_pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Section “{section.title}” added.")
+            return redirect(section)
     return render(
         request,
         "drafting/section_form.html",
@@ -178,25 +186,50 @@ def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def section_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """One step up or down. The action decides under lock: 403 if the rules refuse,
+    409 if the section changed since the page was shown, 422 for a step that cannot be."""
     section = _section(pk)
-    permissions.require(
-        permissions.can_add_section(request.user, section.document),
-        permissions.why_cannot_add_section(request.user, section.document) or "",
-    )
+    permissions.refuse_if(permissions.why_cannot_add_section(request.user, section.document))
     form = MoveSectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose whether to move the section up or down.")
-    else:
-        try:
-            actions.step_section(
-                section,
-                by=request.user,
-                direction=form.cleaned_data["direction"],
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(
-                request, f"Section “{section.title}” moved {form.cleaned_data['direction']}."
-            )
-        except ValidationError as error:
+        return _section_move_page(request, section, form, status=422)
+    data = form.cleaned_data
+    try:
+        actions.step_section(
+            section.pk,
+            by=request.user,
+            direction=data["direction"],
+            reason=data["reason"],
+            seen_revision=data["seen_revision"],
+        )
+    except actions.StaleRevision as stale:
+        return _section_move_page(request, stale.current, None, refusal=str(stale), status=409)
+    except ValidationError as error:
+        current = Section.objects.select_related("document").filter(pk=pk).first()
+        if current is None:  # deleted meanwhile: nothing left to show the buttons for
             messages.error(request, " ".join(error.messages))
+            return redirect(section.document)
+        form.add_error(None, error)
+        return _section_move_page(request, current, form, status=422)
+    messages.success(request, f"Section “{section.title}” moved {data['direction']}.")
     return redirect(f"{section.document.get_absolute_url()}#section-{section.pk}")
+
+
+def _section_move_page(
+    request: HttpRequest, section: Section, form, *, refusal: str = "", status: int
+) -> HttpResponse:
+    """Why the step was not taken, and the ↑ ↓ buttons again for the section as it is now."""
+    document = section.document
+    outline = reads.document_outline(document)
+    return render(
+        request,
+        "drafting/section_move.html",
+        {
+            "document": document,
+            "section": next(e.section for e in outline if e.section.pk == section.pk),
+            "steps": workflow.section_steps(request.user, document, outline).get(section.pk),
+            "form": form,
+            "refusal": refusal,
+        },
+        status=status,
+    )

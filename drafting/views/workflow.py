@@ -46,12 +46,24 @@ def _transition_page(
     permissions.require(
         (why_not := workflow.why_cannot(request.user, obj, transition.name)) is None, why_not or ""
     )
-    form = TransitionForm(_data(request), transition=transition, document=document)
+    revision = obj.revision if isinstance(obj, Section) else None
+    form = TransitionForm(
+        _data(request), transition=transition, document=document, revision=revision
+    )
+    refusal, status = "", form_status(request, form)
     if request.method == "POST" and form.is_valid():
         try:
-            function(obj, by=request.user, **form.arguments())
+            function(obj.pk, by=request.user, **form.arguments())
+        except actions.StaleRevision as stale:
+            # The page comes back for the section as it is now; taking the step again
+            # is a deliberate choice made with the current state in view.
+            obj, refusal, status = stale.current, str(stale), 409
+            form = TransitionForm(
+                transition=transition, document=document, revision=stale.current.revision
+            )
         except ValidationError as error:
             form.add_error(None, error)
+            status = 422
         else:
             messages.success(request, f"“{obj}” {transition.done}.")
             return redirect(_next_url(request, obj))
@@ -69,9 +81,10 @@ def _transition_page(
             "target_label": type(obj).Status(transition.target).label,
             "available": available,
             "form": form,
+            "refusal": refusal,
             "next": request.POST.get("next") or request.GET.get("next") or "",
         },
-        status=form_status(request, form),
+        status=status,
     )
 
 
