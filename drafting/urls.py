@@ -3,7 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from drafting import workflow
-from drafting.views import amendments, comments, dashboard, documents, health, practices, sections
+from drafting.views import (
+    amendments,
+    comments,
+    dashboard,
+    deletions,
+    documents,
+    health,
+    practices,
+    sections,
+)
 from drafting.views import exports as export_views
 from drafting.views import history as history_views
 from drafting.views import meetings as meeting_views
@@ -24,6 +33,9 @@ drafting_patterns = [
     path("practices/<int:pk>/presence/", practices.practice_presence, name="practice-presence"),
     path("practices/<int:pk>/move/", practices.practice_move, name="practice-move"),
     path("practices/<int:pk>/delete/", practices.practice_delete, name="practice-delete"),
+    # Deleting and restoring: nothing is deleted for good.
+    path("documents/<slug:slug>/deleted/", deletions.document_deleted, name="document-deleted"),
+    path("deletions/<int:pk>/restore/", deletions.deletion_restore, name="deletion-restore"),
     # Review workflow (issue 4). Transition URLs come from the state tables in workflow.py:
     # drafting:section-approve, drafting:document-finalise, ...
     *[

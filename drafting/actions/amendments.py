@@ -23,7 +23,8 @@ from django.utils import timezone
 from drafting import permissions
 from drafting.actions.base import StaleRevision
 from drafting.actions.comments import COMMENT_LIMIT
-from drafting.actions.practices import create_practice, delete_practice, update_practice
+from drafting.actions.deletions import delete_practice
+from drafting.actions.practices import create_practice, update_practice
 from drafting.history import stamp
 from drafting.models import Amendment, Practice, ReviewMeeting, Section
 

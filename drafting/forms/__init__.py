@@ -25,6 +25,11 @@ from drafting.forms.common import (  # noqa: F401
     ReasonField,
     ReasonForm,
 )
+from drafting.forms.deletions import (  # noqa: F401
+    DeletePracticeForm,
+    DeleteSectionForm,
+    RestoreDeletionForm,
+)
 from drafting.forms.exports import (  # noqa: F401
     DATE_CHOICE,
     RedlineForm,
