@@ -129,7 +129,8 @@ def delete_practice(
     if seen_revision is not None and current.revision != seen_revision:
         raise StaleRevision(current)
     who = on_behalf_of or by
-    reason = reason.strip() or "Practice deleted."
+    given = reason.strip()
+    reason = given or "Practice deleted."
     before = (
         Practice.objects.filter(section=section)
         .filter(Q(position__lt=current.position) | Q(position=current.position, id__lt=current.pk))
@@ -146,7 +147,7 @@ def delete_practice(
         section_id_then=section.pk,
         after_id=before,
         practice_ids=[current.pk],
-        reason=reason,
+        reason=given,
         deleted_by=who,
         deleted_at=timezone.now(),
     )
@@ -218,7 +219,8 @@ def delete_section(section: Section, *, by, reason: str = "", seen: str | None =
     permissions.refuse_if(permissions.why_cannot_delete_section(by, current, **facts))
     if seen is not None and seen != section_fingerprint(current, practices):
         raise StaleRevision(current)
-    reason = reason.strip() or f"Section “{current.title}” deleted."
+    given = reason.strip()
+    reason = given or f"Section “{current.title}” deleted."
     # Replies before the comments they answer, so no cascade deletes a row unrecorded.
     comments = list(Comment.objects.select_for_update().filter(section=current).order_by("-pk"))
     amendments = list(Amendment.objects.select_for_update().filter(section=current).order_by("-pk"))
@@ -240,7 +242,7 @@ def delete_section(section: Section, *, by, reason: str = "", seen: str | None =
         amendment_ids=sorted(a.pk for a in amendments),
         comment_ids=sorted(c.pk for c in comments),
         agenda_item_ids=sorted(i.pk for i in agenda),
-        reason=reason,
+        reason=given,
         deleted_by=by,
         deleted_at=timezone.now(),
     )
@@ -273,7 +275,8 @@ def restore_deletion(deletion: Deletion | int, *, by, reason: str = "") -> Delet
     """
     pk = deletion.pk if isinstance(deletion, Deletion) else deletion
     current = (
-        Deletion.objects.select_for_update()
+        # of=self: PostgreSQL refuses to lock the nullable side of the joins to the users.
+        Deletion.objects.select_for_update(of=("self",))
         .select_related("document", "deleted_by__profile__delegation")
         .get(pk=pk)
     )
