@@ -34,6 +34,7 @@ from drafting.actions.deletions import (  # noqa: F401
     delete_practice,
     delete_section,
     gone,
+    record_deletion_from_history,
     restore_deletion,
     section_fingerprint,
     undelete_practice,

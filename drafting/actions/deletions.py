@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -131,13 +132,7 @@ def delete_practice(
     who = on_behalf_of or by
     given = reason.strip()
     reason = given or "Practice deleted."
-    before = (
-        Practice.objects.filter(section=section)
-        .filter(Q(position__lt=current.position) | Q(position=current.position, id__lt=current.pk))
-        .order_by("-position", "-id")
-        .values_list("id", flat=True)
-        .first()
-    )
+    before = _predecessor_id(Practice.objects.filter(section=section), current)
     deletion = Deletion(
         document=section.document,
         kind=Kind.PRACTICE,
@@ -180,6 +175,16 @@ def _detach_from_practice(practice: Practice, *, by) -> tuple[list[int], list[in
         stamp(comment, by=by, reason="Its practice was deleted; the comment stays on the section.")
         comment.save()
     return [a.pk for a in amendments], [c.pk for c in comments]
+
+
+def _predecessor_id(siblings: models.QuerySet, row: Practice | Section) -> int | None:
+    """The id of the row just before ``row`` among ``siblings`` (order: position, id)."""
+    return (
+        siblings.filter(Q(position__lt=row.position) | Q(position=row.position, id__lt=row.pk))
+        .order_by("-position", "-id")
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def _remove(row: Practice | Section, *, by, reason: str, meeting=None) -> None:
@@ -225,13 +230,7 @@ def delete_section(section: Section, *, by, reason: str = "", seen: str | None =
     comments = list(Comment.objects.select_for_update().filter(section=current).order_by("-pk"))
     amendments = list(Amendment.objects.select_for_update().filter(section=current).order_by("-pk"))
     agenda = list(AgendaItem.objects.select_for_update().filter(section=current).order_by("-pk"))
-    before = (
-        Section.objects.filter(document=current.document_id)
-        .filter(Q(position__lt=current.position) | Q(position=current.position, id__lt=current.pk))
-        .order_by("-position", "-id")
-        .values_list("id", flat=True)
-        .first()
-    )
+    before = _predecessor_id(Section.objects.filter(document=current.document_id), current)
     deletion = Deletion(
         document=current.document,
         kind=Kind.SECTION,
@@ -462,13 +461,22 @@ def undelete_practice(practice_id: int, *, by, reason: str = "") -> Practice:
                 f"This practice was deleted with its section “{with_section.label}”: restore "
                 "the section from the document’s Deleted page."
             )
-        deletion = _deletion_from_history(practice_id, by=by)
+        deletion = record_deletion_from_history(
+            practice_id, by=by, reason="Recorded from the practice’s history, to restore it."
+        )
     restore_deletion(deletion, by=by, reason=reason)
     return Practice.objects.select_related("section__document").get(pk=practice_id)
 
 
-def _deletion_from_history(practice_id: int, *, by) -> Deletion:
-    """The record a delete now makes, rebuilt from history for a practice deleted without one."""
+def record_deletion_from_history(
+    practice_id: int, *, by, reason: str, when: datetime | None = None
+) -> Deletion:
+    """The record delete_practice makes, rebuilt from history for a practice deleted without one.
+
+    For deletions older than the Deleted page, and for the demo loader, which
+    writes its back-dated history directly (``when``). Only records facts already
+    in history; the restore that may follow checks who may restore.
+    """
     last = _last_row(Practice, practice_id)
     if last is None:
         raise Practice.DoesNotExist(f"No practice {practice_id} ever existed.")
@@ -479,7 +487,6 @@ def _deletion_from_history(practice_id: int, *, by) -> Deletion:
             f"This practice cannot be restored: its section “{title.title if title else '?'}” "
             "has been deleted. Restore the section first."
         )
-    permissions.refuse_if(permissions.why_cannot_delete_practice(by, section))
     # Where it stood: the nearest practice before it at that moment that is still here.
     ever_here = Practice.history.filter(section_id=section.pk).values("id")
     then = latest_rows_as_of(Practice.history.filter(id__in=ever_here), last.history_date)
@@ -516,6 +523,6 @@ def _deletion_from_history(practice_id: int, *, by) -> Deletion:
         deleted_by=last.history_user,
         deleted_at=last.history_date,
     )
-    stamp(deletion, by=by, reason="Recorded from the practice's history, to restore it.")
+    stamp(deletion, by=by, reason=reason, when=when)
     deletion.save()
     return deletion
