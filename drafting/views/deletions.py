@@ -44,7 +44,7 @@ def section_first(error: ValidationError, section_id: int | None) -> SafeString 
     if deletion is None:
         return text
     return format_html(
-        '{} <a href="{}">Restore the section “{}”</a>',
+        '{} <a href="{}">Show the deletion of “{}”</a>',
         text,
         deletion.get_absolute_url(),
         deletion.label,
