@@ -9,6 +9,7 @@ from drafting.models import (
     Amendment,
     Comment,
     Delegation,
+    Deletion,
     Document,
     ExpertProfile,
     Practice,
@@ -93,6 +94,24 @@ class AmendmentAdmin(HistoryAdmin):
 @admin.register(Comment)
 class CommentAdmin(HistoryAdmin):
     list_display = ["__str__", "resolved", "created_at"]
+
+
+@admin.register(Deletion)
+class DeletionAdmin(HistoryAdmin):
+    """Read-only: deletions are made and restored only through drafting.actions.deletions,
+    which recreate and re-link the rows they name; an edit here would break that record."""
+
+    list_display = ["__str__", "document", "kind", "deleted_by", "deleted_at", "restored_at"]
+    list_filter = ["kind", "document"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # User accounts: deletion disabled (see drafting.admin_accounts).

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from drafting.models import Amendment, Comment, Document, ExpertProfile, Section
+from drafting.models import Amendment, Comment, Deletion, Document, ExpertProfile, Section
 
 Role = ExpertProfile.Role
 
@@ -319,3 +319,69 @@ def why_cannot_manage_meetings(user, document: Document) -> str | None:
 
 def can_manage_meetings(user, document: Document) -> bool:
     return why_cannot_manage_meetings(user, document) is None
+
+
+# --- Deleting and restoring ------------------------------------------------------------------
+# Nothing is deleted for good: a deletion goes to the document's "Deleted" page, from which
+# one action restores it (drafting.actions.deletions).
+
+
+def why_cannot_delete_practice(user, section: Section) -> str | None:
+    """Deleting a practice is a change to its section's text: whoever may edit the section."""
+    return why_cannot_edit_section(user, section)
+
+
+def can_delete_practice(user, section: Section) -> bool:
+    return why_cannot_delete_practice(user, section) is None
+
+
+def why_cannot_delete_section(
+    user, section: Section, *, practices: int, created_by_id: int | None
+) -> str | None:
+    """None if ``user`` may delete ``section``, else why not.
+
+    ``practices`` is how many practices it holds and ``created_by_id`` who added it
+    (from its history; drafting.reads.section_deletion_facts gives both). A section
+    with practices carries other delegations' text, amendments and comments, so only
+    the secretariat removes it; an expert may delete an empty section they added
+    themselves (a slip of their own), and proposes the deletion of practices through
+    amendments otherwise.
+    """
+    reason = why_cannot_edit_section(user, section)
+    if reason is not None or is_secretariat(user):
+        return reason
+    if practices:
+        noun = "practice" if practices == 1 else "practices"
+        return (
+            f"“{section.title}” holds {practices} {noun}; only the secretariat deletes a "
+            "section that holds practices. Propose the deletion of its practices instead."
+        )
+    if created_by_id is None or created_by_id != user.pk:
+        return f"Only the secretariat, or the expert who added “{section.title}”, can delete it."
+    return None
+
+
+def why_cannot_restore(user, deletion: Deletion, section: Section | None = None) -> str | None:
+    """None if ``user`` may restore ``deletion``, else why not.
+
+    A section comes back with its practices, other delegations' amendments and
+    comments, and changes the document's structure: the secretariat restores it. A
+    practice comes back into ``section`` (the section it stood in), so whoever may
+    edit that section may restore it: the people who could have deleted it, so an
+    expert can undo their own slip without waiting for the secretariat. When that
+    section is itself deleted (``section`` is None) only the role and the document's
+    state are checked here; the action then says to restore the section first.
+    """
+    document = deletion.document
+    if deletion.kind == Deletion.Kind.SECTION:
+        reason = why_cannot_add_section(user, document)
+        if reason is None and not is_secretariat(user):
+            reason = "Only the secretariat restores deleted sections."
+        return reason
+    if section is None:
+        return why_cannot_add_section(user, document)
+    return why_cannot_edit_section(user, section)
+
+
+def can_restore(user, deletion: Deletion, section: Section | None = None) -> bool:
+    return why_cannot_restore(user, deletion, section) is None

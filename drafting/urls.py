@@ -7,6 +7,7 @@ from drafting.views import (
     amendments,
     comments,
     dashboard,
+    deletions,
     documents,
     health,
     practices,
@@ -35,6 +36,9 @@ drafting_patterns = [
     path("practices/<int:pk>/presence/", practices.practice_presence, name="practice-presence"),
     path("practices/<int:pk>/move/", practices.practice_move, name="practice-move"),
     path("practices/<int:pk>/delete/", practices.practice_delete, name="practice-delete"),
+    # Deleting and restoring: nothing is deleted for good.
+    path("documents/<slug:slug>/deleted/", deletions.document_deleted, name="document-deleted"),
+    path("deletions/<int:pk>/restore/", deletions.deletion_restore, name="deletion-restore"),
     # Review workflow (issue 4). Transition URLs come from the state tables in workflow.py:
     # drafting:section-approve, drafting:document-finalise, ...
     *[

@@ -342,8 +342,10 @@ def test_add_after_move_and_delete_through_the_forms(client, expert, document):
     inserted.refresh_from_db()
     assert inserted.section == section  # crossed back into the previous section, at its end
 
+    inserted.refresh_from_db()
     response = client.post(
-        reverse("drafting:practice-delete", args=[inserted.pk]), {"reason": "Duplicate."}
+        reverse("drafting:practice-delete", args=[inserted.pk]),
+        {"reason": "Duplicate.", "base_revision": inserted.revision},
     )
     assert response.status_code == 302
     assert not Practice.objects.filter(pk=inserted.pk).exists()
@@ -414,8 +416,10 @@ def test_section_add_edit_move_delete(client, secretariat, document):
     assert "Stale title" in stale.content.decode()
     victim = document.sections.order_by("position").first()
     practice_ids = list(victim.practices.values_list("pk", flat=True))
+    seen = actions.section_fingerprint(victim, victim.practices.all())
     response = client.post(
-        reverse("drafting:section-delete", args=[victim.pk]), {"reason": "Merged elsewhere."}
+        reverse("drafting:section-delete", args=[victim.pk]),
+        {"reason": "Merged elsewhere.", "seen": seen},
     )
     assert response.status_code == 302
     assert not Section.objects.filter(pk=victim.pk).exists()

@@ -49,6 +49,7 @@ class World:
     practice: Practice  # first practice of the first section, at revision 2
     other: Section  # second section: holds the open amendment
     deleted_pk: int  # a practice of the first section, deleted
+    deletion: object  # its Deletion, restorable from the Deleted page
     amendment: object
     comment: object
     resolved_comment: object
@@ -72,7 +73,7 @@ def build(state: str) -> World:
         practice, by=expert, heading="Practice 1.1", body="Edited once.", base_revision=1
     )
     deleted_pk = doomed.pk
-    actions.delete_practice(doomed, by=secretariat)
+    deletion = actions.delete_practice(doomed, by=secretariat)
     meeting = ReviewMeeting(
         document=document,
         kind=ReviewMeeting.Kind.MINISTERIAL,
@@ -110,6 +111,7 @@ def build(state: str) -> World:
         practice=Practice.objects.get(pk=practice.pk),
         other=Section.objects.get(pk=other.pk),
         deleted_pk=deleted_pk,
+        deletion=deletion,
         amendment=amendment,
         comment=comment,
         resolved_comment=resolved,
@@ -406,8 +408,19 @@ ACTIONS: dict[str, Action] = {
     ),
     "section-delete": Action(
         lambda w: _u("section-delete", w.section.pk),
-        lambda w: {"reason": "Merged elsewhere."},
-        EDIT_FIRST_SECTION,
+        lambda w: {
+            "reason": "Merged elsewhere.",
+            "seen": actions.section_fingerprint(w.section, w.section.practices.all()),
+        },
+        # The first section holds practices: only the secretariat deletes it.
+        """
+        drafting   L 403 403 302+
+        in_review  L 403 403 302+
+        approved   L 403 403 403
+        final      L 403 403 403
+        submitted  L 403 403 403
+        adopted    L 403 403 403
+        """,
     ),
     "practice-add": Action(
         lambda w: _u("practice-add", w.section.pk),
@@ -431,7 +444,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "practice-delete": Action(
         lambda w: _u("practice-delete", w.practice.pk),
-        lambda w: {"reason": "Gone."},
+        lambda w: {"reason": "Gone.", "base_revision": w.practice.revision},
         EDIT_FIRST_SECTION,
     ),
     "practice-preview": Action(
@@ -450,6 +463,12 @@ ACTIONS: dict[str, Action] = {
     ),
     "practice-undelete": Action(
         lambda w: _u("practice-undelete", w.deleted_pk),
+        lambda w: {"reason": "Needed after all."},
+        EDIT_FIRST_SECTION,
+    ),
+    # --- the Deleted page: a practice comes back into its section, so its rule decides -------
+    "deletion-restore": Action(
+        lambda w: _u("deletion-restore", w.deletion.pk),
         lambda w: {"reason": "Needed after all."},
         EDIT_FIRST_SECTION,
     ),
@@ -503,6 +522,7 @@ READ_ONLY = {
     "section-history",
     "document-changes",
     "document-search",
+    "document-deleted",
     "document-export",
     "document-exports",
     "document-redline",
@@ -587,6 +607,7 @@ def _kwargs_for(pattern: URLPattern, world: World) -> dict:
         "amendments": world.amendment.pk,
         "comments": world.comment.pk,
         "meetings": world.meeting.pk,
+        "deletions": world.deletion.pk,
     }
     kwargs = {}
     for name in pattern.pattern.converters:

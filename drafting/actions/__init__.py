@@ -29,6 +29,16 @@ from drafting.actions.comments import (  # noqa: F401
     resolve_comment,
     unresolve_comment,
 )
+from drafting.actions.deletions import (  # noqa: F401
+    already_deleted,
+    delete_practice,
+    delete_section,
+    gone,
+    record_deletion_from_history,
+    restore_deletion,
+    section_fingerprint,
+    undelete_practice,
+)
 from drafting.actions.lifecycle import (  # noqa: F401
     DOCUMENT_FUNCTIONS,
     adopt_document,
@@ -50,11 +60,9 @@ from drafting.actions.ordering import (  # noqa: F401
 )
 from drafting.actions.practices import (  # noqa: F401
     create_practice,
-    delete_practice,
     move_practice,
     restore_practice_revision,
     step_practice,
-    undelete_practice,
     update_practice,
 )
 from drafting.actions.presence import (  # noqa: F401
@@ -67,7 +75,6 @@ from drafting.actions.sections import (  # noqa: F401
     SECTION_FUNCTIONS,
     approve_section,
     create_section,
-    delete_section,
     move_section,
     reopen_section,
     request_review,

@@ -31,7 +31,8 @@ from drafting.actions.base import (
     pk_of,
 )
 from drafting.actions.comments import COMMENT_LIMIT
-from drafting.actions.practices import create_practice, delete_practice, update_practice
+from drafting.actions.deletions import delete_practice
+from drafting.actions.practices import create_practice, update_practice
 from drafting.history import person, stamp
 from drafting.models import Amendment, Practice, ReviewMeeting, Section
 

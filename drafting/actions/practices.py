@@ -26,7 +26,7 @@ from drafting.actions.base import (
 )
 from drafting.actions.ordering import position_after
 from drafting.history import stamp
-from drafting.models import Amendment, Comment, Practice, Section
+from drafting.models import Practice, Section
 
 
 def _anchor_in(section: Section, after: Practice | int | None, *, moving: int | None = None):
@@ -215,33 +215,6 @@ def move_practice(
 
 
 @transaction.atomic
-def delete_practice(
-    practice: Practice, *, by, reason: str = "", meeting=None, on_behalf_of=None
-) -> None:
-    """``on_behalf_of``: the history names this user (an accepted amendment's proposer)."""
-    _require_edit(by, practice.section)
-    _detach_from_practice(practice, by=by)
-    stamp(practice, by=on_behalf_of or by, reason=reason or "Practice deleted.", meeting=meeting)
-    practice.delete()
-
-
-def _detach_from_practice(practice: Practice, *, by) -> None:
-    """Keep a deleted practice's amendments and comments, each change recorded.
-
-    Left to the database, SET_NULL and CASCADE would rewrite or remove these
-    tracked rows without a history row naming who did it.
-    """
-    for amendment in Amendment.objects.filter(practice=practice):
-        amendment.practice = None
-        stamp(amendment, by=by, reason=f"The practice it concerns was deleted by {by}.")
-        amendment.save()
-    for comment in Comment.objects.filter(practice=practice):
-        comment.practice = None
-        stamp(comment, by=by, reason="Its practice was deleted; the comment stays on the section.")
-        comment.save()
-
-
-@transaction.atomic
 def step_practice(
     practice: Practice | int,
     *,
@@ -351,73 +324,6 @@ def restore_practice_revision(
     stamp(current, by=by, reason=f"{what} {reason}".strip())
     current.save()
     return current
-
-
-@transaction.atomic
-def undelete_practice(practice_id: int, *, by, reason: str = "") -> Practice:
-    """Recreate a deleted practice, with its id and last text, at its old place in its section.
-
-    Its old place is after the last practice that preceded it when it was
-    deleted and is still in the section (first, if none is). Refused if its
-    section has been deleted too. The text revision is bumped, so an edit form
-    opened before the deletion cannot overwrite it unnoticed.
-    """
-    from drafting.history import author_of, rows_through
-
-    if Practice.objects.filter(pk=practice_id).exists():
-        raise ValidationError("This practice has not been deleted.")
-    last = (
-        Practice.history.filter(id=practice_id)
-        .select_related("history_user__profile__delegation")
-        .order_by("-history_id")
-        .first()
-    )
-    if last is None:
-        raise Practice.DoesNotExist(f"No practice {practice_id} ever existed.")
-    section = Section.objects.select_related("document").filter(pk=last.section_id).first()
-    if section is None:
-        title = (
-            Section.history.filter(id=last.section_id)
-            .order_by("-history_id")
-            .values_list("title", flat=True)
-            .first()
-        )
-        raise ValidationError(
-            f"This practice cannot be restored: its section “{title}” has been deleted. "
-            "Restore or recreate the section first."
-        )
-    _require_edit(by, section)
-
-    # Where it stood: its neighbours in the section at the moment it was deleted.
-    ever_here = Practice.history.filter(section_id=section.pk).values("id")
-    then = rows_through(Practice.history.filter(id__in=ever_here), last.history_id)
-    before_it = sorted(
-        (row.position, row.id)
-        for row in then
-        if row.history_type != "-"
-        and row.section_id == section.pk
-        and (row.position, row.id) < (last.position, last.id)
-    )
-    siblings = list(Practice.objects.filter(section=section).order_by("position", "id"))
-    still_here = {p.pk: p for p in siblings}
-    anchor = next((still_here[pk] for _, pk in reversed(before_it) if pk in still_here), None)
-    position = position_after(siblings, anchor, by=by, first=anchor is None)
-
-    practice = Practice(
-        pk=practice_id,
-        section=section,
-        position=position,
-        heading=last.heading,
-        body=last.body,
-        revision=last.revision + 1,
-    )
-    practice.full_clean(validate_unique=False)
-    number = _number_at(section, position, practice_id)
-    deleted = f"deleted {_day(last.history_date)} by {author_of(last)}"
-    what = f"Restored deleted Good Practice {number} ({deleted})."
-    stamp(practice, by=by, reason=f"{what} {reason}".strip())
-    practice.save(force_insert=True)
-    return practice
 
 
 def _neighbour_section(section: Section, step: int) -> Section | None:

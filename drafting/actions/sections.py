@@ -26,12 +26,8 @@ from drafting.actions.base import (
     refuse_if_stale,
 )
 from drafting.actions.ordering import position_after
-from drafting.actions.practices import _detach_from_practice
 from drafting.history import stamp
 from drafting.models import (
-    AgendaItem,
-    Amendment,
-    Comment,
     Document,
     Practice,
     Section,
@@ -191,24 +187,6 @@ def update_section(
     stamp(current, by=by, reason=reason, meeting=meeting)
     current.save()
     return current
-
-
-@transaction.atomic
-def delete_section(section: Section, *, by, reason: str = "") -> None:
-    """Delete a section and its practices; each deletion is recorded (and can be restored)."""
-    _require_edit(by, section)
-    reason = reason or f"Section “{section.title}” deleted."
-    for practice in section.practices.all():
-        _detach_from_practice(practice, by=by)
-        stamp(practice, by=by, reason=reason)
-        practice.delete()
-    # Everything else the database would cascade, deleted here so history names who.
-    for model in (Comment, Amendment, AgendaItem):
-        for row in model.objects.filter(section=section).order_by("-pk"):
-            stamp(row, by=by, reason=reason)
-            row.delete()
-    stamp(section, by=by, reason=reason)
-    section.delete()
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from drafting.actions.deletions import record_deletion_from_history
 from drafting.actions.ordering import position_after
 from drafting.demo import content
 from drafting.history import stamp
@@ -230,8 +231,11 @@ def _apply_edit(sections, user, reason, kind, args, when, *, meeting) -> None:
     elif kind == "delete":
         title, n = args
         practice = _nth(sections[title], n)
+        pk = practice.pk
         stamp(practice, by=user, reason=reason, when=when, meeting=meeting)
         practice.delete()
+        # So the demo's Deleted page lists it, as a delete made through the app would.
+        record_deletion_from_history(pk, by=user, reason=reason, when=when)
 
 
 def _meetings(document: Document, delegations, clerk) -> list[ReviewMeeting]:

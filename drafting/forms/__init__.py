@@ -26,6 +26,11 @@ from drafting.forms.common import (  # noqa: F401
     ReasonForm,
     SeenRevisionField,
 )
+from drafting.forms.deletions import (  # noqa: F401
+    DeletePracticeForm,
+    DeleteSectionForm,
+    RestoreDeletionForm,
+)
 from drafting.forms.exports import (  # noqa: F401
     DATE_CHOICE,
     RedlineForm,

@@ -1,5 +1,6 @@
 """Domain models; import them from here."""
 
+from drafting.models.deletions import Deletion
 from drafting.models.documents import POSITION_STEP, Document, Practice, Section, Version
 from drafting.models.forum import Delegation, ExpertProfile, WorkingGroup
 from drafting.models.presence import EditingPresence
@@ -10,6 +11,7 @@ __all__ = [
     "AgendaItem",
     "Amendment",
     "Comment",
+    "Deletion",
     "Delegation",
     "Document",
     "EditingPresence",

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from drafting.models.base import tracked
 from drafting.models.documents import Document, Practice, Section
@@ -96,7 +97,8 @@ class Amendment(models.Model):
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="amendments"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Not auto_now_add: a restored row keeps the date it was first written.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -127,7 +129,8 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
     )
     body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Not auto_now_add: a restored row keeps the date it was first written.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     resolved = models.BooleanField(default=False)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -20,6 +20,14 @@ from drafting.reads.dashboard import (  # noqa: F401
     document_dashboard,
     recent_changes,
 )
+from drafting.reads.deletions import (  # noqa: F401
+    DeletedItem,
+    SectionContents,
+    deleted_items,
+    section_contents,
+    section_creator_id,
+    section_deletion_facts,
+)
 from drafting.reads.documents import (  # noqa: F401
     NumberedPractice,
     SectionOutline,

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from drafting import actions, diff, history, permissions, reads
 from drafting.history import points
 from drafting.models import Document, Practice, Section, Version
+from drafting.views.deletions import section_first
 
 # --- forms -------------------------------------------------------------------
 
@@ -321,7 +322,7 @@ def practice_undelete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         practice = actions.undelete_practice(pk, by=request.user, reason=reason)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, section_first(error, timeline_doc.latest.section_id))
         return redirect(back)
     messages.success(request, f"Restored “{practice}” at its old place.")
     return redirect(back)

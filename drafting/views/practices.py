@@ -8,10 +8,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, permissions, reads, text, workflow
-from drafting.forms import MAX_ID, MovePracticeForm, NewPracticeForm, PracticeForm, ReasonForm
-from drafting.models import Practice, ReviewMeeting, Section
+from drafting import actions, history, permissions, reads, text, workflow
+from drafting.forms import (
+    MAX_ID,
+    DeletePracticeForm,
+    MovePracticeForm,
+    NewPracticeForm,
+    PracticeForm,
+)
+from drafting.models import Deletion, Practice, ReviewMeeting, Section
 from drafting.views.common import form_status, place_after, require_can_edit
+from drafting.views.deletions import already_gone, deleted_message
 from drafting.views.merging import MergeFlow
 
 
@@ -150,6 +157,12 @@ def _edit_response(request: HttpRequest, context: dict, status: int = 200) -> Ht
         "drafting/partials/practice_edit.html" if request.htmx else "drafting/practice_edit.html"
     )
     return render(request, template, context, status=status)
+
+
+def _last_editor(practice: Practice) -> str:
+    """Who wrote the practice as it stands (the one order of history: its latest row)."""
+    row = history.last_row(practice.history.select_related("history_user__profile__delegation"))
+    return str(history.author_of(row)) if row is not None else "someone"
 
 
 @login_required
@@ -301,29 +314,51 @@ def _move_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    practice = _practice(pk)
-    require_can_edit(request.user, practice.section)
-    item = _numbered(practice)
-    form = ReasonForm(request.POST or None)
+    """Confirm, then move the practice to the document's Deleted page (restorable there).
+
+    The form carries the revision shown; if the practice changed since, nothing is
+    deleted and the page shows the current text (409). A second submit finds it gone
+    and says so.
+    """
+    practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
+    if practice is None:
+        return already_gone(request, Deletion.Kind.PRACTICE, pk)
+    section = practice.section
+    permissions.refuse_if(permissions.why_cannot_delete_practice(request.user, section))
+    form = DeletePracticeForm(request.POST or None, initial={"base_revision": practice.revision})
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        section = practice.section
-        actions.delete_practice(practice, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(
-            request,
-            f"Good Practice {item.number} deleted. The deletion is recorded; it can be restored "
-            "from the section’s history.",
-        )
-        return redirect(section)
+        item = _numbered(practice)
+        try:
+            deletion = actions.delete_practice(
+                practice,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                seen_revision=form.cleaned_data["base_revision"],
+            )
+        except actions.StaleRevision as stale:
+            practice = stale.current
+            conflict = {"changed_by": _last_editor(practice)}
+            # The next click deletes what is shown now, knowingly.
+            form = DeletePracticeForm({**request.POST.dict(), "base_revision": practice.revision})
+            form.is_valid()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(section)
+        else:
+            messages.success(request, deleted_message(f"Good Practice {item.number}", deletion))
+            return redirect(section)
     return render(
         request,
         "drafting/confirm_delete.html",
         {
-            "document": practice.section.document,
+            "document": section.document,
             "object": practice,
-            "item": item,
+            "item": _numbered(practice),
             "what": "practice",
             "form": form,
+            "conflict": conflict,
             "cancel_url": _section_anchor(practice),
         },
-        status=form_status(request, form),
+        status=409 if conflict else form_status(request, form),
     )

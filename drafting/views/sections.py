@@ -9,10 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import actions, permissions, reads, workflow
-from drafting.forms import MoveSectionForm, NewSectionForm, ReasonForm, SectionForm
-from drafting.models import Document, Section
+from drafting.forms import (
+    DeleteSectionForm,
+    MoveSectionForm,
+    NewSectionForm,
+    SectionForm,
+)
+from drafting.models import Deletion, Document, Section
 from drafting.views.amendments import section_review_context
 from drafting.views.common import form_status, place_after, require_can_edit
+from drafting.views.deletions import already_gone, deleted_message, section_gone
 from drafting.views.merging import MergeFlow
 
 
@@ -22,12 +28,22 @@ def _section(pk: int) -> Section:
 
 @require_safe
 def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    section = _section(pk)
+    section = Section.objects.select_related("document").filter(pk=pk).first()
+    if section is None:
+        return section_gone(request, pk)
     document = section.document
     if not permissions.can_view_document(request.user, document):
         return redirect_to_login(request.get_full_path())
     page = reads.section_page(section)
     why_not = permissions.why_cannot_edit_section(request.user, page.section)
+    can_delete = why_not is None and (
+        permissions.why_cannot_delete_section(
+            request.user,
+            page.section,
+            **reads.section_deletion_facts(page.section, practices=len(page.practices)),
+        )
+        is None
+    )
     editors = (
         reads.editors_of([i.practice.pk for i in page.practices], exclude_user=request.user)
         if request.user.is_authenticated
@@ -41,6 +57,7 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "section": page.section,
             "can_edit": why_not is None,
+            "can_delete": can_delete,
             "why_not_edit": why_not,
             # Which ↑ ↓ buttons each practice gets (a step may cross into a neighbour).
             "steps": workflow.practice_steps(
@@ -156,18 +173,47 @@ def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    section = _section(pk)
-    require_can_edit(request.user, section)
-    form = ReasonForm(request.POST or None)
+    """Confirm (saying exactly what goes to the Deleted page), then delete the section.
+
+    Only the secretariat deletes a section that holds practices (the rule is in
+    permissions.why_cannot_delete_section). The form carries a fingerprint of what
+    was shown; if the section or its practices changed since, nothing is deleted and
+    the page shows what is there now (409).
+    """
+    section = Section.objects.select_related("document").filter(pk=pk).first()
+    if section is None:
+        return already_gone(request, Deletion.Kind.SECTION, pk)
+    contents = reads.section_contents(section)
+    facts = reads.section_deletion_facts(section, practices=len(contents.practices))
+    permissions.refuse_if(permissions.why_cannot_delete_section(request.user, section, **facts))
+    seen = actions.section_fingerprint(section, contents.practices)
+    form = DeleteSectionForm(request.POST or None, initial={"seen": seen})
+    conflict = False
     if request.method == "POST" and form.is_valid():
-        document = section.document
-        actions.delete_section(section, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(
-            request,
-            f"Section “{section.title}” and its practices were deleted. "
-            "Each deletion is recorded and can be restored from the history.",
-        )
-        return redirect(document)
+        try:
+            deletion = actions.delete_section(
+                section,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                seen=form.cleaned_data["seen"],
+            )
+        except actions.StaleRevision:
+            section = Section.objects.select_related("document").get(pk=pk)
+            contents = reads.section_contents(section)
+            conflict = True
+            form = DeleteSectionForm(
+                {
+                    **request.POST.dict(),
+                    "seen": actions.section_fingerprint(section, contents.practices),
+                }
+            )
+            form.is_valid()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(section.document)
+        else:
+            messages.success(request, deleted_message(f"Section “{section.title}”", deletion))
+            return redirect(section.document)
     return render(
         request,
         "drafting/confirm_delete.html",
@@ -175,11 +221,12 @@ def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "document": section.document,
             "object": section,
             "what": "section",
-            "count": section.practices.count(),
+            "contents": contents,
             "form": form,
+            "conflict": conflict,
             "cancel_url": section.get_absolute_url(),
         },
-        status=form_status(request, form),
+        status=409 if conflict else form_status(request, form),
     )
 
 
