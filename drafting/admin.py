@@ -1,9 +1,25 @@
-"""Admin: every model, with simple-history's history views (revert is disabled in settings)."""
+"""Admin: the draft is read-only here; the forum's register is kept here, stamped.
+
+Draft content (documents, sections, practices, versions, meetings and their
+agendas, amendments, comments) changes only through ``drafting.actions``: they
+lock the row, check the role and the workflow rule, compare the revision the
+person saw and say why in history. The admin does none of that — an admin save
+would not bump ``revision``, so an expert's form opened before it would save
+over it silently — so the admin may look at that content and its history but
+not add, change or delete it.
+
+The forum's register (delegations, working groups, who belongs to which with
+what role) has no page in the application: the admin is where a secretariat
+keeps it. No form in the application edits those rows, so no revision a person
+saw can go stale; each admin save is stamped with the admin user and what
+changed. Nothing is deleted: amendments and history name delegations.
+"""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
+from drafting.history import stamp
 from drafting.models import (
     AgendaItem,
     Amendment,
@@ -18,10 +34,19 @@ from drafting.models import (
     Version,
     WorkingGroup,
 )
+from drafting.permissions import refuse_if
+
+DRAFT_IS_READ_ONLY = (
+    "The draft is read-only in the admin: change it in the application, which checks "
+    "the revision you saw and records why in its history."
+)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """Admin edits are recorded like any other write: the request user is on the row."""
+    """simple-history's history pages; nothing in them restores an old version."""
+
+    # Bulk actions (delete_selected) would write without a reason; none are offered.
+    actions = None
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history hides the revert button when reverting is disabled but
@@ -30,69 +55,108 @@ class HistoryAdmin(SimpleHistoryAdmin):
             raise PermissionDenied("Old versions cannot be restored from the admin.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        refuse_if("Nothing is deleted from the admin: history and amendments refer to it.")
+
+
+class DraftAdmin(HistoryAdmin):
+    """Draft content: the change page shows it read-only; every write is refused with why."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Django would refuse the POST too, with a bare 403; this one says why.
+        if request.method == "POST" or object_id is None:
+            refuse_if(DRAFT_IS_READ_ONLY)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        refuse_if(DRAFT_IS_READ_ONLY)
+
+
+class RegisterAdmin(HistoryAdmin):
+    """The forum's register: added and changed here, every save stamped with who and what."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            reason = "Added in the admin."
+        elif form.changed_data:
+            fields = ", ".join(str(form.fields[name].label).lower() for name in form.changed_data)
+            reason = f"Changed in the admin: {fields}."
+        else:
+            reason = "Saved unchanged in the admin."
+        stamp(obj, by=request.user, reason=reason)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Delegation)
-class DelegationAdmin(HistoryAdmin):
+class DelegationAdmin(RegisterAdmin):
     list_display = ["name", "code", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(HistoryAdmin):
+class WorkingGroupAdmin(RegisterAdmin):
     list_display = ["name"]
     filter_horizontal = ["co_chairs"]
 
 
 @admin.register(ExpertProfile)
-class ExpertProfileAdmin(HistoryAdmin):
+class ExpertProfileAdmin(RegisterAdmin):
     list_display = ["user", "delegation", "role"]
     list_filter = ["role"]
 
 
 @admin.register(Document)
-class DocumentAdmin(HistoryAdmin):
+class DocumentAdmin(DraftAdmin):
     list_display = ["title", "status", "working_group"]
-    prepopulated_fields = {"slug": ["short_title"]}
 
 
 @admin.register(Section)
-class SectionAdmin(HistoryAdmin):
+class SectionAdmin(DraftAdmin):
     list_display = ["title", "document", "position", "status"]
     list_filter = ["document", "status"]
 
 
 @admin.register(Practice)
-class PracticeAdmin(HistoryAdmin):
+class PracticeAdmin(DraftAdmin):
     list_display = ["heading", "section", "position", "revision"]
     list_filter = ["section__document"]
     search_fields = ["heading", "body"]
 
 
 @admin.register(Version)
-class VersionAdmin(HistoryAdmin):
+class VersionAdmin(DraftAdmin):
     list_display = ["name", "document", "taken_at", "created_by"]
 
 
 @admin.register(ReviewMeeting)
-class ReviewMeetingAdmin(HistoryAdmin):
+class ReviewMeetingAdmin(DraftAdmin):
     list_display = ["title", "kind", "city", "starts_on", "status"]
     list_filter = ["kind", "document"]
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(HistoryAdmin):
+class AgendaItemAdmin(DraftAdmin):
     list_display = ["meeting", "section", "position"]
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(HistoryAdmin):
+class AmendmentAdmin(DraftAdmin):
     list_display = ["__str__", "delegation", "status", "created_at"]
     list_filter = ["status", "kind"]
 
 
 @admin.register(Comment)
-class CommentAdmin(HistoryAdmin):
+class CommentAdmin(DraftAdmin):
     list_display = ["__str__", "resolved", "created_at"]
 
 
