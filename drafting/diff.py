@@ -192,10 +192,6 @@ def _common_space(a: str, b: str) -> str:
     return a[:n]
 
 
-def has_changes(old: str, new: str) -> bool:
-    return (old or "") != (new or "")
-
-
 def redline_html(old: str, new: str) -> SafeString:
     """HTML with <del> and <ins> marking the changes; every piece of text is escaped."""
     return text.markup(_redline_html(old or "", new or ""))

@@ -1,7 +1,10 @@
 """Who may do what: the one place the rules live.
 
 Views, templates (through booleans the views pass) and tests all call these
-predicates. ``require()`` turns a refused predicate into a 403 that says why.
+predicates. Each rule is a ``why_cannot_<verb>()`` that returns None when allowed,
+else the refusal in plain words; ``refuse_if(reason)`` is the one way a view or
+an action turns it into a 403 that says why. The ``can_<verb>()`` twins are the
+booleans templates get.
 """
 
 from __future__ import annotations
@@ -31,22 +34,43 @@ def is_secretariat(user) -> bool:
     return role_of(user) == Role.SECRETARIAT
 
 
-def can_draft(user) -> bool:
+def why_cannot_draft(user) -> str | None:
     """Experts and the secretariat write text; observers only read."""
-    return role_of(user) in {Role.EXPERT, Role.SECRETARIAT}
+    if role_of(user) in {Role.EXPERT, Role.SECRETARIAT}:
+        return None
+    return "Only experts and the secretariat edit text."
+
+
+def can_draft(user) -> bool:
+    return why_cannot_draft(user) is None
+
+
+def _why_no_role(user) -> str:
+    """The refusal for someone without a drafting role: log in, or ask for a role."""
+    if getattr(user, "is_authenticated", False):
+        return "Your account has no drafting role, so drafts that are not adopted are closed to it."
+    return "Log in to read this draft."
+
+
+def why_cannot_view_document(user, document: Document) -> str | None:
+    """Every drafting role reads every draft; once adopted, the text is public."""
+    if role_of(user) is not None or document.status == Document.Status.ADOPTED:
+        return None
+    return _why_no_role(user)
 
 
 def can_view_document(user, document: Document) -> bool:
-    if role_of(user) is not None:
-        return True
-    # Once adopted, the text is public.
-    return document.status == Document.Status.ADOPTED
+    return why_cannot_view_document(user, document) is None
+
+
+def why_cannot_export_history(user, document: Document) -> str | None:
+    """Exports of versions, meeting snapshots and redlines show unpublished drafts:
+    every drafting role may download them, the public only the adopted text."""
+    return None if role_of(user) is not None else _why_no_role(user)
 
 
 def can_export_history(user, document: Document) -> bool:
-    """Exports of versions, meeting snapshots and redlines show unpublished drafts:
-    every drafting role may download them, the public only the adopted text."""
-    return role_of(user) is not None and can_view_document(user, document)
+    return why_cannot_export_history(user, document) is None
 
 
 def why_cannot_edit_section(user, section: Section) -> str | None:
@@ -150,20 +174,22 @@ def refuse_if(reason: str | None) -> None:
 
 
 def require(allowed: bool, reason: str) -> None:
-    """Raise a 403 carrying ``reason`` unless ``allowed``."""
+    """Raise a 403 carrying ``reason`` unless ``allowed``.
+
+    Older spelling kept for drafting.actions.sections; new code uses
+    ``refuse_if(why_cannot_<verb>(...))`` so the reason comes from the rule itself.
+    """
     if not allowed:
         raise PermissionDenied(reason)
 
 
 def get_document_for_user(user, slug: str) -> Document:
-    """The document, or 404 if it does not exist or the user may not see it."""
+    """The document; 404 if it does not exist, 403 (saying why) if the user may not read it."""
     document = get_object_or_404(
         Document.objects.select_related("working_group", "target_meeting", "adopted_at"),
         slug=slug,
     )
-    if not can_view_document(user, document):
-        # Not adopted yet: unpublished drafts are invisible to the public.
-        raise PermissionDenied("Log in to read this draft.")
+    refuse_if(why_cannot_view_document(user, document))
     return document
 
 
@@ -174,9 +200,16 @@ def get_document_for_user(user, slug: str) -> Document:
 # every section approved to become final) live in drafting.workflow.
 
 
+def why_cannot_view_review(user, document: Document) -> str | None:
+    """Amendments, comments, versions and the dashboard are for people with a role,
+    observers included."""
+    if role_of(user) is not None:
+        return None
+    return "You need a drafting role to see the review of this document."
+
+
 def can_view_review(user, document: Document) -> bool:
-    """Amendments, comments and the dashboard are for people with a role, observers included."""
-    return role_of(user) is not None
+    return why_cannot_view_review(user, document) is None
 
 
 def why_cannot_review(user, document: Document) -> str | None:
@@ -196,10 +229,6 @@ def why_cannot_request_review(user, section: Section) -> str | None:
     return why_cannot_review(user, section.document)
 
 
-def can_request_review(user, section: Section) -> bool:
-    return why_cannot_request_review(user, section) is None
-
-
 def why_cannot_decide_section(user, section: Section) -> str | None:
     """Approving, returning and reopening a section are the secretariat's."""
     reason = why_cannot_review(user, section.document)
@@ -208,24 +237,12 @@ def why_cannot_decide_section(user, section: Section) -> str | None:
     return reason
 
 
-def can_approve_section(user, section: Section) -> bool:
-    return why_cannot_decide_section(user, section) is None
-
-
-def can_reopen_section(user, section: Section) -> bool:
-    return why_cannot_decide_section(user, section) is None
-
-
 def why_cannot_change_lifecycle(user, document: Document) -> str | None:
     """Moving the document towards adoption (review, final, submitted, adopted) and back."""
     reason = why_cannot_review(user, document)
     if reason is None and not is_secretariat(user):
         reason = "Only the secretariat moves the document towards adoption."
     return reason
-
-
-def can_change_lifecycle(user, document: Document) -> bool:
-    return why_cannot_change_lifecycle(user, document) is None
 
 
 def why_cannot_name_version(user, document: Document) -> str | None:
@@ -281,11 +298,7 @@ def why_cannot_decide_amendment(user, amendment: Amendment) -> str | None:
     return reason
 
 
-def can_accept_amendment(user, amendment: Amendment) -> bool:
-    return why_cannot_decide_amendment(user, amendment) is None
-
-
-def can_reject_amendment(user, amendment: Amendment) -> bool:
+def can_decide_amendment(user, amendment: Amendment) -> bool:
     return why_cannot_decide_amendment(user, amendment) is None
 
 

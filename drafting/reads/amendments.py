@@ -107,7 +107,7 @@ def amendment_item(amendment: Amendment, user=None) -> AmendmentItem:
             and practice.revision != amendment.base_revision
         ),
         can_withdraw=is_open and permissions.can_withdraw_amendment(user, amendment),
-        can_decide=is_open and permissions.can_accept_amendment(user, amendment),
+        can_decide=is_open and permissions.can_decide_amendment(user, amendment),
     )
 
 
