@@ -39,7 +39,7 @@ def _respond(
     items = reads.review_items_for_section(section, request.user).get(practice_id)
     return render(
         request,
-        "drafting/partials/comments.html",
+        "drafting/section_detail.html#comments",
         {
             "threads": items.threads if items else [],
             "practice_id": practice_id,

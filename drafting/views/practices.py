@@ -53,7 +53,7 @@ def _practice_fragment(request: HttpRequest, practice: Practice, status: int = 2
     item = next(i for i in page.practices if i.practice.pk == practice.pk)
     return render(
         request,
-        "drafting/partials/practice.html",
+        "drafting/section_detail.html#practice",
         {
             "item": item,
             "can_edit": permissions.can_edit_section(request.user, practice.section),
