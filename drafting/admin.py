@@ -16,7 +16,6 @@ changed. Nothing is deleted: amendments and history name delegations.
 """
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from drafting.history import stamp
@@ -52,7 +51,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # simple-history hides the revert button when reverting is disabled but
         # still saves a POSTed old version; refuse it (history is read-only here).
         if request.method == "POST" and self.revert_disabled(request):
-            raise PermissionDenied("Old versions cannot be restored from the admin.")
+            refuse_if("Old versions cannot be restored from the admin.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def has_delete_permission(self, request, obj=None) -> bool:
