@@ -32,6 +32,7 @@ from django.core import signing
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
 
 from drafting.middleware import mark_seen
@@ -116,6 +117,26 @@ class ForwardedHeadersMiddleware:
             for name in names:
                 request.META.pop(name, None)
         return self.get_response(request)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a signed-in user.
+
+    Drafts, their history and their exports are for the people with a role:
+    no browser cache (a shared computer's back button) or proxy may keep a
+    copy. Anonymous responses — the published, adopted text — are left
+    cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 def _clean(value: object) -> str:

@@ -1,5 +1,7 @@
 """Every page carries the Content-Security-Policy, and no page needs what it forbids.
 
+Signed-in pages are also never stored (Cache-Control: no-store).
+
 Walks every URL of the application (tests/urlwalk.py) with real demo objects, as
 each role and anonymously, as a full page and as an htmx partial.
 """
@@ -63,6 +65,8 @@ def test_every_page_carries_the_policy_and_needs_nothing_it_forbids(client):
                     problems.append(f"{where}: {response.status_code}")
                 if response.get("Content-Security-Policy") != CONTENT_SECURITY_POLICY:
                     problems.append(f"{where}: no Content-Security-Policy")
+                if who and "no-store" not in response.get("Cache-Control", ""):
+                    problems.append(f"{where}: a signed-in page without Cache-Control: no-store")
                 # Downloads (the standalone HTML export carries its own styles) are files
                 # saved to disk, not pages this site renders under its policy.
                 attachment = response.get("Content-Disposition", "").startswith("attachment")

@@ -21,6 +21,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from drafting import middleware
+from drafting.history import stamp
+from drafting.models import Document
 from drafting.security import client_ip
 from drafting.settings import proxy_ssl_header
 from drafting.urls import urlpatterns as app_urlpatterns
@@ -90,6 +92,32 @@ def test_pages_carry_a_strict_content_security_policy(client, expert):
     assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_signed_in_pages_and_exports_are_never_stored(client, expert, document):
+    login(client, expert)
+    section = document.sections.first()
+    for url, headers in [
+        (reverse("drafting:home"), {}),
+        (document.get_absolute_url(), {}),
+        (section.get_absolute_url(), {"HX-Request": "true"}),
+        (reverse("drafting:document-export", args=[document.slug, "md"]), {}),
+        ("/no-such-page/", {}),
+    ]:
+        response = client.get(url, headers=headers)
+        assert "no-store" in response["Cache-Control"], url
+        assert "private" in response["Cache-Control"], url
+
+
+def test_the_published_adopted_text_may_be_cached_for_the_public(client, secretariat, document):
+    document.status = Document.Status.ADOPTED
+    stamp(document, by=secretariat, reason="Adopted (test set-up).")
+    document.save()
+    response = client.get(document.get_absolute_url())
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+    login(client, secretariat)
+    assert "no-store" in client.get(document.get_absolute_url())["Cache-Control"]
 
 
 def test_session_and_csrf_cookies_are_secure_and_http_only_in_production(client, expert):
