@@ -84,3 +84,30 @@ def test_the_walk_covers_every_route(db):
     walked = {route.name for route, _ in urls(world)}
     assert walked == {route.name for route in routes()}
     assert {"drafting:home", "drafting:practice-edit", "login", "healthz"} <= walked
+
+
+@pytest.mark.django_db
+def test_admin_history_pages_need_nothing_the_policy_forbids(client, secretariat):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from tests.conftest import make_document
+
+    document = make_document(by=secretariat, sections=1, practices=1)
+    section = document.sections.get()
+    practice = section.practices.get()
+    admin = get_user_model().objects.create_superuser("site-admin", "a@example.org", "x-Pass-42")
+    client.force_login(admin)
+    problems = []
+    for obj in (document, section, practice):
+        name = obj._meta.model_name
+        record = obj.history.first()
+        for url in (
+            reverse(f"admin:drafting_{name}_history", args=[obj.pk]),
+            reverse(f"admin:drafting_{name}_simple_history", args=[obj.pk, record.pk]),
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+            problems += [f"{url}: {v}" for v in _violations(response.content.decode())]
+    assert not problems, "\n".join(problems)
