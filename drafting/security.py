@@ -93,7 +93,7 @@ def _valid_ip(value: str) -> str | None:
     return str(mapped or ip)
 
 
-# The request headers only a proxy may set; Django would believe the https one.
+# Request headers only a proxy may set (plus SECURE_PROXY_SSL_HEADER's, added when set).
 _FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
 
 
@@ -326,8 +326,7 @@ def locked_out(
     request: HttpRequest, original_response=None, credentials: dict | None = None
 ) -> HttpResponse:
     """The page shown while a login is cooling off: what happened and when to try again."""
-    username = (credentials or {}).get("username")
-    log_event("login_refused_locked_out", request, username=username)
+    log_event("login_refused_locked_out", request, username=(credentials or {}).get("username"))
     cool_off = get_cool_off(request) or timedelta(minutes=15)
     return render(
         request,

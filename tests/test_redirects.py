@@ -80,7 +80,7 @@ def test_only_the_shared_helper_reads_next_from_a_request():
     readers = [
         path.relative_to(ROOT).as_posix()
         for path in (ROOT / "drafting").rglob("*.py")
-        if re.search(r"""\.(?:GET|POST)\.get\(\s*["']next["']""", path.read_text())
+        if re.search(r"""\.(?:GET|POST)(?:\.get\(\s*|\[\s*)["']next["']""", path.read_text())
     ]
     assert readers == ["drafting/views/common.py"]
 
