@@ -35,7 +35,7 @@ serve: $(STAMP)
 check-deploy: $(STAMP)
 	DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=drafting.example.org CSRF_TRUSTED_ORIGINS=https://drafting.example.org \
-	SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https" SECURE_SSL_REDIRECT=1 \
+	SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https" SECURE_SSL_REDIRECT=1 TRUSTED_PROXIES=127.0.0.1 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The suite runs with DEBUG off, as in production, on SQLite unless DATABASE_URL is set.

@@ -9,6 +9,14 @@ Primary keys are kept, so history rows still point at their objects and users.
 Ephemeral state (sessions, log-in throttling records, who is editing right now)
 is left out.
 
+The archive ends with a manifest: the number of rows of every table and a
+SHA-256 digest of the header and every row. ``import_archive`` restores only
+into a database that holds none of these rows, and only an archive that holds
+every table and matches its manifest, so a trimmed or edited file can neither
+be merged into live data (forged, back-dated history beside the real one) nor
+restored as if it were the whole record. The digest is not a signature: it
+proves the file is whole and as written, not who wrote it.
+
 Values are written losslessly: datetimes in UTC with microseconds (history is
 ordered by them), dates as ISO dates, binary as base64. References to Django's
 content types and permissions, whose ids differ between databases, are written
@@ -20,8 +28,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -37,7 +47,12 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 FORMAT = "drafting-archive"
-VERSION = 1
+# 2: ends with a manifest (row counts and a digest). 1: no manifest; still restored
+# (into an empty database only, with a warning) so that old backups are not stranded.
+VERSION = 2
+READABLE_VERSIONS = {1, 2}
+# The header fields the digest covers, in this order.
+_HEADER_KEYS = ("format", "version", "created_at", "source", "migrations")
 
 # Models outside the drafting app that belong in the archive, in restore order.
 EXTRA_MODELS = [
@@ -144,6 +159,31 @@ def _decode(field: models.Field, value: Any) -> Any:
     return field.to_python(value)
 
 
+# --- manifest ---------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> str:
+    """The one JSON spelling of a value: what the digest covers, and how rows are written."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class _Digest:
+    """SHA-256 over the header, then each table's model and fields, then each row, in order."""
+
+    def __init__(self, header: dict):
+        self._sha = hashlib.sha256()
+        self.add(_canonical({key: header.get(key) for key in _HEADER_KEYS}))
+
+    def add(self, text: str) -> None:
+        self._sha.update(text.encode("utf-8") + b"\n")
+
+    def table(self, label: str, fields: list[str]) -> None:
+        self.add(_canonical([label, fields]))
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
 # --- export ---------------------------------------------------------------------------
 
 
@@ -187,6 +227,7 @@ def export_archive(out: IO[str], *, using: str = "default") -> dict[str, int]:
             "source": {"database": connection.vendor, "django": django.get_version()},
             "migrations": _applied_migrations(using),
         }
+        digest = _Digest(header)
         out.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "tables": [\n')
         for i, model in enumerate(archived_models()):
             fields = _fields(model)
@@ -194,14 +235,18 @@ def export_archive(out: IO[str], *, using: str = "default") -> dict[str, int]:
                 "model": _label(model),
                 "fields": [f.attname for f in fields],
             }
+            digest.table(table_head["model"], table_head["fields"])
             out.write(("" if i == 0 else ",\n") + json.dumps(table_head)[:-1] + ', "rows": [')
             n = 0
             for row in _rows(model, fields, lookups, using):
-                out.write(("\n" if n == 0 else ",\n") + json.dumps(row, ensure_ascii=False))
+                line = _canonical(row)
+                digest.add(line)
+                out.write(("\n" if n == 0 else ",\n") + line)
                 n += 1
             out.write("]}")
             counts[_label(model)] = n
-        out.write("\n]}\n")
+        manifest = {"counts": counts, "sha256": digest.hexdigest()}
+        out.write('\n], "manifest": ' + json.dumps(manifest) + "}\n")
     return counts
 
 
@@ -215,17 +260,25 @@ class _Table:
     rows: list[list]
 
 
-def _read(archive: dict) -> list[_Table]:
-    if archive.get("format") != FORMAT:
+def _read(archive: dict, warn: Callable[[str], None]) -> list[_Table]:
+    """The archive's tables, checked against this application and against the manifest.
+
+    Raises ArchiveError, saying what is wrong, unless the file is a drafting
+    archive of a version this application reads, holds every table this
+    application archives (no more, no fewer), and — from version 2 on — has
+    exactly the rows its manifest counts and digests.
+    """
+    if not isinstance(archive, dict) or archive.get("format") != FORMAT:
         raise ArchiveError("This file is not a drafting archive.")
-    if archive.get("version") != VERSION:
+    version = archive.get("version")
+    if version not in READABLE_VERSIONS:
         raise ArchiveError(
-            f"This archive has format version {archive.get('version')}; "
-            f"this application reads version {VERSION}."
+            f"This archive has format version {version}; "
+            f"this application reads versions {', '.join(map(str, sorted(READABLE_VERSIONS)))}."
         )
     known = {_label(m): m for m in archived_models()}
     tables = []
-    for table in archive["tables"]:
+    for table in archive.get("tables") or []:
         model = known.get(table["model"])
         if model is None:
             raise ArchiveError(
@@ -243,34 +296,111 @@ def _read(archive: dict) -> list[_Table]:
                 "that wrote the archive, then migrate."
             )
         tables.append(_Table(model, [by_attname[name] for name in table["fields"]], table["rows"]))
+    _require_complete(tables, known)
+    if version == 1:
+        warn(
+            "This archive was written before archives carried a manifest (format version 1): "
+            "that it is complete and unedited cannot be checked. It is restored only because "
+            "the database is empty; compare it with its source if you can, and keep archives "
+            "written from now on (version 2), which are checked."
+        )
+    else:
+        _check_manifest(archive, tables)
     return tables
 
 
-def _require_empty(tables: list[_Table], using: str) -> None:
-    occupied = [_label(t.model) for t in tables if t.model._base_manager.using(using).exists()]
-    if occupied:
+def _require_complete(tables: list[_Table], known: dict[str, type[models.Model]]) -> None:
+    labels = [_label(t.model) for t in tables]
+    duplicated = sorted({label for label in labels if labels.count(label) > 1})
+    missing = [label for label in known if label not in labels]
+    if duplicated or missing:
         raise ArchiveError(
-            "The database is not empty (it already holds "
-            + ", ".join(occupied[:5])
-            + (" …" if len(occupied) > 5 else "")
-            + "). Restore into a freshly migrated, empty database."
+            "The archive is incomplete or altered: "
+            + "; ".join(
+                part
+                for part in (
+                    missing and "it lacks " + _some(missing),
+                    duplicated and "it repeats " + _some(duplicated),
+                )
+                if part
+            )
+            + ". Restore from the complete file export_archive wrote."
         )
 
 
-def import_archive(source: IO[str], *, using: str = "default") -> dict[str, int]:
+def _some(labels: list[str]) -> str:
+    return ", ".join(labels[:5]) + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
+
+
+def _check_manifest(archive: dict, tables: list[_Table]) -> None:
+    manifest = archive.get("manifest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("counts"), dict):
+        raise ArchiveError(
+            "The archive has no manifest: it was cut short or edited after it was written. "
+            "Restore from the complete file export_archive wrote."
+        )
+    counts = manifest["counts"]
+    wrong = [
+        f"{_label(t.model)} has {len(t.rows)} rows, the manifest says {counts.get(_label(t.model))}"
+        for t in tables
+        if counts.get(_label(t.model)) != len(t.rows)
+    ]
+    if wrong or set(counts) != {_label(t.model) for t in tables}:
+        raise ArchiveError(
+            "The archive does not match its manifest ("
+            + ("; ".join(wrong[:3]) or "it counts other tables")
+            + "): rows were removed or added after it was written. "
+            "Restore from the complete file export_archive wrote."
+        )
+    digest = _Digest(archive)
+    for table in tables:
+        digest.table(_label(table.model), [f.attname for f in table.fields])
+        for row in table.rows:
+            digest.add(_canonical(row))
+    if digest.hexdigest() != manifest.get("sha256"):
+        raise ArchiveError(
+            "The archive does not match its manifest's digest: its content was changed after "
+            "it was written. Restore from the complete file export_archive wrote."
+        )
+
+
+def _require_empty(using: str) -> None:
+    """Refuse unless the database holds no row of any archived model (any table, not only
+    those in the archive: a restore never merges into existing data)."""
+    occupied = [
+        _label(model) for model in archived_models() if model._base_manager.using(using).exists()
+    ]
+    if occupied:
+        raise ArchiveError(
+            "The database is not empty (it already holds "
+            + _some(occupied)
+            + "). Restore into a freshly migrated, empty database: an archive is never "
+            "merged into existing data."
+        )
+
+
+def import_archive(
+    source: IO[str], *, using: str = "default", warn: Callable[[str], None] | None = None
+) -> dict[str, int]:
     """Restore an archive into an empty, migrated database; returns rows restored per model.
 
     All or nothing: one transaction, foreign keys checked before it commits.
+    Raises ArchiveError (nothing restored) for a file that is not a complete,
+    unaltered archive this application reads, or a database that is not empty.
+    ``warn`` receives warnings an operator should read (default: logged), such
+    as an old archive whose completeness cannot be checked.
     """
+    warn = warn or logging.getLogger("drafting.archive").warning
     try:
         archive = json.load(source)
     except json.JSONDecodeError as error:
         raise ArchiveError(f"The file is not valid JSON ({error}).") from None
-    tables = _read(archive)
     connection = connections[using]
     counts: dict[str, int] = {}
     with transaction.atomic(using=using):
-        _require_empty(tables, using)
+        # Emptiness first: it is the rule that keeps a crafted file out of live data.
+        _require_empty(using)
+        tables = _read(archive, warn)
         lookups = _Lookups(using)
         for table in tables:
             counts[_label(table.model)] = _insert(table, lookups, using)

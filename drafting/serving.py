@@ -11,12 +11,15 @@ once from the deploy step and start the others with ``--no-migrate``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,8 +44,43 @@ def refusal(missing: list[str]) -> str:
     return "\n".join(lines)
 
 
+def trusted_proxies(value: str) -> list[str]:
+    """TRUSTED_PROXIES (``"127.0.0.1, 10.0.0.0/8"``) -> networks (``["127.0.0.1/32", ...]``).
+
+    The one reading of the setting, for the application (drafting.settings) and
+    for gunicorn (gunicorn_command), so both trust the same peers: forwarded
+    headers (client address, https) are believed only from these addresses.
+    Empty means no proxy: the socket's peer is the client. Raises
+    ImproperlyConfigured, naming the entry, for anything that is not an address
+    or network, and for ``*`` (that would believe every client's headers).
+    """
+    networks = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        if item == "*":
+            raise ImproperlyConfigured(
+                "TRUSTED_PROXIES cannot be '*' (that would believe headers any client forges): "
+                "list your proxies' addresses, e.g. 127.0.0.1 or 10.0.0.0/8."
+            )
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                "(e.g. 127.0.0.1, ::1 or 10.0.0.0/8)."
+            ) from None
+    return networks
+
+
 def gunicorn_command(env: Mapping[str, str]) -> list[str]:
-    """The gunicorn command line, from BIND (or HOST and PORT) and WEB_CONCURRENCY."""
+    """The gunicorn command line, from BIND (or HOST and PORT), WEB_CONCURRENCY, TRUSTED_PROXIES.
+
+    gunicorn believes ``X-Forwarded-Proto`` (and so says a request was https)
+    only from ``--forwarded-allow-ips``; its default, 127.0.0.1, would believe
+    any local process even when no proxy is configured. It is set from
+    TRUSTED_PROXIES, the list the application trusts, and is empty without one.
+    """
     bind = env.get("BIND") or f"{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}"
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     return [
@@ -62,6 +100,9 @@ def gunicorn_command(env: Mapping[str, str]) -> list[str]:
         "2000",
         "--max-requests-jitter",
         "200",
+        # The same peers the application believes (none when TRUSTED_PROXIES is unset).
+        "--forwarded-allow-ips",
+        ",".join(trusted_proxies(env.get("TRUSTED_PROXIES", ""))),
         # A PDF export of a long document takes a few seconds; leave room.
         "--timeout",
         env.get("GUNICORN_TIMEOUT", "60"),
@@ -83,7 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         if subprocess.run(step, env=env, cwd=ROOT, check=False).returncode != 0:  # noqa: S603
             print(f"Refusing to start: `{' '.join(step[1:])}` failed.", file=sys.stderr)
             return 1
-    command = gunicorn_command(env)
+    try:
+        command = gunicorn_command(env)
+    except ImproperlyConfigured as error:
+        print(f"Refusing to start: {error}", file=sys.stderr)
+        return 2
     print("Starting: " + " ".join(command), flush=True)
     os.chdir(ROOT)
     os.execve(command[0], command, env)  # noqa: S606

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from drafting.serving import trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -55,12 +57,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers from a peer that is not a trusted proxy are dropped.
+    "drafting.security.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages are never stored by a browser or proxy (security.py).
+    "drafting.security.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "drafting.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -210,9 +216,23 @@ def proxy_ssl_header(value: str) -> tuple[str, str] | None:
 # and the origins the browser sees, e.g. "https://drafting.example.org".
 SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# How many proxies append to X-Forwarded-For in front of the application; the
-# client address in logs and login throttling is read from there (0: the socket peer).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# The reverse proxies in front of the application (addresses or networks, e.g.
+# "127.0.0.1"). Only from these peers are X-Forwarded-For (the client address in
+# logs and log-in throttling) and the https header believed; the same list is
+# gunicorn's --forwarded-allow-ips (drafting.serving). Empty: the socket's peer.
+TRUSTED_PROXIES = trusted_proxies(os.environ.get("TRUSTED_PROXIES", ""))
+if env_int("TRUSTED_PROXY_COUNT", 0):
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is no longer read: set TRUSTED_PROXIES to your proxies' "
+        "addresses instead (e.g. TRUSTED_PROXIES=127.0.0.1), and unset TRUSTED_PROXY_COUNT."
+    )
+if SECURE_PROXY_SSL_HEADER and not TRUSTED_PROXIES:
+    # The header is believed only from trusted proxies (security.ForwardedHeadersMiddleware);
+    # without any, every request would look like plain HTTP (a redirect loop behind TLS).
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER is set but TRUSTED_PROXIES is not: set TRUSTED_PROXIES to "
+        "the address of the proxy that sets the header (e.g. 127.0.0.1)."
+    )
 
 # Off by default so that plain-HTTP test clients and health checks work; the
 # production environment sets it (or the proxy redirects port 80 itself).
@@ -249,8 +269,13 @@ SESSION_COOKIE_AGE = env_int("SESSION_MAX_HOURS", 12) * 3600
 
 # Login throttling (django-axes, records in the database): after
 # LOGIN_FAILURE_LIMIT failures for one username from one address, that pair
-# waits LOGIN_COOLOFF_MINUTES; then it may try again. Never a permanent lock-out,
-# and one attacker cannot lock a colleague out from elsewhere.
+# waits LOGIN_COOLOFF_MINUTES, counted from the failure that caused it (further
+# attempts meanwhile do not extend it); then it may try again. Never a permanent
+# lock-out, and one attacker cannot lock a colleague out from elsewhere.
+# A browser someone has logged in from holds a signed device cookie (OWASP's
+# "device cookies"): that person's attempts from it are counted for that browser
+# alone, so failures by someone else at the same address (meeting Wi-Fi) do not
+# lock them out (drafting.security.DeviceAwareAxesHandler).
 AUTHENTICATION_BACKENDS = [
     "drafting.security.ThrottledLoginBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -259,7 +284,11 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "drafting.security.DeviceAwareAxesHandler"
 AXES_LOCKOUT_CALLABLE = "drafting.security.locked_out"
 AXES_CLIENT_IP_CALLABLE = "drafting.security.client_ip"
 AXES_USERNAME_CALLABLE = "drafting.security.login_username"
 AXES_VERBOSE = False
+LOGIN_DEVICE_COOKIE_NAME = "drafting_device"
+LOGIN_DEVICE_COOKIE_AGE = env_int("LOGIN_DEVICE_DAYS", 180) * 86400

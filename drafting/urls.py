@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from drafting import workflow
+from drafting.views import accounts as account_views
 from drafting.views import (
     amendments,
     comments,
@@ -118,8 +118,8 @@ drafting_patterns = [
 
 urlpatterns = [
     path("", include((drafting_patterns, "drafting"))),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -108,7 +108,7 @@ def test_import_is_all_or_nothing(secretariat, tmp_path):
     table = next(t for t in data["tables"] if t["model"] == "drafting.practice")
     table["rows"][-1][table["fields"].index("section_id")] = 999_999
     path = tmp_path / "broken.json"
-    path.write_text(json.dumps(data))
+    path.write_text(json.dumps(_seal(data)))  # past the manifest check, to the insert
     with pytest.raises(Exception, match=r"(?i)foreign key|999999|invalid"):
         call_command("import_archive", str(path), stdout=io.StringIO())
     assert not Document.objects.exists() and not Practice.history.exists()
@@ -221,3 +221,162 @@ def test_round_trip_sqlite_to_postgresql_to_sqlite(tmp_path):
         for f in ("from-sqlite.json", "from-postgres.json")
     ]
     assert tables[0] == tables[1]
+
+
+# --- completeness: a trimmed or edited archive is never restored, never merged ----------------
+
+
+def _seal(data: dict) -> dict:
+    """Recompute the manifest as a forger who knows the format would (the digest is no key)."""
+    digest = archive._Digest(data)
+    for table in data["tables"]:
+        digest.table(table["model"], table["fields"])
+        for row in table["rows"]:
+            digest.add(archive._canonical(row))
+    data["manifest"] = {
+        "counts": {t["model"]: len(t["rows"]) for t in data["tables"]},
+        "sha256": digest.hexdigest(),
+    }
+    return data
+
+
+def _import(data: dict, tmp_path, name: str = "a.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    err = io.StringIO()
+    call_command("import_archive", str(path), stdout=io.StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def _history_rows() -> int:
+    return Practice.history.count() + Document.history.count()
+
+
+def test_archive_ends_with_a_manifest_of_counts_and_a_digest(db, secretariat):
+    from tests.conftest import make_document
+
+    make_document(by=secretariat, sections=1, practices=2)
+    data = _export()
+    assert data["version"] == archive.VERSION == 2
+    counts = data["manifest"]["counts"]
+    assert counts == {t["model"]: len(t["rows"]) for t in data["tables"]}
+    assert counts["drafting.practice"] == 2 and counts["drafting.historicalpractice"] == 2
+    assert _seal(json.loads(json.dumps(data)))["manifest"]["sha256"] == data["manifest"]["sha256"]
+
+
+def test_a_partial_archive_is_never_merged_into_a_live_database(db, secretariat, tmp_path):
+    from tests.conftest import make_document
+
+    document = make_document(by=secretariat, sections=1, practices=1)
+    practice = document.sections.get().practices.get()
+    data = _export()
+    before = _history_rows()
+    # A forged, back-dated edit of the practice: only the history table, sealed anew ...
+    history = next(t for t in data["tables"] if t["model"] == "drafting.historicalpractice")
+    forged = dict(zip(history["fields"], history["rows"][0], strict=True))
+    forged.update(
+        history_id=10_000,
+        history_date="2001-01-01T00:00:00+00:00",
+        history_type="~",
+        heading="Forged heading",
+        history_change_reason="Agreed in 2001.",
+    )
+    trimmed = {**data, "tables": [{**history, "rows": [list(forged.values())]}]}
+    with pytest.raises(CommandError, match="The database is not empty"):
+        _import(_seal(trimmed), tmp_path)
+    # ... or every table present but holding only the forged row.
+    emptied = {
+        **data,
+        "tables": [
+            {**t, "rows": [list(forged.values())] if t is history else []} for t in data["tables"]
+        ],
+    }
+    with pytest.raises(CommandError, match="The database is not empty"):
+        _import(_seal(emptied), tmp_path)
+    assert _history_rows() == before
+    assert not Practice.history.filter(heading="Forged heading").exists()
+    assert practice.history.count() == 1
+
+
+def test_any_row_of_any_archived_table_makes_the_database_not_empty(db, tmp_path):
+    from tests.conftest import make_user
+
+    data = _export()  # of an empty database: every table, no rows
+    make_user(None)  # one account, nothing else
+    with pytest.raises(CommandError, match=r"not empty \(it already holds auth.user"):
+        _import(data, tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_a_complete_unaltered_archive_is_restored(secretariat, tmp_path):
+    from tests.conftest import make_document
+
+    make_document(by=secretariat, sections=1, practices=2)
+    data = _export()
+    call_command("flush", interactive=False, verbosity=0)
+
+    def refused(changed: dict, says: str) -> None:
+        with pytest.raises(CommandError, match=says):
+            _import(changed, tmp_path)
+        assert not Document.objects.exists() and not Practice.history.exists()
+
+    def copy() -> dict:
+        return json.loads(json.dumps(data))
+
+    # A table left out (sealed anew or not).
+    lacking = copy()
+    lacking["tables"] = [t for t in lacking["tables"] if t["model"] != "drafting.comment"]
+    refused(lacking, "incomplete or altered: it lacks drafting.comment")
+    refused(_seal(lacking), "incomplete or altered: it lacks drafting.comment")
+    # A table twice.
+    doubled = copy()
+    doubled["tables"].append(doubled["tables"][0])
+    refused(_seal(doubled), "it repeats auth.user")
+    # History rows cut out.
+    cut = copy()
+    history = next(t for t in cut["tables"] if t["model"] == "drafting.historicalpractice")
+    del history["rows"][-1]
+    refused(cut, "historicalpractice has 1 rows, the manifest says 2")
+    # A reason or a date edited, counts intact.
+    edited = copy()
+    history = next(t for t in edited["tables"] if t["model"] == "drafting.historicalpractice")
+    reason = history["fields"].index("history_change_reason")
+    history["rows"][0][reason] = "Agreed at a meeting that never happened."
+    refused(edited, "does not match its manifest's digest")
+    redated = copy()
+    history = next(t for t in redated["tables"] if t["model"] == "drafting.historicalpractice")
+    history["rows"][0][history["fields"].index("history_date")] = "2001-01-01T00:00:00+00:00"
+    refused(redated, "does not match its manifest's digest")
+    # No manifest at all in a version 2 archive.
+    bare = copy()
+    del bare["manifest"]
+    refused(bare, "has no manifest")
+    # An unknown version.
+    future = copy()
+    future["version"] = 3
+    refused(future, "format version 3; this application reads versions 1, 2")
+
+    assert "Warning" not in _import(data, tmp_path)
+    assert Practice.objects.count() == 2 and Practice.history.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_from_before_manifests_is_restored_into_an_empty_database_with_a_warning(
+    secretariat, tmp_path
+):
+    from tests.conftest import make_document
+
+    make_document(by=secretariat, sections=1, practices=2)
+    old = _export()
+    old["version"] = 1
+    del old["manifest"]
+    # Version 1 files were written without a manifest; still all tables are required.
+    lacking = {**old, "tables": [t for t in old["tables"] if t["model"] != "drafting.comment"]}
+    with pytest.raises(CommandError, match="not empty"):
+        _import(old, tmp_path)  # into the live database: refused like any archive
+    call_command("flush", interactive=False, verbosity=0)
+    with pytest.raises(CommandError, match="it lacks drafting.comment"):
+        _import(lacking, tmp_path)
+    warning = _import(old, tmp_path)
+    assert "format version 1" in warning and "cannot be checked" in warning
+    assert Practice.objects.count() == 2 and Practice.history.count() == 2

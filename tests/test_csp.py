@@ -1,5 +1,7 @@
 """Every page carries the Content-Security-Policy, and no page needs what it forbids.
 
+Signed-in pages are also never stored (Cache-Control: no-store).
+
 Walks every URL of the application (tests/urlwalk.py) with real demo objects, as
 each role and anonymously, as a full page and as an htmx partial.
 """
@@ -63,6 +65,8 @@ def test_every_page_carries_the_policy_and_needs_nothing_it_forbids(client):
                     problems.append(f"{where}: {response.status_code}")
                 if response.get("Content-Security-Policy") != CONTENT_SECURITY_POLICY:
                     problems.append(f"{where}: no Content-Security-Policy")
+                if who and "no-store" not in response.get("Cache-Control", ""):
+                    problems.append(f"{where}: a signed-in page without Cache-Control: no-store")
                 # Downloads (the standalone HTML export carries its own styles) are files
                 # saved to disk, not pages this site renders under its policy.
                 attachment = response.get("Content-Disposition", "").startswith("attachment")
@@ -80,3 +84,30 @@ def test_the_walk_covers_every_route(db):
     walked = {route.name for route, _ in urls(world)}
     assert walked == {route.name for route in routes()}
     assert {"drafting:home", "drafting:practice-edit", "login", "healthz"} <= walked
+
+
+@pytest.mark.django_db
+def test_admin_history_pages_need_nothing_the_policy_forbids(client, secretariat):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from tests.conftest import make_document
+
+    document = make_document(by=secretariat, sections=1, practices=1)
+    section = document.sections.get()
+    practice = section.practices.get()
+    admin = get_user_model().objects.create_superuser("site-admin", "a@example.org", "x-Pass-42")
+    client.force_login(admin)
+    problems = []
+    for obj in (document, section, practice):
+        name = obj._meta.model_name
+        record = obj.history.first()
+        for url in (
+            reverse(f"admin:drafting_{name}_history", args=[obj.pk]),
+            reverse(f"admin:drafting_{name}_simple_history", args=[obj.pk, record.pk]),
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+            problems += [f"{url}: {v}" for v in _violations(response.content.decode())]
+    assert not problems, "\n".join(problems)

@@ -547,6 +547,34 @@ def test_deleting_records_what_happens_to_amendments_and_comments(
         )
 
 
+def test_presence_is_refused_where_the_user_may_not_edit(client, expert, secretariat, practice):
+    from django.core.exceptions import PermissionDenied
+
+    from drafting.models import Document, EditingPresence
+
+    url = reverse("drafting:practice-presence", args=[practice.pk])
+    section = practice.section
+    actions.request_review(section, by=secretariat)
+    # In review: the secretariat still edits, an expert proposes amendments instead.
+    assert login(client, secretariat).post(url, {"base_revision": 1}).status_code == 200
+    refused = login(client, expert).post(url, {"base_revision": 1})
+    assert refused.status_code == 403 and "propose an amendment" in refused.content.decode()
+    actions.approve_section(Section.objects.get(pk=section.pk), by=secretariat)
+    refused = login(client, secretariat).post(url, {"base_revision": 1})
+    assert refused.status_code == 403 and "is approved" in refused.content.decode()
+    assert list(EditingPresence.objects.values_list("user", flat=True)) == [secretariat.pk]
+    # The action holds the rule too, for any caller.
+    practice = Practice.objects.select_related("section__document").get(pk=practice.pk)
+    with pytest.raises(PermissionDenied, match="is approved"):
+        actions.heartbeat(practice, user=secretariat, base_revision=1)
+    document = practice.section.document
+    document.status = Document.Status.ADOPTED
+    stamp(document, by=secretariat, reason="Adopted (test set-up).")
+    document.save()
+    refused = client.post(url, {"base_revision": 1})
+    assert refused.status_code == 403 and "adopted" in refused.content.decode()
+
+
 def test_presence_refuses_impossible_revisions(client, expert, practice):
     url = reverse("drafting:practice-presence", args=[practice.pk])
     login(client, expert)

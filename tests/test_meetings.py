@@ -411,3 +411,19 @@ def test_impossible_ids_in_the_meeting_form_are_form_errors(client, secretariat,
         assert response.status_code == 422, bad
         assert "is not a valid value" in response.content.decode()
     assert not ReviewMeeting.objects.exists()
+
+
+def test_overlong_outcome_notes_are_refused_next_to_the_field(client, secretariat, document):
+    from drafting.forms.common import BODY_LIMIT
+
+    meeting = _meeting(document, secretariat)
+    login(client, secretariat)
+    url = reverse("drafting:meeting-edit", args=[meeting.pk])
+    response = client.post(url, _form(outcome="x" * (BODY_LIMIT + 1)))
+    assert response.status_code == 422
+    assert f"Keep the outcome notes to {BODY_LIMIT:,} characters" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.outcome == "" and meeting.history.count() == 1
+    assert client.post(url, _form(outcome="x" * BODY_LIMIT)).status_code == 302
+    meeting.refresh_from_db()
+    assert len(meeting.outcome) == BODY_LIMIT

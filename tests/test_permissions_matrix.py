@@ -206,6 +206,15 @@ DECIDE = """
     adopted    L 403 403 403
 """
 # Writing nothing, for any drafting role in any state.
+# The editor's heartbeat: answered (nothing recorded) only where the user may edit the text.
+PRESENCE = """
+    drafting   L 403 200= 200=
+    in_review  L 403 403  200=
+    approved   L 403 403  403
+    final      L 403 403  403
+    submitted  L 403 403  403
+    adopted    L 403 403  403
+"""
 NO_WRITE = """
     drafting   L 403 200= 200=
     in_review  L 403 200= 200=
@@ -453,7 +462,7 @@ ACTIONS: dict[str, Action] = {
     "practice-presence": Action(
         lambda w: _u("practice-presence", w.practice.pk),
         lambda w: {"base_revision": w.practice.revision},
-        NO_WRITE,
+        PRESENCE,
     ),
     # --- history (issue 3) ------------------------------------------------------------------
     "practice-restore": Action(

@@ -12,6 +12,7 @@ from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt
+from django.core import signing
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import OperationalError
 from django.http import HttpResponse
@@ -19,6 +20,8 @@ from django.test import Client
 from django.urls import path, reverse
 
 from drafting import middleware
+from drafting.history import stamp
+from drafting.models import Document
 from drafting.security import client_ip
 from drafting.settings import proxy_ssl_header
 from drafting.urls import urlpatterns as app_urlpatterns
@@ -90,6 +93,32 @@ def test_pages_carry_a_strict_content_security_policy(client, expert):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_signed_in_pages_and_exports_are_never_stored(client, expert, document):
+    login(client, expert)
+    section = document.sections.first()
+    for url, headers in [
+        (reverse("drafting:home"), {}),
+        (document.get_absolute_url(), {}),
+        (section.get_absolute_url(), {"HX-Request": "true"}),
+        (reverse("drafting:document-export", args=[document.slug, "md"]), {}),
+        ("/no-such-page/", {}),
+    ]:
+        response = client.get(url, headers=headers)
+        assert "no-store" in response["Cache-Control"], url
+        assert "private" in response["Cache-Control"], url
+
+
+def test_the_published_adopted_text_may_be_cached_for_the_public(client, secretariat, document):
+    document.status = Document.Status.ADOPTED
+    stamp(document, by=secretariat, reason="Adopted (test set-up).")
+    document.save()
+    response = client.get(document.get_absolute_url())
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+    login(client, secretariat)
+    assert "no-store" in client.get(document.get_absolute_url())["Cache-Control"]
+
+
 def test_session_and_csrf_cookies_are_secure_and_http_only_in_production(client, expert):
     client.get(reverse("login"))
     assert client.cookies["csrftoken"]["secure"]
@@ -103,6 +132,7 @@ def test_session_and_csrf_cookies_are_secure_and_http_only_in_production(client,
 def test_https_is_recognised_behind_the_proxy_header(client, settings):
     settings.SECURE_PROXY_SSL_HEADER = proxy_ssl_header("X-Forwarded-Proto: https")
     settings.SECURE_SSL_REDIRECT = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
     plain = client.get(reverse("login"))
     assert plain.status_code == 301 and plain["Location"].startswith("https://")
     proxied = client.get(reverse("login"), headers={"X-Forwarded-Proto": "https"})
@@ -110,6 +140,15 @@ def test_https_is_recognised_behind_the_proxy_header(client, settings):
     assert proxied["Strict-Transport-Security"].startswith("max-age=31536000")
     # Load balancers probe over plain HTTP and must not be redirected.
     assert client.get("/healthz").status_code == 200
+
+
+def test_https_header_from_a_peer_that_is_not_a_trusted_proxy_is_ignored(settings):
+    settings.SECURE_PROXY_SSL_HEADER = proxy_ssl_header("X-Forwarded-Proto: https")
+    settings.SECURE_SSL_REDIRECT = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    direct = Client(REMOTE_ADDR="198.51.100.7")  # reached gunicorn without the proxy
+    response = direct.get(reverse("login"), headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 301 and response["Location"].startswith("https://")
 
 
 @pytest.mark.parametrize(
@@ -124,14 +163,72 @@ def test_proxy_ssl_header_is_read_from_the_environment(value, expected):
     assert proxy_ssl_header(value) == expected
 
 
-def test_client_ip_trusts_only_as_many_forwarded_entries_as_there_are_proxies(rf, settings):
-    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
-    settings.TRUSTED_PROXY_COUNT = 0
-    assert client_ip(request) == "10.0.0.2"
-    settings.TRUSTED_PROXY_COUNT = 1
-    assert client_ip(request) == "203.0.113.9"  # not the forged 6.6.6.6
-    settings.TRUSTED_PROXY_COUNT = 3
-    assert client_ip(request) == "10.0.0.2"  # fewer entries than proxies: not via them
+def test_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_is_ignored(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    settings.TRUSTED_PROXIES = []
+    assert client_ip(request) == "198.51.100.7"
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32", "10.0.0.0/8"]
+    assert client_ip(request) == "198.51.100.7"  # the peer is not one of them
+
+
+def test_forwarded_for_from_a_trusted_proxy_names_the_client(rf, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32", "10.0.0.0/8"]
+    one = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    assert client_ip(one) == "203.0.113.9"  # the entry our proxy wrote, not the forged 6.6.6.6
+    # Two proxies of ours (a load balancer, then nginx): skip both, from the right.
+    two = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9, 10.0.0.7")
+    assert client_ip(two) == "203.0.113.9"
+    # No header (the proxy's own health check), or junk: the last hop we trust.
+    assert client_ip(rf.get("/", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"
+    junk = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="nonsense, 10.0.0.7")
+    assert client_ip(junk) == "10.0.0.7"
+    mapped = rf.get("/", REMOTE_ADDR="::ffff:127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert client_ip(mapped) == "203.0.113.9"
+
+
+def test_forged_forwarded_for_neither_escapes_throttling_nor_fakes_the_log(
+    expert, settings, caplog
+):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    direct = Client(REMOTE_ADDR="198.51.100.7")  # gunicorn reached directly
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        direct.post(
+            reverse("login"),
+            {"username": expert.username, "password": "wrong"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},  # a new address every time
+        )
+    response = direct.post(
+        reverse("login"),
+        {"username": expert.username, "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.200"},
+    )
+    assert response.status_code == 429
+    lines = [x for x in _security_lines(caplog) if "login_failed" in x]
+    assert len(lines) == settings.AXES_FAILURE_LIMIT + 1
+    assert all("ip=198.51.100.7" in x and "203.0.113." not in x for x in lines)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+
+
+def test_throttling_and_log_use_the_address_a_trusted_proxy_forwards(expert, settings, caplog):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    proxy = Client()  # REMOTE_ADDR 127.0.0.1: the proxy
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _attempt_via(proxy, "203.0.113.9", expert.username, "wrong")
+    assert _attempt_via(proxy, "203.0.113.9", expert.username, PASSWORD).status_code == 429
+    # The same person from another address behind the same proxy is not locked out.
+    assert _attempt_via(Client(), "203.0.113.10", expert.username, PASSWORD).status_code == 302
+    lines = _security_lines(caplog)
+    assert any(f"event=locked_out user={expert.username} ip=203.0.113.9" in x for x in lines)
+
+
+def _attempt_via(client, address: str, username: str, password: str):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
 
 
 # --- sessions ----------------------------------------------------------------------
@@ -255,6 +352,95 @@ def test_lock_out_is_per_username_and_address(client, expert, other_expert, sett
     assert _attempt(elsewhere, expert.username, PASSWORD).status_code == 302
 
 
+def _lock_out(username: str, settings, client=None) -> Client:
+    attacker = client or Client()  # same address (127.0.0.1), no device cookie
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _attempt(attacker, username, "wrong")
+    return attacker
+
+
+def _device_client(user) -> Client:
+    """A browser ``user`` logged in from before (it holds the device cookie), now logged out."""
+    browser = Client()
+    assert _attempt(browser, user.username, PASSWORD).status_code == 302
+    browser.post(reverse("logout"))
+    assert "_auth_user_id" not in browser.session
+    return browser
+
+
+def test_successful_log_in_gives_the_browser_a_signed_device_cookie(client, expert, settings):
+    response = _attempt(client, expert.username, PASSWORD)
+    cookie = response.cookies[settings.LOGIN_DEVICE_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == 180 * 86400
+    assert expert.username not in cookie.value  # it does not say who logs in here
+    # Logging in again keeps the same device (its throttling record stays its own).
+    client.post(reverse("logout"))
+    again = _attempt(client, expert.username, PASSWORD).cookies[settings.LOGIN_DEVICE_COOKIE_NAME]
+    assert (
+        signing.loads(again.value, salt="drafting.security.device")["n"]
+        == signing.loads(cookie.value, salt="drafting.security.device")["n"]
+    )
+
+
+def test_someone_elses_failures_from_the_same_address_do_not_lock_out_a_known_browser(
+    expert, settings, caplog
+):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    browser = _device_client(expert)
+    attacker = _lock_out(expert.username, settings)
+    assert _attempt(attacker, expert.username, PASSWORD).status_code == 429
+    # The delegate, on the laptop they logged in from yesterday, at the same Wi-Fi:
+    response = _attempt(browser, expert.username, PASSWORD)
+    assert response.status_code == 302
+    assert browser.session["_auth_user_id"] == str(expert.pk)
+    # ... which does not lift the attacker's lock-out.
+    assert _attempt(attacker, expert.username, PASSWORD).status_code == 429
+    assert any("scope=address" in x for x in _security_lines(caplog) if "event=locked_out" in x)
+
+
+def test_without_a_device_cookie_the_address_is_still_throttled(expert, other_expert, settings):
+    _device_client(expert)  # a cookie on another browser does not help this one
+    _lock_out(expert.username, settings)
+    assert _attempt(Client(), expert.username, PASSWORD).status_code == 429
+    # Nor does a device cookie of another person, or a forged one.
+    colleague = _device_client(other_expert)
+    assert _attempt(colleague, expert.username, PASSWORD).status_code == 429
+    forged = Client()
+    forged.cookies[settings.LOGIN_DEVICE_COOKIE_NAME] = signing.dumps(
+        {"u": "x", "n": "y"}, salt="drafting.security.device", key="not-the-secret-key"
+    )
+    assert _attempt(forged, expert.username, PASSWORD).status_code == 429
+
+
+def test_a_known_browser_is_still_limited_to_the_failure_limit(expert, settings, caplog):
+    caplog.set_level(logging.INFO, logger="drafting.security")
+    browser = _device_client(expert)  # or a stolen cookie
+    _lock_out(expert.username, settings, client=browser)
+    locked = _attempt(browser, expert.username, PASSWORD)
+    assert locked.status_code == 429
+    assert "from this browser" in locked.content.decode()
+    assert any("scope=device" in x for x in _security_lines(caplog) if "event=locked_out" in x)
+    # The records name the device, never the cookie itself.
+    (record,) = AccessAttempt.objects.filter(username=expert.username)
+    cookie = browser.cookies[settings.LOGIN_DEVICE_COOKIE_NAME].value
+    assert record.user_agent.startswith("device:") and cookie not in record.user_agent
+
+
+def test_attempts_during_a_cool_off_do_not_extend_it(expert, settings):
+    attacker = _lock_out(expert.username, settings)
+
+    def age(minutes: int) -> None:
+        for attempt in AccessAttempt.objects.all():
+            attempt.attempt_time -= timedelta(minutes=minutes)
+            attempt.save()
+
+    age(10)
+    assert _attempt(attacker, expert.username, "still wrong").status_code == 429
+    age(6)  # 16 minutes after the lock-out, 6 after the last try
+    assert _attempt(Client(), expert.username, PASSWORD).status_code == 302
+
+
 def test_junk_usernames_are_refused_and_counted_not_crashed(client):
     for junk in ["x" * 5000, "nul\x00byte", "\u202e" * 300]:
         response = _attempt(client, junk, "whatever")
@@ -373,6 +559,7 @@ PRODUCTION_ENV = {
     "CSRF_TRUSTED_ORIGINS": "https://drafting.example.org",
     "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
     "SECURE_SSL_REDIRECT": "1",
+    "TRUSTED_PROXIES": "127.0.0.1",
 }
 
 
@@ -380,6 +567,7 @@ def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
     # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production never does.
     unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "CSRF_TRUSTED_ORIGINS"}
     unset |= {"SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"}
+    unset |= {"TRUSTED_PROXIES", "TRUSTED_PROXY_COUNT"}
     base = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, *args],
@@ -435,3 +623,18 @@ def test_makefile_serve_runs_the_serving_module_with_gunicorn():
     assert command[0].endswith("gunicorn") and "drafting.wsgi:application" in command
     assert command[command.index("--bind") + 1] == "0.0.0.0:9000"
     assert command[command.index("--workers") + 1] == "4"
+
+
+@pytest.mark.parametrize(
+    "env, says",
+    [
+        ({"TRUSTED_PROXY_COUNT": "1"}, "TRUSTED_PROXY_COUNT is no longer read"),
+        ({"TRUSTED_PROXIES": ""}, "SECURE_PROXY_SSL_HEADER is set but TRUSTED_PROXIES is not"),
+        ({"TRUSTED_PROXIES": "proxy.internal"}, "'proxy.internal' is not an IP address"),
+        ({"TRUSTED_PROXIES": "*"}, "TRUSTED_PROXIES cannot be '*'"),
+    ],
+)
+def test_proxy_settings_that_would_trust_the_wrong_peers_refuse_to_start(env, says):
+    result = _run(["manage.py", "check"], {**PRODUCTION_ENV, **env})
+    assert result.returncode != 0
+    assert says in result.stderr

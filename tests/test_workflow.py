@@ -506,3 +506,16 @@ def test_superuser_without_profile_counts_as_secretariat(db, document):
     admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-12345-long")
     assert permissions.role_of(admin) == ExpertProfile.Role.SECRETARIAT
     actions.open_document_review(document, by=admin)
+
+
+def test_overlong_version_note_is_refused_next_to_the_field(client, secretariat, document):
+    from drafting.forms.versions import NOTE_LIMIT
+
+    login(client, secretariat)
+    url = reverse("drafting:version-create", args=[document.slug])
+    response = client.post(url, {"name": "Draft 3", "note": "x" * (NOTE_LIMIT + 1)})
+    assert response.status_code == 422
+    assert f"Keep the note to {NOTE_LIMIT:,} characters" in response.content.decode()
+    assert not Version.objects.filter(document=document).exists()
+    assert client.post(url, {"name": "Draft 3", "note": "x" * NOTE_LIMIT}).status_code == 302
+    assert len(Version.objects.get(document=document).note) == NOTE_LIMIT

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from drafting.models import EditingPresence, Practice
+from drafting.permissions import refuse_if, why_cannot_edit_section
 from drafting.reads.presence import EXPIRES_AFTER, describe_user
 
 # A heartbeat arrives every 15 s from an open editor; a minute without one means gone.
@@ -21,7 +22,12 @@ class PresenceReport:
 
 
 def heartbeat(practice: Practice, *, user, base_revision: int) -> PresenceReport:
-    """Record that ``user`` is editing ``practice`` and report who else is and staleness."""
+    """Record that ``user`` is editing ``practice`` and report who else is and staleness.
+
+    Raises PermissionDenied (the rule's words) where ``user`` may not edit the
+    practice's section: nobody is "editing" an approved section or an adopted text.
+    """
+    refuse_if(why_cannot_edit_section(user, practice.section))
     now = timezone.now()
     EditingPresence.objects.update_or_create(
         user=user, practice=practice, defaults={"base_revision": base_revision, "last_seen": now}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from drafting.forms.common import BoundedChoices, DelegationChoices, ReasonField
+from drafting.forms.common import BODY_LIMIT, BoundedChoices, DelegationChoices, ReasonField
 from drafting.models import Delegation, Document, ReviewMeeting, Section
 
 
@@ -23,6 +23,19 @@ class MeetingForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="The sections to be discussed; they are taken in the document's order.",
     )
+    # The model's TextField has no limit of its own: a pasted novel is refused here, next to
+    # the field, instead of being stored and rendered on every meeting page.
+    outcome = forms.CharField(
+        required=False,
+        max_length=BODY_LIMIT,
+        label="Outcome",
+        help_text="Outcome notes, in Markdown.",
+        widget=forms.Textarea(attrs={"rows": 6, "data-editor": "markdown"}),
+        error_messages={
+            "max_length": f"Keep the outcome notes to {BODY_LIMIT:,} characters "
+            "(these have %(show_value)s)."
+        },
+    )
     reason = ReasonField()
 
     class Meta:
@@ -31,7 +44,6 @@ class MeetingForm(forms.ModelForm):
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "outcome": forms.Textarea(attrs={"rows": 6, "data-editor": "markdown"}),
         }
         labels = {"starts_on": "First day", "ends_on": "Last day", "status": "Status"}
         error_messages = {

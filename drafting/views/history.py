@@ -17,12 +17,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from drafting import actions, diff, history, permissions, reads
 from drafting.history import points
 from drafting.models import Document, Practice, Section, Version
+from drafting.views.common import safe_next
 from drafting.views.deletions import section_first
 
 # --- forms -------------------------------------------------------------------
@@ -129,16 +129,6 @@ def _document_for(user, document_id: int | None) -> Document:
     if not permissions.can_view_document(user, document):
         raise PermissionDenied("You need a drafting role to read this draft's history.")
     return document
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    # Only a path on this site: redirect() would treat anything else as a view name.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # --- pages -------------------------------------------------------------------------
@@ -282,7 +272,7 @@ def document_search(request: HttpRequest, slug: str) -> HttpResponse:
 def practice_restore(request: HttpRequest, pk: int) -> HttpResponse:
     practice = get_object_or_404(Practice.objects.select_related("section__document"), pk=pk)
     _document_for(request.user, practice.section.document_id)
-    back = _safe_next(request, reverse("drafting:practice-history", args=[pk]))
+    back = safe_next(request, reverse("drafting:practice-history", args=[pk]))
     form = RestoreForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a revision to restore.")
@@ -316,7 +306,7 @@ def practice_undelete(request: HttpRequest, pk: int) -> HttpResponse:
     if timeline_doc is None:
         raise Http404("No practice with this number ever existed.")
     _document_for(request.user, timeline_doc.document_id)
-    back = _safe_next(request, reverse("drafting:practice-history", args=[pk]))
+    back = safe_next(request, reverse("drafting:practice-history", args=[pk]))
     form = UndeleteForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:

@@ -181,9 +181,8 @@ def practice_preview(request: HttpRequest) -> HttpResponse:
 def practice_presence(request: HttpRequest, pk: int) -> HttpResponse:
     """Heartbeat from an open editor: who else is editing, and whether this form is stale."""
     practice = _practice(pk)
-    permissions.require(
-        permissions.can_draft(request.user), "Only experts and the secretariat edit text."
-    )
+    # Only where the user may edit: no presence on approved sections or adopted documents.
+    require_can_edit(request.user, practice.section)
     try:
         base_revision = int(request.POST.get("base_revision", ""))
     except ValueError:

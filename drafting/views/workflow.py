@@ -12,28 +12,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from drafting import actions, permissions, workflow
 from drafting.forms import TransitionForm, VersionForm
 from drafting.models import Document, Section, Version
-from drafting.views.common import form_status
+from drafting.views.common import form_status, safe_next
 
 
 def _data(request: HttpRequest):
     """The POST data of a form submission (even an empty one), None for a GET."""
     return request.POST if request.method == "POST" else None
-
-
-def _next_url(request: HttpRequest, default) -> str:
-    """Back to the page the button was on (dashboard, section or document page)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default.get_absolute_url()
 
 
 def _transition_page(
@@ -46,6 +35,8 @@ def _transition_page(
     permissions.require(
         (why_not := workflow.why_cannot(request.user, obj, transition.name)) is None, why_not or ""
     )
+    # Back to the page the button was on (dashboard, section or document page).
+    back = safe_next(request, obj.get_absolute_url())
     revision = obj.revision if isinstance(obj, Section) else None
     form = TransitionForm(
         _data(request), transition=transition, document=document, revision=revision
@@ -66,7 +57,7 @@ def _transition_page(
             status = 422
         else:
             messages.success(request, f"“{obj}” {transition.done}.")
-            return redirect(_next_url(request, obj))
+            return redirect(back)
     available = next(
         (a for a in workflow.available_transitions(request.user, obj) if a.name == transition.name),
         None,
@@ -82,7 +73,7 @@ def _transition_page(
             "available": available,
             "form": form,
             "refusal": refusal,
-            "next": request.POST.get("next") or request.GET.get("next") or "",
+            "back": back,
         },
         status=status,
     )

@@ -11,8 +11,12 @@ from drafting.archive import ArchiveError, import_archive
 class Command(BaseCommand):
     help = (
         "Restore FILE (written by export_archive; '-' for standard input) into this database, "
-        "which must be migrated and empty. All or nothing."
+        "which must be migrated and empty. The archive must be complete and match its "
+        "manifest. All or nothing."
     )
+
+    def _warn(self, message: str) -> None:
+        self.stderr.write(self.style.WARNING(f"Warning: {message}"))
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="The archive to restore, or - for standard input.")
@@ -21,10 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, database: str, **options) -> None:
         try:
             if file == "-":
-                counts = import_archive(sys.stdin, using=database)
+                counts = import_archive(sys.stdin, using=database, warn=self._warn)
             else:
                 with Path(file).open(encoding="utf-8") as source:
-                    counts = import_archive(source, using=database)
+                    counts = import_archive(source, using=database, warn=self._warn)
         except (ArchiveError, OSError) as error:
             raise CommandError(str(error)) from error
         history = sum(n for label, n in counts.items() if ".historical" in label)
