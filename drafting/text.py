@@ -4,6 +4,14 @@ Paragraphs, bullet and numbered lists, emphasis, links and footnotes. Raw HTML
 typed by a user is not interpreted (markdown-it escapes it) and the output is
 sanitised again with nh3, so nothing a user typed reaches a page as markup.
 Rendering is memoised by text: the same practice body renders once per process.
+
+The text format's limits live here too, as one rule with two sides: texts are
+refused when saved (``validate_markdown``, a validator on the model fields and
+the forms: a message a person can act on), and whatever is already stored (the
+history is append-only, so old versions keep what they had) is flattened when
+read (``parse``): levels deeper than the limit are shown at the deepest allowed
+level. The pages, the HTML export and the PDF, Word and Markdown writers all
+read text through ``parse``/``render``, so no stored text can break any of them.
 """
 
 from __future__ import annotations
@@ -12,15 +20,34 @@ import re
 from functools import lru_cache
 
 import nh3
+from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
+# markdown-it stops parsing at maxNesting levels and silently drops what lies
+# deeper (and what follows it in the same container). 50 keeps everything up to
+# 25 nested lists or 50 quotes, far past what the limits below allow, while its
+# recursion (about two frames a level) stays far from Python's limit.
+_PARSER_NESTING = 50
+
 _md = (
-    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    MarkdownIt(
+        "commonmark",
+        {"html": False, "linkify": False, "typographer": False, "maxNesting": _PARSER_NESTING},
+    )
     .disable(["image", "heading", "lheading", "code", "fence", "hr", "html_block", "html_inline"])
     .use(footnote_plugin)
 )
+
+# The limits of the text format. The typesetter (Typst) gives up on quotes nested
+# about 17 deep and on emphasis nested about 100 deep; no real text needs more than
+# a few levels, so the limits are well inside both.
+MAX_NESTING = 8  # block levels: quotes and lists, combined
+MAX_INLINE_NESTING = 8  # emphasis, strong emphasis and links inside one another
+MAX_LENGTH = 20_000  # characters in one text (a practice's body, an introduction)
+
+_LEVELS = {"blockquote_open", "bullet_list_open", "ordered_list_open"}
 
 _ALLOWED_TAGS = {
     "p",
@@ -47,9 +74,127 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
+def _parse(source: str, env: dict | None = None) -> tuple[list, int, int]:
+    """Tokens of ``source`` flattened to the limits, and the depths it had as typed."""
+    tokens = _md.parse(source, {} if env is None else env)
+    depth = _flatten_blocks(tokens)
+    inline_depth = 0
+    for tok in tokens:
+        if tok.type == "inline" and tok.children:
+            inline_depth = max(inline_depth, _flatten_inlines(tok))
+    return tokens, depth, inline_depth
+
+
+def _flatten_blocks(tokens: list) -> int:
+    """Drop quote and list wrappers deeper than MAX_NESTING, keeping what they hold.
+
+    What the dropped levels held is rendered at the deepest allowed level: the
+    items of a dropped list become paragraphs there. Returns the deepest level
+    the text had as typed. Works in place on a fresh token list.
+    """
+    kept: list = []
+    # One entry per open block: "level" / "block" (kept), "shown" (a tight item's
+    # paragraph now on its own line), "dropped-level" / "dropped-item" (not kept).
+    stack: list[str] = []
+    depth = typed = deepest = 0
+    for tok in tokens:
+        if tok.nesting == 1:
+            if tok.type in _LEVELS:
+                typed += 1
+                deepest = max(deepest, typed)
+                if depth >= MAX_NESTING:
+                    stack.append("dropped-level")
+                    continue
+                depth += 1
+                stack.append("level")
+            elif tok.type == "list_item_open" and stack and stack[-1] == "dropped-level":
+                stack.append("dropped-item")
+                continue
+            elif tok.type == "paragraph_open" and tok.hidden and stack[-1:] == ["dropped-item"]:
+                tok.hidden = False
+                stack.append("shown")
+            else:
+                stack.append("block")
+            kept.append(tok)
+        elif tok.nesting == -1 and stack:
+            kind = stack.pop()
+            typed -= kind in ("level", "dropped-level")
+            depth -= kind == "level"
+            if kind.startswith("dropped"):
+                continue
+            if kind == "shown":
+                tok.hidden = False
+            kept.append(tok)
+        else:
+            kept.append(tok)
+    tokens[:] = kept
+    return deepest
+
+
+def _flatten_inlines(inline) -> int:
+    """Drop emphasis and link marks deeper than MAX_INLINE_NESTING; their text stays.
+
+    Returns the deepest inline nesting before flattening.
+    """
+    kept = []
+    stack: list[bool] = []
+    deepest = 0
+    for tok in inline.children:
+        if tok.nesting == 1:
+            deepest = max(deepest, len(stack) + 1)
+            keep = sum(stack) < MAX_INLINE_NESTING
+            stack.append(keep)
+            if keep:
+                kept.append(tok)
+        elif tok.nesting == -1 and stack:
+            if stack.pop():
+                kept.append(tok)
+        else:
+            kept.append(tok)
+    inline.children = kept
+    return deepest
+
+
+def problems(source: str | None) -> list[str]:
+    """What in ``source`` the text format does not allow, in words for the person who typed it.
+
+    The one rule the forms, the model validators and the actions share; the
+    renderer and the exporters apply the same limits by flattening.
+    """
+    source = source or ""
+    found = []
+    if len(source) > MAX_LENGTH:
+        found.append(
+            f"The text is {len(source):,} characters long; the limit is {MAX_LENGTH:,}. "
+            "Split it into several parts."
+        )
+        return found  # do not parse a text this size only to say more
+    _, depth, inline_depth = _parse(source)
+    if depth > MAX_NESTING:
+        found.append(
+            f"Quotes and lists can be nested at most {MAX_NESTING} levels deep; "
+            f"this text has {depth}."
+        )
+    if inline_depth > MAX_INLINE_NESTING:
+        found.append(
+            f"Emphasis and links can be nested at most {MAX_INLINE_NESTING} levels deep; "
+            f"this text has {inline_depth}."
+        )
+    return found
+
+
+def validate_markdown(value: str | None) -> None:
+    """Model and form field validator: raises ``ValidationError`` listing ``problems(value)``."""
+    found = problems(value)
+    if found:
+        raise ValidationError(found, code="text_format")
+
+
 @lru_cache(maxsize=8192)
 def _render(source: str, prefix: str) -> str:
-    html = _md.render(source, {"footnote_prefix": prefix} if prefix else {})
+    env: dict = {}
+    tokens, _, _ = _parse(source, env)
+    html = _md.renderer.render(tokens, _md.options, env)
     if prefix:
         # Footnote anchors must be unique when many practices share a page.
         html = html.replace('id="fn', f'id="{prefix}fn').replace('href="#fn', f'href="#{prefix}fn')
@@ -104,5 +249,6 @@ def parse(source: str | None) -> list:
     For exports that typeset the text themselves (PDF, Word, Markdown) and so
     must walk the structure rather than the HTML; what ``render()`` would not
     interpret (headings, raw HTML, images) arrives here as plain text too.
+    Quotes, lists and emphasis nested deeper than the limits are flattened.
     """
-    return _md.parse(source or "")
+    return _parse(source or "")[0]

@@ -252,6 +252,38 @@ def test_empty_heading_and_overlong_body_are_refused_next_to_the_field(client, e
     assert practice.revision == 1
 
 
+def test_text_nested_too_deep_is_refused_next_to_the_field(client, expert, practice):
+    """The text format's one rule (drafting/text.py), said where the text was typed."""
+    login(client, expert)
+    deep = "> " * 18 + "x"
+    message = "Quotes and lists can be nested at most 8 levels deep; this text has 18."
+    section = practice.section
+    posts = [
+        (reverse("drafting:practice-edit", args=[practice.pk]), {"heading": "H", "body": deep}),
+        (reverse("drafting:practice-add", args=[section.pk]), {"heading": "H", "body": deep}),
+        (
+            reverse("drafting:section-edit", args=[section.pk]),
+            {"title": "T", "introduction": deep, "base_revision": section.revision},
+        ),
+        (
+            reverse("drafting:amendment-propose-change", args=[practice.pk]),
+            {"heading": "H", "body": deep, "rationale": "R"},
+        ),
+    ]
+    for url, data in posts:
+        data = {"base_revision": practice.revision, **data}
+        response = client.post(url, data)
+        assert response.status_code == 422, url
+        assert message in response.content.decode(), url
+    practice.refresh_from_db()
+    section.refresh_from_db()
+    assert (practice.revision, section.revision, section.practices.count()) == (1, 1, 3)
+    assert not practice.amendments.exists()
+    # Eight levels are fine.
+    response = _edit(client, practice, body="> - " * 4 + "x")
+    assert response.status_code == 302
+
+
 def test_tampered_base_revision_is_a_form_error(client, expert, practice):
     response = _edit(login(client, expert), practice, base_revision="abc")
     assert response.status_code == 422

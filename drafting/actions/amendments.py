@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from drafting import permissions
+from drafting import permissions, text
 from drafting.actions.base import (
     StaleRevision,
     gone,
@@ -37,7 +37,7 @@ from drafting.history import person, stamp
 from drafting.models import Amendment, Practice, ReviewMeeting, Section
 
 HEADING_LIMIT = 1000
-BODY_LIMIT = 20_000
+BODY_LIMIT = text.MAX_LENGTH
 Kind = Amendment.Kind
 
 
@@ -66,6 +66,7 @@ def _clean_text(heading: str, body: str) -> tuple[str, str]:
         raise ValidationError(f"The heading is longer than {HEADING_LIMIT:,} characters.")
     if len(body) > BODY_LIMIT:
         raise ValidationError(f"The text is longer than {BODY_LIMIT:,} characters.")
+    text.validate_markdown(body)  # the text format's limits, as for a direct edit
     return heading, body
 
 

@@ -360,9 +360,10 @@ def render(doc: ExportDocument) -> bytes:
     body.append(sect_pr)
     if writer.footnotes:
         _add_footnotes(document, writer.footnotes)
-    document.core_properties.title = doc.cover.title
-    document.core_properties.subject = doc.what
-    document.core_properties.author = doc.cover.forum
+    # File properties are XML too: the characters XML forbids would stop the save.
+    document.core_properties.title = _XML_INVALID.sub("", doc.cover.title)
+    document.core_properties.subject = _XML_INVALID.sub("", doc.what)
+    document.core_properties.author = _XML_INVALID.sub("", doc.cover.forum)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

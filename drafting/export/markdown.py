@@ -4,14 +4,17 @@ Written from the parsed text, not copied from the source, so the file means
 what the page shows: a line a user began with ``#`` stays a paragraph,
 footnote labels are made unique across practices (``[^p12-1]``), and every
 character that Markdown or pandoc would read as markup (emphasis, links,
-``$math$``, ``@citations``, raw HTML) is backslash-escaped. Redlines use
+``$math$``, ``@citations``, raw HTML, autolinks, entities) is backslash-escaped.
+Inline code is fenced with a run of backticks longer than any inside it, so
+no code span can end early and let what follows it out as markup. The title
+block is single-quoted YAML holding escaped Markdown, because pandoc reads
+metadata as Markdown too. Redlines use
 CriticMarkup, the plain-text convention for tracked changes:
 ``{++inserted++}`` and ``{--deleted--}``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 from drafting.export import markup
@@ -23,6 +26,9 @@ EXTENSION = "md"
 _INLINE_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>~|^$@&"} | {"\r": " ", "\n": " "})
 _URL_ESCAPES = str.maketrans({" ": "%20", "<": "%3C", ">": "%3E", "\n": "", "\r": ""})
 _LINE_START = re.compile(r"^([ \t]*)([#>+=:-]|\d+[.)])", re.MULTILINE)
+_BACKTICKS = re.compile(r"`+")
+# What YAML does not allow in a scalar (C0 and C1 controls but tab and NEL, DEL, non-characters).
+_YAML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
 def escape(value: str) -> str:
@@ -34,8 +40,8 @@ def render(doc: ExportDocument) -> bytes:
     w = out.append
     c = doc.cover
     w("---\n")
-    w(f"title: {json.dumps(c.title, ensure_ascii=False)}\n")
-    w(f"subtitle: {json.dumps(doc.what, ensure_ascii=False)}\n")
+    w(f"title: {_yaml(c.title)}\n")
+    w(f"subtitle: {_yaml(doc.what)}\n")
     w("---\n\n")
     lines = [c.forum, c.initiative]
     if c.co_leads:
@@ -70,6 +76,29 @@ def render(doc: ExportDocument) -> bytes:
     for section in doc.sections:
         _section(section, w)
     return "".join(out).rstrip("\n").encode() + b"\n"
+
+
+def _yaml(value: str) -> str:
+    """A single-quoted YAML scalar holding ``value`` as escaped Markdown.
+
+    Single quotes, because in them a backslash is a plain character: pandoc reads
+    the Markdown escape, and a reader that shows the block as text sees it too.
+    """
+    return "'" + _YAML_INVALID.sub("", escape(value)).replace("'", "''") + "'"
+
+
+def code_span(value: str) -> str:
+    """``value`` as a CommonMark code span that ends where it should.
+
+    The fence is one backtick longer than the longest run inside, and a space
+    pads a value that starts or ends with a backtick (or with a space at both
+    ends, which the reader strips one of), so the reader gives back ``value``.
+    """
+    longest = max((len(run) for run in _BACKTICKS.findall(value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = value.startswith("`") or value.endswith("`")
+    pad = pad or (value.startswith(" ") and value.endswith(" ") and value.strip(" ") != "")
+    return f"{fence} {value} {fence}" if pad else f"{fence}{value}{fence}"
 
 
 def _and(names: list[str]) -> str:
@@ -158,8 +187,7 @@ def _inlines(inlines, rich, key: str) -> str:
             href = node.href.translate(_URL_ESCAPES)
             parts.append(f"[{_inlines(node.children, rich, key)}](<{href}>)")
         elif isinstance(node, markup.Code):
-            fence = "``" if "`" in node.text else "`"
-            parts.append(f"{fence} {node.text} {fence}" if fence == "``" else f"`{node.text}`")
+            parts.append(code_span(node.text.replace("\r", " ").replace("\n", " ")))
         elif isinstance(node, markup.Break):
             parts.append("\\\n" if node.hard else "\n")
         elif isinstance(node, markup.NoteRef) and rich is not None:

@@ -10,6 +10,13 @@ with an empty directory as its root and package paths, so even a bug in the
 escaping could not read a file, and without system fonts, so output does not
 depend on the machine.
 
+Robustness: no stored text can stop the PDF from being produced. Text is read
+through ``text.parse()``, which flattens nesting beyond the text format's
+limits (Typst gives up on quotes nested ~17 deep). Should the compiler still
+refuse the document, each section and practice is tried on its own and the
+ones that fail are typeset as plain text with a note (and logged), so one bad
+practice cannot take the document's PDF, or any past version's, down with it.
+
 Fonts: Libertinus Serif (bundled with Typst) for Latin text, French included;
 Amiri (SIL Open Font License, shipped in ``export/fonts``) for Arabic, which
 Typst picks per character by fallback; DejaVu Sans Mono (bundled) for code.
@@ -17,9 +24,11 @@ Typst picks per character by fallback; DejaVu Sans Mono (bundled) for code.
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 import threading
+from collections.abc import Container, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +40,16 @@ from drafting.export.snapshot import ExportDocument, ExportPractice, ExportSecti
 CONTENT_TYPE = "application/pdf"
 EXTENSION = "pdf"
 FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+class _Everything:
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+ALL = _Everything()  # ``source(doc, plain=ALL)``: every text as plain text, the last resort
+
+log = logging.getLogger(__name__)
 
 # Backslash before every ASCII punctuation character: always a literal in Typst markup.
 _ESCAPES = str.maketrans(
@@ -116,31 +135,86 @@ WATERMARK = (
 
 
 def render(doc: ExportDocument) -> bytes:
-    return compile_source(source(doc))
+    """The PDF of ``doc``. Never fails because of what a text holds (see the module docstring)."""
+    pdf = _try_compile(source(doc), doc.slug)
+    if pdf is not None:
+        return pdf
+    failing = _failing_texts(doc)
+    log.error("PDF of %s: typesetting as plain text: %s", doc.slug, ", ".join(failing) or "none")
+    pdf = _try_compile(source(doc, plain=failing), f"{doc.slug} (plain where it failed)")
+    if pdf is not None:
+        return pdf
+    log.error("PDF of %s: typesetting every text as plain text", doc.slug)
+    return compile_source(source(doc, plain=ALL))
 
 
-def source(doc: ExportDocument) -> str:
-    """The whole Typst source for ``doc``."""
-    out: list[str] = []
-    w = out.append
+def source(doc: ExportDocument, *, plain: Container[str] = ()) -> str:
+    """The whole Typst source for ``doc``; texts whose key is in ``plain`` are shown unformatted."""
+    out: list[str] = [_preamble(doc)]
+    _cover(doc, out.append)
+    out.append("#outline(title: [Contents], depth: 1, indent: 0pt)\n#pagebreak()\n")
+    out.extend(fragment for _, fragment in _texts(doc, plain))
+    return "".join(out)
+
+
+def _preamble(doc: ExportDocument) -> str:
     cover = doc.cover
     header_right = "[DRAFT]" if doc.draft else ("[REDLINE]" if doc.redline else "[]")
-    w(
+    return (
         PREAMBLE.replace("TITLE", string(cover.title))
         .replace("HEADER_LEFT", f"[{escape(cover.short_title)}]")
         .replace("HEADER_RIGHT", header_right)
         .replace("BACKGROUND", WATERMARK if doc.draft else "")
     )
-    _cover(doc, w)
-    w("#outline(title: [Contents], depth: 1, indent: 0pt)\n#pagebreak()\n")
-    notes = _Notes()
+
+
+def _texts(doc: ExportDocument, plain: Container[str]) -> Iterator[tuple[str, str]]:
+    """(key, Typst source) of each piece of user text, in document order.
+
+    The pieces are independent (footnotes are resolved within one piece), so a
+    piece that the compiler refuses can be found by compiling it alone.
+    """
     intro = doc.introduction_rich()
     if not intro.empty:
-        w("#heading(level: 1, outlined: true)[Introduction]\n")
-        _rich(intro, "intro", w, notes)
+        head = "#heading(level: 1, outlined: true)[Introduction]\n"
+        if "intro" in plain:
+            yield "intro", head + _plain(intro)
+        else:
+            yield "intro", head + _rich(intro, "intro")
     for section in doc.sections:
-        _section(section, w, notes)
-    return "".join(out)
+        if section.key in plain:
+            yield section.key, _plain_section(section)
+        else:
+            yield section.key, _section(section)
+        for practice in section.practices:
+            if practice.key in plain:
+                yield practice.key, _plain_practice(practice)
+            else:
+                yield practice.key, _practice(practice)
+
+
+def _failing_texts(doc: ExportDocument) -> list[str]:
+    """Keys of the texts the compiler refuses when each is typeset alone."""
+    preamble = _preamble(doc)
+    return [
+        key
+        for key, fragment in _texts(doc, ())
+        if _try_compile(preamble + fragment, f"{doc.slug}, text {key}") is None
+    ]
+
+
+def _try_compile(src: str, what: str) -> bytes | None:
+    """``src`` typeset, or None (logged) if the compiler refuses it."""
+    try:
+        return compile_source(src)
+    except typst.TypstError as error:
+        log.error("PDF of %s could not be typeset: %s", what, error)
+    except BaseException as error:
+        # pyo3 turns a panic of the Rust compiler into PanicException, a BaseException.
+        if type(error).__name__ != "PanicException":
+            raise
+        log.error("PDF of %s crashed the typesetter: %s", what, error)
+    return None
 
 
 def _cover(doc: ExportDocument, w) -> None:
@@ -193,24 +267,31 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _section(section: ExportSection, w, notes: _Notes) -> None:
-    w(f"#heading(level: 1)[{_inlines(section.title_inlines(), notes, section.key)}]\n")
+def _section(section: ExportSection) -> str:
+    notes = _Notes(section.key)
+    out = [f"#heading(level: 1)[{_inlines(section.title_inlines(), notes, section.key)}]\n"]
     if section.change or section.moved:
-        w(f"#flag[{escape(_flag_text(section.change, section.moved, section.note))}]\n\n")
-    _rich(section.introduction_rich(), section.key, w, notes)
-    for practice in section.practices:
-        _practice(practice, w, notes)
+        out.append(f"#flag[{escape(_flag_text(section.change, section.moved, section.note))}]\n\n")
+    out.append(_rich(section.introduction_rich(), section.key))
+    return "".join(out)
 
 
-def _practice(practice: ExportPractice, w, notes: _Notes) -> None:
+def _practice(practice: ExportPractice) -> str:
+    notes = _Notes(practice.key)
+    out = [_practice_label(practice)]
+    out.append(f"#strong[{_inlines(practice.heading_inlines(), notes, practice.key)}]\n\n")
+    out.append(_rich(practice.body_rich(), practice.key))
+    return "".join(out)
+
+
+def _practice_label(practice: ExportPractice) -> str:
     label = escape(practice.label)
     if practice.change == "deleted":
         label = f"#del[{label}]"
-    w(f"#heading(level: 2, outlined: false)[{label}]\n")
+    out = f"#heading(level: 2, outlined: false)[{label}]\n"
     if practice.change or practice.moved:
-        w(f"#flag[{escape(_flag_text(practice.change, practice.moved, practice.note))}]\n\n")
-    w(f"#strong[{_inlines(practice.heading_inlines(), notes, practice.key)}]\n\n")
-    _rich(practice.body_rich(), practice.key, w, notes)
+        out += f"#flag[{escape(_flag_text(practice.change, practice.moved, practice.note))}]\n\n"
+    return out
 
 
 def _flag_text(change: str | None, moved: bool, note: str) -> str:
@@ -219,20 +300,19 @@ def _flag_text(change: str | None, moved: bool, note: str) -> str:
 
 
 class _Notes:
-    """Footnotes being typeset: the text they belong to and a label for repeated references."""
+    """Footnotes of one text being typeset: its tree, its key, the notes already placed."""
 
-    def __init__(self) -> None:
-        self.rich: markup.Rich | None = None
-        self.key = ""
+    def __init__(self, key: str, rich: markup.Rich | None = None) -> None:
+        self.rich = rich
+        self.key = key
+        self.placed: set[int] = set()
 
 
-def _rich(rich: markup.Rich, key: str, w, notes: _Notes) -> None:
+def _rich(rich: markup.Rich, key: str) -> str:
     if rich.empty:
-        return
-    notes.rich, notes.key = rich, key
-    for block in rich.blocks:
-        w(_block(block, notes))
-        w("\n\n")
+        return ""
+    notes = _Notes(key, rich)
+    return "".join(_block(block, notes) + "\n\n" for block in rich.blocks)
 
 
 def _block(block: markup.Block, notes: _Notes) -> str:
@@ -271,13 +351,54 @@ def _inlines(inlines: tuple[markup.Inline, ...], notes: _Notes, key: str) -> str
 
 def _footnote(ref: markup.NoteRef, notes: _Notes, key: str) -> str:
     label = f"fn-{key}-{ref.index}"
-    if ref.repeat:
-        return f"#footnote(<{label}>)"
     rich = notes.rich
     if rich is None or ref.index >= len(rich.notes):
         return ""
+    # The first reference typeset carries the note, whatever the parser called it: a
+    # note may first be referenced from inside another note that is never placed.
+    if ref.index in notes.placed:
+        return f"#footnote(<{label}>)"
+    notes.placed.add(ref.index)
     body = _blocks(rich.notes[ref.index], notes)
     return f"#footnote[{body}]<{label}>"
+
+
+# --- the last resort: a text as plain paragraphs ------------------------------
+
+_PLAIN_NOTE = (
+    '#text(size: 9pt, style: "italic", fill: luma(90))'
+    "[This text could not be typeset with its formatting; it is shown as plain text.]\n\n"
+)
+
+
+def _plain(rich: markup.Rich) -> str:
+    paragraphs = list(_plain_paragraphs(rich.blocks))
+    for n, note in enumerate(rich.notes):
+        paragraphs.extend(f"[{n + 1}] {p}" for p in _plain_paragraphs(note))
+    return _PLAIN_NOTE + "".join(escape(p) + "\n\n" for p in paragraphs if p.strip())
+
+
+def _plain_paragraphs(blocks: tuple[markup.Block, ...]) -> Iterator[str]:
+    """The text of every paragraph, however deep, without recursion (the tree may be deep)."""
+    pending = list(reversed(blocks))
+    while pending:
+        block = pending.pop()
+        if isinstance(block, markup.Para):
+            yield markup.plain_text(block.inlines)
+        elif isinstance(block, markup.ListBlock):
+            pending.extend(b for item in reversed(block.items) for b in reversed(item))
+        else:
+            pending.extend(reversed(block.blocks))
+
+
+def _plain_section(section: ExportSection) -> str:
+    title = escape(markup.plain_text(section.title_inlines()))
+    return f"#heading(level: 1)[{title}]\n" + _plain(section.introduction_rich())
+
+
+def _plain_practice(practice: ExportPractice) -> str:
+    heading = escape(markup.plain_text(practice.heading_inlines()))
+    return _practice_label(practice) + f"#strong[{heading}]\n\n" + _plain(practice.body_rich())
 
 
 @cache

@@ -12,6 +12,7 @@ from django import forms
 
 from drafting.forms.common import BODY_LIMIT, TEXT_WIDGET, _decided_at_field
 from drafting.models import Amendment, Practice
+from drafting.text import validate_markdown
 
 
 def _rationale_field() -> forms.CharField:
@@ -34,6 +35,7 @@ class _TextFields(forms.Form):
     body = forms.CharField(
         required=False,
         max_length=BODY_LIMIT,
+        validators=[validate_markdown],
         label="Text",
         widget=forms.Textarea(attrs={"rows": 10, "data-editor": "markdown"}),
         help_text="Markdown: *italic*, **bold**, - lists, [links](https://…), footnotes[^1].",

@@ -9,8 +9,9 @@ from drafting.models import (
     Document,
     ReviewMeeting,
 )
+from drafting.text import MAX_LENGTH
 
-BODY_LIMIT = 20_000
+BODY_LIMIT = MAX_LENGTH  # the text format's own limit (drafting/text.py)
 MAX_ID = 2**63 - 1  # the largest id or revision any of our databases stores
 REASON_HELP = "Optional. Shown in the history, e.g. “agreed at the Rabat review meeting”."
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from drafting.models.base import tracked
 from drafting.models.forum import Delegation, WorkingGroup
+from drafting.text import validate_markdown
 
 # Positions are stored with gaps so that inserting or moving one row writes
 # that row only; numbers shown to readers are derived from the order.
@@ -34,7 +35,7 @@ class Document(models.Model):
     implementing_partner = models.ForeignKey(
         Delegation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    introduction = models.TextField(blank=True)
+    introduction = models.TextField(blank=True, validators=[validate_markdown])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFTING)
     target_meeting = models.ForeignKey(
         "drafting.ReviewMeeting",
@@ -74,7 +75,7 @@ class Section(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sections")
     position = models.BigIntegerField()
     title = models.CharField(max_length=300)
-    introduction = models.TextField(blank=True)
+    introduction = models.TextField(blank=True, validators=[validate_markdown])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFTING)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -103,7 +104,11 @@ class Practice(models.Model):
     heading = models.CharField(
         max_length=1000, help_text="The bold lead sentence of the good practice."
     )
-    body = models.TextField(blank=True, help_text="The explanatory paragraphs, in Markdown.")
+    body = models.TextField(
+        blank=True,
+        validators=[validate_markdown],
+        help_text="The explanatory paragraphs, in Markdown.",
+    )
     revision = models.PositiveIntegerField(default=1)
 
     history = tracked()
