@@ -5,7 +5,8 @@ is built from ``text.parse()``, the token stream of the one renderer the pages
 use, so an export interprets exactly what a page interprets: paragraphs,
 bullet and numbered lists, block quotes, emphasis, links, inline code and
 footnotes. Everything else a user typed (``# heading``, raw HTML, images,
-dangling ``[^9]`` references) is plain text here as it is on the page.
+dangling ``[^9]`` references) is plain text here as it is on the page, and
+nesting beyond the text format's limits (drafting/text.py) arrives flattened.
 
 Redlines are trees too: ``redline()`` turns diff.segments() of two Markdown
 sources into paragraphs of equal / inserted / deleted runs.

@@ -34,10 +34,12 @@ class _TextFields(forms.Form):
     )
     body = forms.CharField(
         required=False,
-        max_length=BODY_LIMIT,
+        # The text format's rule checks the length too: max_length would say it twice.
         validators=[validate_markdown],
         label="Text",
-        widget=forms.Textarea(attrs={"rows": 10, "data-editor": "markdown"}),
+        widget=forms.Textarea(
+            attrs={"rows": 10, "data-editor": "markdown", "maxlength": BODY_LIMIT}
+        ),
         help_text="Markdown: *italic*, **bold**, - lists, [links](https://…), footnotes[^1].",
     )
 
