@@ -1,10 +1,7 @@
-"""Review meetings: organising them (writes) and what a meeting page shows (reads).
+"""Review meetings: organising them (details, participants, agenda), circulating a version.
 
-A meeting is a window in the document's history: it opened at the start of its
-first day and closed at the end of its last (history.meeting_window). The
-meeting page shows the draft as it stood at the opening, what changed during
-the meeting and since, the amendments decided there and the changes tagged
-with it — all reconstructed from history in a fixed number of queries."""
+What a meeting page shows is read in drafting/reads/meetings.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Editing presence: who else has a practice open, and whether my form went stale."""
+"""Editing presence: the heartbeat that says "I have this practice open" and leaving it.
+
+Presence is not draft content (not history-tracked); who is editing is read in
+drafting/reads/presence.py.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Forms of the review workflow: transitions, named versions, amendments and comments.
-
-Kept out of forms.py (the editing forms) so the two can change independently. As
-everywhere, status is never a form field: a form carries what a person types
-(a reason, a note, a text) and the workflow function decides the state."""
+"""Comment forms: a comment on a section or practice, and a reply."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Forms over content fields only; status and position are never form fields."""
+"""What the forms share: limits, the reason field, id checks, meeting choices."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Forms over content fields only; status and position are never form fields."""
+"""Meeting forms: organising a review meeting, and circulating a version for it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Forms over content fields only; status and position are never form fields."""
+"""Section forms: edit, add and move; content fields only (status and position never are)."""
 
 from __future__ import annotations
 

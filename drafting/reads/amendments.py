@@ -1,18 +1,4 @@
-"""Amendments and comments: proposals and discussion attached to the text.
-
-Kept apart from workflow.py, which holds the state machines of sections and
-documents: this module is about what experts propose and say, mirroring
-models/review.py. The same rules apply to every function here: check who may
-(drafting.permissions), check the state (ValidationError in plain words), stamp
-history with the user and the reason, then save.
-
-Accepting an amendment never writes the practice itself: it calls the ordinary
-service functions (update_practice / create_practice / delete_practice),
-so permissions, revision checks and history are exactly those of a direct edit,
-with the history naming the proposer and saying who accepted it. If the practice
-changed since the revision the amendment was based on, accepting is refused
-with AmendmentConflict until the secretariat has seen the current text (the
-three-way view) and confirms the text to apply: nothing is silently overwritten."""
+"""Amendments and comment threads as pages show them, each in a fixed number of queries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reads that pages share, each in a fixed number of queries."""
+"""A document's dashboard: status counts, blockers and recent changes, in a fixed number of queries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reads that pages share, each in a fixed number of queries."""
+"""The document page and the home page: outline, practice numbers, working groups."""
 
 from __future__ import annotations
 

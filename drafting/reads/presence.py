@@ -1,4 +1,4 @@
-"""Editing presence: who else has a practice open, and whether my form went stale."""
+"""Editing presence: who else has a practice open (a heartbeat in the last minute)."""
 
 from __future__ import annotations
 

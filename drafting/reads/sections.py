@@ -1,4 +1,4 @@
-"""Reads that pages share, each in a fixed number of queries."""
+"""The section page: its practices numbered through the document, in a fixed number of queries."""
 
 from __future__ import annotations
 
