@@ -361,9 +361,11 @@ def render(doc: ExportDocument) -> bytes:
     if writer.footnotes:
         _add_footnotes(document, writer.footnotes)
     # File properties are XML too: the characters XML forbids would stop the save.
-    document.core_properties.title = _XML_INVALID.sub("", doc.cover.title)
-    document.core_properties.subject = _XML_INVALID.sub("", doc.what)
-    document.core_properties.author = _XML_INVALID.sub("", doc.cover.forum)
+    # Word's core properties hold at most 255 characters each (python-docx refuses more);
+    # a document title may be longer (300), and the full title is on the cover anyway.
+    document.core_properties.title = _property(doc.cover.title)
+    document.core_properties.subject = _property(doc.what)
+    document.core_properties.author = _property(doc.cover.forum)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -444,3 +446,8 @@ def _add_footnotes(document, notes: list[str]) -> None:
         compat.addprevious(footnote_pr)
     else:
         settings.append(footnote_pr)
+
+
+def _property(value: str) -> str:
+    """``value`` as a Word core property: no XML-invalid characters, at most 255 characters."""
+    return _XML_INVALID.sub("", value)[:255]

@@ -1,4 +1,4 @@
-"""A document's dashboard: status counts, blockers and recent changes, in a fixed number of queries."""
+"""A document's dashboard: status counts, blockers and recent changes, in fixed queries."""
 
 from __future__ import annotations
 
