@@ -31,7 +31,7 @@ from drafting.actions.base import StaleRevision
 from drafting.actions.ordering import position_after
 from drafting.actions.practices import _day, _number_at
 from drafting.history import last_row, latest_rows_as_of, rows_through, stamp
-from drafting.models import AgendaItem, Amendment, Comment, Deletion, Practice, Section
+from drafting.models import AgendaItem, Amendment, Comment, Deletion, Document, Practice, Section
 from drafting.reads.deletions import section_deletion_facts
 from drafting.reads.presence import describe_user
 
@@ -114,6 +114,8 @@ def delete_practice(
     a restore re-attaches them. ``on_behalf_of``: the history names this user (an
     accepted amendment's proposer).
     """
+    # The document first, as every writer does, so two writers never lock in opposite orders.
+    _lock_document_of(Practice.objects.filter(pk=practice.pk), "section__document_id")
     current = (
         Practice.objects.select_for_update()
         .select_related("section__document")
@@ -209,6 +211,7 @@ def delete_section(section: Section, *, by, reason: str = "", seen: str | None =
     ``section_fingerprint`` the confirmation page showed; if the section or one of
     its practices changed since, StaleRevision and nothing is deleted.
     """
+    _lock_document_of(Section.objects.filter(pk=section.pk), "document_id")
     current = (
         Section.objects.select_for_update().select_related("document").filter(pk=section.pk).first()
     )
@@ -270,6 +273,7 @@ def restore_deletion(deletion: Deletion | int, *, by, reason: str = "") -> Delet
     Returns the deletion, marked restored.
     """
     pk = deletion.pk if isinstance(deletion, Deletion) else deletion
+    _lock_document_of(Deletion.objects.filter(pk=pk), "document_id")
     current = (
         # of=self: PostgreSQL refuses to lock the nullable side of the joins to the users.
         Deletion.objects.select_for_update(of=("self",))
@@ -521,3 +525,15 @@ def record_deletion_from_history(
     stamp(deletion, by=by, reason=reason, when=when)
     deletion.save()
     return deletion
+
+
+def _lock_document_of(rows: models.QuerySet, path: str) -> None:
+    """Lock the document ``rows`` (one row, or none) belong to, if it still exists.
+
+    The lock order of every writer: the document, then its sections, practices and
+    the rest (see drafting.actions.base). A row already gone locks nothing; the
+    caller then refuses in its own words.
+    """
+    document_id = rows.values_list(path, flat=True).first()
+    if document_id is not None:
+        Document.objects.select_for_update().filter(pk=document_id).first()
