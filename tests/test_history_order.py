@@ -130,13 +130,13 @@ def _assert_every_read_names(client, document, practice, meeting, *, word, edito
     # Presence: a form opened at revision 1 is told who changed it.
     report = actions.heartbeat(practice, user=editor, base_revision=1)
     assert report.stale and report.changed_by == _name(editor)
-    # The conflict page names the last editor.
+    # The merge page lists each revision saved since the form's, the last one by its editor.
     response = client.post(
         reverse("drafting:practice-edit", args=[practice.pk]),
         {"heading": "Mine", "body": "Mine.", "base_revision": 1, "reason": ""},
     )
     assert response.status_code == 409
-    assert f"{_name(editor)} saved revision {revision}" in response.content.decode()
+    assert f"Revision {revision} saved by {_name(editor)}" in response.content.decode()
 
 
 def test_skewed_clocks_every_read_agrees_on_the_latest_save(

@@ -61,7 +61,7 @@ class BoundedChoices(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value:
-            if not str(pk).isdigit() or not 0 < int(pk) <= MAX_ID:
+            if not (str(pk).isascii() and str(pk).isdigit()) or not 0 < int(pk) <= MAX_ID:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

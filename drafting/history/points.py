@@ -167,7 +167,7 @@ def resolve(document: Document, spec: str) -> Point:
         return of_version(find_version(document, rest.strip()))
     if prefix.casefold() == "meeting" and rest:
         return of_meeting(find_meeting(document, rest.strip()))
-    if spec[:1].isdigit():
+    if spec[:1].isascii() and spec[:1].isdigit():
         try:
             return at(parse_datetime(spec))
         except PointError:

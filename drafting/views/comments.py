@@ -64,7 +64,8 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     permissions.refuse_if(why_not)
     form = CommentForm(request.POST, section=section)
     raw_practice = request.POST.get("practice") or None
-    practice_id = int(raw_practice) if raw_practice and raw_practice.isdigit() else None
+    is_id = raw_practice and raw_practice.isascii() and raw_practice.isdigit()
+    practice_id = int(raw_practice) if is_id else None
     if not form.is_valid():
         return _respond(request, section, practice_id, error=_form_error(form), form=form)
     try:

@@ -23,7 +23,8 @@ def require_can_edit(user, section: Section) -> None:
 
 def object_id(value: str) -> int:
     """An id taken from a query or form parameter; 404 for anything that cannot be one."""
-    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+    # isascii: "²" is a digit to isdigit() but not to int().
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
         raise Http404("No such item.")
     return int(value)
 

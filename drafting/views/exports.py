@@ -39,11 +39,11 @@ def _document(request: HttpRequest, slug: str, *, historical: bool) -> Document 
 def _point(request: HttpRequest, document: Document) -> points.Point:
     """The point named by the query string: ?version=ID, ?meeting=ID or ?at=ISO (else now)."""
     if version_id := request.GET.get("version"):
-        if not version_id.isdigit():
+        if not (version_id.isascii() and version_id.isdigit()):
             raise Http404("No such version.")
         return points.of_version(get_object_or_404(Version, pk=version_id, document=document))
     if meeting_id := request.GET.get("meeting"):
-        if not meeting_id.isdigit():
+        if not (meeting_id.isascii() and meeting_id.isdigit()):
             raise Http404("No such meeting.")
         return points.of_meeting(get_object_or_404(ReviewMeeting, pk=meeting_id, document=document))
     if at := request.GET.get("at"):
