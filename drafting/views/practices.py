@@ -69,6 +69,8 @@ def _practice_fragment(request: HttpRequest, practice: Practice, status: int = 2
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST" and (kept := _unsaved(request, pk)) is not None:
+        return kept
     practice = _practice(pk)
     require_can_edit(request.user, practice.section)
     context = {
@@ -150,6 +152,51 @@ def _meeting_choices(user, document) -> dict:
         .order_by("-starts_on"),
         "running": running[0] if running else None,
     }
+
+
+def _unsaved(request: HttpRequest, pk: int) -> HttpResponse | None:
+    """An edit that can no longer be saved, answered with the typed text (never lost).
+
+    The practice was deleted since the editor opened (409, with the Deleted page), or
+    its section left drafting so the user may no longer edit it directly (403, with
+    the rule's reason and, where allowed, a link to propose an amendment). None when
+    the edit can go ahead to the ordinary checks.
+    """
+    heading, body = request.POST.get("heading", ""), request.POST.get("body", "")
+    practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
+    if practice is None:
+        row = history.last_row(Practice.history.filter(id=pk))
+        if row is None:
+            return None  # never existed: the ordinary 404
+        section = Section.objects.select_related("document").filter(pk=row.section_id).first()
+        context = {
+            "reason": f"This practice was deleted by {history.author_of(row)} while you were "
+            "editing it; it can be restored from the Deleted page.",
+            "deleted": True,
+            "document": section.document if section else None,
+            "section": section,
+        }
+        status = 409
+    else:
+        reason = permissions.why_cannot_edit_section(request.user, practice.section)
+        if reason is None or not permissions.can_view_document(
+            request.user, practice.section.document
+        ):
+            return None
+        context = {
+            "reason": reason,
+            "document": practice.section.document,
+            "section": practice.section,
+            "can_propose": permissions.can_propose_amendment(request.user, practice.section),
+        }
+        status = 403
+    template = (
+        "drafting/practice_unsaved.html#unsaved"
+        if request.htmx
+        else "drafting/practice_unsaved.html"
+    )
+    context |= {"pk": pk, "heading": heading, "body": body}
+    return render(request, template, context, status=status)
 
 
 def _edit_response(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
