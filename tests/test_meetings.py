@@ -427,3 +427,16 @@ def test_overlong_outcome_notes_are_refused_next_to_the_field(client, secretaria
     assert client.post(url, _form(outcome="x" * BODY_LIMIT)).status_code == 302
     meeting.refresh_from_db()
     assert len(meeting.outcome) == BODY_LIMIT
+
+
+def test_meeting_page_is_refused_to_an_account_without_a_role(client, secretariat, observer):
+    """The page shows the draft, redlines, comments and decisions: the review, not public text."""
+    document = make_document(by=secretariat)
+    meeting = _meeting(document, secretariat)
+    url = reverse("drafting:meeting-detail", args=[meeting.pk])
+    login(client, make_user(None))
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "drafting role" in response.content.decode()
+    login(client, observer)
+    assert client.get(url).status_code == 200

@@ -37,6 +37,8 @@ def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
     document = meeting.document
+    # The meeting page shows the draft, its redlines, comments and decisions: the review.
+    permissions.refuse_if(permissions.why_cannot_view_review(request.user, document))
     return render(
         request,
         "drafting/meetings/detail.html",
