@@ -130,7 +130,7 @@ def test_cancel_link_and_redirect_follow_a_safe_next(client, secretariat):
     html = client.get(url, {"next": back}).content.decode()
     assert f'href="{back.replace("&", "&amp;")}">Cancel</a>' in html
     assert f'name="next" value="{back}"' in html
-    _assert_local(client.post(url, {"next": back}), back)
+    _assert_local(client.post(url, {"next": back, "seen_revision": in_review.revision}), back)
 
 
 def test_cancel_link_falls_back_to_the_object_page(client, secretariat):
@@ -147,7 +147,8 @@ def test_transitions_redirect_only_to_pages_of_this_site(client, secretariat, va
     login(client, secretariat)
     # One that is taken (a redirect) ...
     response = client.post(
-        reverse("drafting:section-request-review", args=[drafting.pk]), {"next": value}
+        reverse("drafting:section-request-review", args=[drafting.pk]),
+        {"next": value, "seen_revision": drafting.revision},
     )
     _assert_local(response, drafting.get_absolute_url())
     drafting.refresh_from_db()
@@ -155,7 +156,8 @@ def test_transitions_redirect_only_to_pages_of_this_site(client, secretariat, va
     # ... one that is taken from a page reached by a hostile GET link ...
     url = reverse("drafting:section-approve", args=[in_review.pk])
     _assert_local(
-        client.post(f"{url}?next={value}", {"note": "Fine."}), in_review.get_absolute_url()
+        client.post(f"{url}?next={value}", {"note": "Fine.", "seen_revision": in_review.revision}),
+        in_review.get_absolute_url(),
     )
     # ... and one that is refused re-renders the form with a safe Cancel link.
     refused = client.post(
