@@ -94,7 +94,10 @@ def test_an_edit_in_the_repeated_hour_of_the_last_day_is_during_the_meeting(
     assert repeated.astimezone(UTC) == utc(2025, 10, 25, 21, 30)
     _edit(first, by=expert, body="In the repeated hour.", at=repeated)
     with clock(repeated):
-        comment = Comment(section=first.section, practice=first, author=expert, body="Late.")
+        # created_at named: the field's default (timezone.now) was bound before clock() patches it.
+        comment = Comment(
+            section=first.section, practice=first, author=expert, body="Late.", created_at=repeated
+        )
         stamp(comment, by=expert)
         comment.save()
         # The app treats the meeting as running then...
