@@ -71,6 +71,16 @@ def raw_html_tokens(source: str) -> list[str]:
     return found
 
 
+def refs_inside_notes(source: str) -> int:
+    """Footnote references inside footnotes: a cycle of them hangs pandoc's CommonMark readers."""
+    depth = count = 0
+    for token in _reader.parse(source):
+        depth += {"footnote_open": 1, "footnote_close": -1}.get(token.type, 0)
+        if depth:
+            count += sum(c.type == "footnote_ref" for c in token.children or [])
+    return count
+
+
 class _Tags(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -243,6 +253,7 @@ def _check_all_formats(document, point=points.NOW, redline_from=None) -> None:
             docx_text(content)  # opens, body and footnotes readable
         elif fmt == "md":
             assert raw_html_tokens(content.decode()) == []
+            assert refs_inside_notes(content.decode()) == 0
         else:
             page = content.decode()
             body = page[page.index("</style>") :]  # the export's own CSS is the only style
@@ -433,7 +444,13 @@ def test_code_span_fences_are_longer_than_any_backtick_run_inside():
 def test_pandoc_turns_the_markdown_export_into_html_without_live_markup(secretariat):
     document = make_document(by=secretariat, sections=1, practices=0, title=f"T {IMG}")
     section = document.sections.get()
-    for body in [f"``` a``{IMG} ```", f"{IMG} <script>alert(1)</script> &lt; <http://x.example>"]:
+    bodies = [
+        f"``` a``{IMG} ```",
+        f"{IMG} <script>alert(1)</script> &lt; <http://x.example>",
+        "A note that cites itself.[^1]\n\n[^1]: See note [^1].",  # hung commonmark_x and gfm
+        "Two notes citing each other.[^a]\n\n[^a]: See [^b].\n\n[^b]: See [^a].",
+    ]
+    for body in bodies:
         make_practice(section, by=secretariat, heading=f"H {IMG}", body=body)
     md = export(document, "md").content
     for reader in ["markdown", "commonmark_x", "gfm"]:
@@ -442,6 +459,7 @@ def test_pandoc_turns_the_markdown_export_into_html_without_live_markup(secretar
             input=md,
             capture_output=True,
             check=True,
+            timeout=120,
         ).stdout.decode()
         parser = _Tags()
         parser.feed(html)
@@ -461,3 +479,12 @@ def test_markdown_export_still_reads_like_the_page(secretariat):
     assert "*emphasis*" in md and "[link](<https://example.org>)" in md and "`code`" in md
     assert "- one\n- two[^" in md
     assert raw_html_tokens(md) == []
+
+
+def test_markdown_notes_hold_no_references_to_notes(secretariat):
+    document = make_document(by=secretariat, sections=1, practices=0)
+    body = "Self.[^1] Pair.[^a]\n\n[^1]: See [^1].\n\n[^a]: See [^b].\n\n[^b]: See [^a]."
+    make_practice(document.sections.get(), by=secretariat, heading="H", body=body)
+    md = export(document, "md").content.decode()
+    assert refs_inside_notes(md) == 0
+    assert md.count("]: See") == 3  # every note is still there

@@ -2,7 +2,8 @@
 
 Written from the parsed text, not copied from the source, so the file means
 what the page shows: a line a user began with ``#`` stays a paragraph,
-footnote labels are made unique across practices (``[^p12-1]``), and every
+footnote labels are made unique across practices (``[^p12-1]``) and notes
+hold no references to notes (a cycle of them hangs pandoc), and every
 character that Markdown or pandoc would read as markup (emphasis, links,
 ``$math$``, ``@citations``, raw HTML, autolinks, entities) is backslash-escaped.
 Inline code is fenced with a run of backticks longer than any inside it, so
@@ -143,7 +144,9 @@ def _rich(rich: markup.Rich, key: str, w) -> None:
         w(_block(block, rich, key, ""))
         w("\n\n")
     for n, note in enumerate(rich.notes):
-        body = "\n\n".join(_block(b, rich, key, "") for b in note)
+        # Without the references a note makes to notes (as in Word): a note that refers
+        # to itself, or two that refer to each other, hang pandoc's CommonMark readers.
+        body = "\n\n".join(_block(b, None, key, "") for b in note)
         w(f"[^{key}-{n + 1}]: " + body.replace("\n", "\n    ") + "\n\n")
 
 
