@@ -30,10 +30,9 @@ from drafting import permissions
 from drafting.actions.base import StaleRevision
 from drafting.actions.ordering import position_after
 from drafting.actions.practices import _day, _number_at
-from drafting.history import last_row, latest_rows_as_of, rows_through, stamp
+from drafting.history import last_row, latest_rows_as_of, person, rows_through, stamp
 from drafting.models import AgendaItem, Amendment, Comment, Deletion, Document, Practice, Section
 from drafting.reads.deletions import section_deletion_facts
-from drafting.reads.presence import describe_user
 
 Kind = Deletion.Kind
 
@@ -50,7 +49,7 @@ def section_fingerprint(section: Section, practices: Iterable[Practice]) -> str:
 
 
 def _who(user) -> str:
-    return describe_user(user) if user is not None else "an unknown user"
+    return str(person(user)) if user is not None else "an unknown user"
 
 
 def already_deleted(kind: str, object_id: int) -> Deletion | None:

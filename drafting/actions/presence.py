@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from drafting.history import person
 from drafting.models import EditingPresence, Practice
 from drafting.permissions import refuse_if, why_cannot_edit_section
-from drafting.reads.presence import EXPIRES_AFTER, describe_user
+from drafting.reads.presence import EXPIRES_AFTER
 
 # A heartbeat arrives every 15 s from an open editor; a minute without one means gone.
 
@@ -46,9 +47,9 @@ def heartbeat(practice: Practice, *, user, base_revision: int) -> PresenceReport
     changed_by = ""
     if stale:
         last = practice.history.select_related("history_user").order_by("-history_id").first()
-        changed_by = describe_user(last.history_user) if last and last.history_user else ""
+        changed_by = str(person(last.history_user)) if last and last.history_user else ""
     return PresenceReport(
-        others=[describe_user(p.user) for p in others],
+        others=[str(person(p.user)) for p in others],
         stale=stale,
         current_revision=practice.revision,
         changed_by=changed_by,

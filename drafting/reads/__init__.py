@@ -46,7 +46,6 @@ from drafting.reads.meetings import (  # noqa: F401
     timeline,
 )
 from drafting.reads.presence import (  # noqa: F401
-    describe_user,
     editors_of,
 )
 from drafting.reads.search import (  # noqa: F401

@@ -23,10 +23,5 @@ def editors_of(practice_ids: list[int], *, exclude_user=None) -> dict[int, list[
     )
     result: dict[int, list[str]] = {}
     for row in rows:
-        result.setdefault(row.practice_id, []).append(describe_user(row.user))
+        result.setdefault(row.practice_id, []).append(str(person(row.user)))
     return result
-
-
-def describe_user(user) -> str:
-    """ "Sarah Mitchell (United States)": history.person(), the one "who" formatter, as text."""
-    return str(person(user))
