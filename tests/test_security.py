@@ -286,6 +286,7 @@ def test_active_session_stays_logged_in(client, expert, settings):
     login(client, expert)
     session = client.session
     now = 1_900_000_000  # a named moment: the test reads no clock
+    session[middleware.STARTED_KEY] = now - 3600  # well within the absolute limit
     session[middleware.LAST_SEEN_KEY] = now - (settings.SESSION_IDLE_TIMEOUT - 120)
     session.save()
     with mock.patch("drafting.middleware.time.time", return_value=now + 0.5):
