@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from drafting import actions, history, permissions, reads, workflow
+from drafting import actions, history, limits, permissions, reads, workflow
 from drafting.diff import redline_html
 from drafting.forms import (
     AcceptForm,
@@ -113,6 +113,7 @@ def propose_change(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChangeAmendmentForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "amendments")
             amendment = actions.propose_change(practice, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
@@ -142,6 +143,7 @@ def propose_deletion(request: HttpRequest, pk: int) -> HttpResponse:
     form = DeletionAmendmentForm(_data(request), initial={"base_revision": practice.revision})
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "amendments")
             amendment = actions.propose_deletion(practice, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
@@ -178,6 +180,7 @@ def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "amendments")
             amendment = actions.propose_practice(section, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)

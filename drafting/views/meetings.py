@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, permissions, reads
+from drafting import actions, limits, permissions, reads
 from drafting.forms import CirculateForm, MeetingForm
 from drafting.models import ReviewMeeting
 from drafting.views.common import form_status
@@ -74,6 +74,8 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            if not meeting.pk:  # planning a new one; editing is not limited
+                limits.spend(request, "meetings")
             saved = actions.save_meeting(
                 document,
                 by=request.user,
@@ -83,6 +85,8 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
                 meeting=meeting if meeting.pk else None,
                 reason=data["reason"],
             )
+        except limits.RateLimited as limited:
+            form.add_error(None, limited)
         except ValidationError as error:
             found = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
             for field, problems in found.items():
@@ -109,6 +113,7 @@ def meeting_circulate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(form.errors.get("name", [])))
     else:
         try:
+            limits.spend(request, "versions")
             version = actions.circulate_for_meeting(
                 meeting, by=request.user, name=form.cleaned_data["name"]
             )

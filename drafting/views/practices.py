@@ -6,9 +6,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, history, permissions, reads, text, workflow
+from drafting import actions, history, limits, permissions, reads, text, workflow
 from drafting.forms import (
     MAX_ID,
     DeletePracticeForm,
@@ -219,8 +220,15 @@ def practice_preview(request: HttpRequest) -> HttpResponse:
     permissions.require(
         permissions.can_draft(request.user), "Only experts and the secretariat edit text."
     )
-    source = request.POST.get("body", "")[: 2 * 20_000]
-    return HttpResponse(text.render(source, anchor_prefix="preview-"))
+    try:
+        limits.spend(request, "previews")
+    except limits.RateLimited as limited:
+        return HttpResponse(
+            format_html('<p class="error" role="status">{}</p>', limited.message), status=429
+        )
+    source = request.POST.get("body", "")[: 2 * text.MAX_LENGTH]
+    # A preview is seen once: rendered without a place in the memo of stored texts.
+    return HttpResponse(text.render(source, anchor_prefix="preview-", remember=False))
 
 
 @login_required
@@ -252,6 +260,7 @@ def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = NewPracticeForm(request.POST or None, instance=Practice(section=section))
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "practices")
             practice = actions.create_practice(
                 section.pk,
                 by=request.user,

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, permissions, reads, workflow
+from drafting import actions, limits, permissions, reads, workflow
 from drafting.forms import (
     DeleteSectionForm,
     MoveSectionForm,
@@ -85,6 +85,7 @@ def section_add(request: HttpRequest, slug: str) -> HttpResponse:
     form = NewSectionForm(request.POST or None, instance=Section(document=document))
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "sections")
             section = actions.create_section(
                 document.pk,
                 by=request.user,

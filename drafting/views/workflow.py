@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from drafting import actions, permissions, workflow
+from drafting import actions, limits, permissions, workflow
 from drafting.forms import TransitionForm, VersionForm
 from drafting.models import Document, Section, Version
 from drafting.views.common import form_status, safe_next
@@ -144,6 +144,7 @@ def version_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = VersionForm(_data(request), document=document)
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "versions")
             version = actions.name_version(
                 document,
                 by=request.user,
