@@ -54,10 +54,6 @@ class DatabaseCache(DjangoDatabaseCache):
             cursor.execute(update, [encoded, key])
         return value
 
-    def decr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        """Subtract ``delta`` atomically (see ``incr``)."""
-        return self.incr(key, -delta, version=version)
-
     @staticmethod
     def _expired(expires, connection) -> bool:
         """Whether a raw ``expires`` column value lies in the past (converted as Django does)."""
