@@ -224,7 +224,7 @@ def practice_preview(request: HttpRequest) -> HttpResponse:
         limits.spend(request, "previews")
     except limits.RateLimited as limited:
         return HttpResponse(
-            format_html('<p class="error" role="status">{}</p>', limited.message), status=429
+            format_html('<p class="form-error" role="status">{}</p>', limited.message), status=429
         )
     source = request.POST.get("body", "")[: 2 * text.MAX_LENGTH]
     # A preview is seen once: rendered without a place in the memo of stored texts.
