@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
 from typing import Literal
 
 from django.utils.html import escape
@@ -197,16 +196,29 @@ def redline_html(old: str, new: str) -> SafeString:
     return text.markup(_redline_html(old or "", new or ""))
 
 
-@lru_cache(maxsize=4096)
+# Memoised: a history page and "what changed" show the same pairs again and again.
+# Bounded by memory, not by a count of pairs: each side can be a 20,000-character
+# body, and 4,096 such pairs held several hundred MB per process.
+REDLINE_CACHE_BYTES = 32 * 1024 * 1024
+_redlines = text.Memo(REDLINE_CACHE_BYTES)
+
+
 def _redline_html(old: str, new: str) -> str:
-    # Memoised: a history page and "what changed" show the same pairs again and again.
+    html = _redlines.get((old, new))
+    if html is None:
+        html = _redline_now(old, new)
+        _redlines.put((old, new), html)
+    return html
+
+
+def _redline_now(old: str, new: str) -> str:
     parts = []
     for seg in segments(old, new):
-        text = escape(seg.text)
+        escaped = escape(seg.text)
         if seg.kind == "insert":
-            parts.append(f"<ins>{text}</ins>")
+            parts.append(f"<ins>{escaped}</ins>")
         elif seg.kind == "delete":
-            parts.append(f"<del>{text}</del>")
+            parts.append(f"<del>{escaped}</del>")
         else:
-            parts.append(text)
+            parts.append(escaped)
     return "".join(parts)

@@ -202,8 +202,12 @@ def validate_markdown(value: str | None) -> None:
 RENDER_CACHE_BYTES = 32 * 1024 * 1024
 
 
-class _Memo:
-    """A least-recently-used memo bounded by the memory of what it holds (thread-safe)."""
+class Memo:
+    """A least-recently-used memo of strings, bounded by the memory of what it holds.
+
+    Keys are tuples of strings; each entry weighs its key and value as Python counts
+    them (``sys.getsizeof``). Thread-safe. One class for every memo of user text.
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self._entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda entry: entry[0])
@@ -231,8 +235,8 @@ class _Memo:
             self._entries.clear()
 
 
-_rendered = _Memo(RENDER_CACHE_BYTES)
-_marked_up = _Memo(RENDER_CACHE_BYTES // 2)
+_rendered = Memo(RENDER_CACHE_BYTES)
+_marked_up = Memo(RENDER_CACHE_BYTES // 2)
 
 
 def _render(source: str, prefix: str, *, remember: bool = True) -> str:

@@ -402,7 +402,7 @@ def test_previews_take_no_place_in_the_renderers_memo(client, expert):
 
 
 def test_the_renderers_memo_stays_within_its_memory_budget(monkeypatch):
-    memo = text._Memo(200_000)
+    memo = text.Memo(200_000)
     monkeypatch.setattr(text, "_rendered", memo)
     for n in range(200):
         text.render(f"Practice {n}: " + "text " * 1000)
@@ -411,3 +411,14 @@ def test_the_renderers_memo_stays_within_its_memory_budget(monkeypatch):
     assert memo.get((f"Practice 0: {'text ' * 1000}", "")) is None  # the oldest went first
     text.render("x" * 150_000)  # larger than the whole budget: rendered, not kept
     assert memo.bytes <= 200_000
+
+
+def test_the_redline_memo_stays_within_its_memory_budget(monkeypatch):
+    from drafting import diff
+
+    memo = text.Memo(100_000)
+    monkeypatch.setattr(diff, "_redlines", memo)
+    for n in range(100):
+        old = f"Version {n} of a long practice. " + "word " * 500
+        assert "<ins>" in diff.redline_html(old, old + " One more sentence.")
+    assert 0 < memo.bytes <= 100_000
