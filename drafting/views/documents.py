@@ -1,14 +1,13 @@
 """Reading pages: the home page and a document's text."""
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from drafting import permissions, reads, workflow
-from drafting.models import Document
+from drafting.reads import access
 from drafting.views.amendments import document_review_context
 
 
@@ -29,11 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(
-        Document.objects.select_related("working_group", "implementing_partner"), slug=slug
-    )
-    if not permissions.can_view_document(request.user, document):
-        return redirect_to_login(request.get_full_path())
+    document = access.document_for(request.user, slug)
     outline = reads.document_outline(document)
     can_structure = permissions.can_add_section(request.user, document)
     return render(
