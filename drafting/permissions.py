@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
 from drafting.models import Amendment, Comment, Deletion, Document, ExpertProfile, Section
 
@@ -60,6 +61,14 @@ def why_cannot_view_document(user, document: Document) -> str | None:
 
 def can_view_document(user, document: Document) -> bool:
     return why_cannot_view_document(user, document) is None
+
+
+def readable_documents(user, documents: QuerySet[Document]) -> QuerySet[Document]:
+    """``documents`` narrowed to those ``user`` may read: why_cannot_view_document as a
+    filter, for lists (a document nobody may open is not listed to them)."""
+    if role_of(user) is not None:
+        return documents
+    return documents.filter(status=Document.Status.ADOPTED)
 
 
 def why_cannot_export_history(user, document: Document) -> str | None:

@@ -38,6 +38,7 @@ from django.urls import reverse
 
 from drafting import export
 from drafting.models import Document
+from tests.conftest import make_document
 from tests.urlwalk import World, adopt, demo_world, routes, urls
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +339,16 @@ def test_a_deleted_practice_edited_by_someone_without_a_role_is_a_plain_404(clie
     assert response.status_code == 404
     client.force_login(world.users["expert"])
     assert client.post(url, {"heading": "Mine", "body": "Typed."}).status_code == 409
+
+
+def test_the_home_page_lists_to_no_role_only_what_it_may_open(client, adopted, secretariat):
+    draft = make_document(by=secretariat, sections=1, practices=1, title="A draft in progress")
+    client.force_login(adopted.users["norole"])
+    page = client.get(reverse("drafting:home")).content.decode()
+    assert adopted.document.title in page
+    assert draft.title not in page
+    assert "no drafting role" in page
+    client.force_login(adopted.users["observer"])
+    page = client.get(reverse("drafting:home")).content.decode()
+    assert adopted.document.title in page and draft.title in page
+    assert "no drafting role" not in page

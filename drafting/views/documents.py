@@ -21,7 +21,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "groups": reads.working_groups_with_documents(request.user),
             "my_meetings": reads.meetings_for_delegation(_delegation_of(request.user)),
             "today": timezone.localdate(),
-            "ungrouped": reads.documents_without_group(),
+            "ungrouped": reads.documents_without_group(request.user),
+            # Told why the drafts are not listed, rather than left to wonder.
+            "no_role": permissions.role_of(request.user) is None,
         },
     )
 
