@@ -352,3 +352,20 @@ def test_the_home_page_lists_to_no_role_only_what_it_may_open(client, adopted, s
     page = client.get(reverse("drafting:home")).content.decode()
     assert adopted.document.title in page and draft.title in page
     assert "no drafting role" not in page
+
+
+def test_pages_of_the_adopted_text_offer_no_role_no_links_it_would_be_refused(client, adopted):
+    document, section = adopted.document, adopted.section
+    history_links = (
+        reverse("drafting:document-changes", args=[document.slug]),
+        reverse("drafting:document-exports", args=[document.slug]),
+        reverse("drafting:section-history", args=[section.pk]),
+    )
+    client.force_login(adopted.users["norole"])
+    page = client.get(document.get_absolute_url()).content.decode()
+    page += client.get(section.get_absolute_url()).content.decode()
+    assert not [url for url in history_links if f'href="{url}"' in page]
+    client.force_login(adopted.users["observer"])
+    page = client.get(document.get_absolute_url()).content.decode()
+    page += client.get(section.get_absolute_url()).content.decode()
+    assert all(f'href="{url}"' in page for url in history_links)

@@ -41,6 +41,8 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "co_leads": list(document.co_leads.all()),
             "outline": outline,
             "can_structure": can_structure,
+            # Links to "what changed", past versions and redlines: not for the public.
+            "can_view_history": permissions.can_export_history(request.user, document),
             # Which sections this user may move up or down (approved ones: the secretariat).
             "section_steps": workflow.section_steps(request.user, document, outline)
             if can_structure

@@ -45,6 +45,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": reads.meeting_page(meeting),
             "participants": list(meeting.participants.order_by("kind", "name")),
             "can_manage": permissions.can_manage_meetings(request.user, document),
+            "can_view_history": permissions.can_export_history(request.user, document),
             "circulate_form": CirculateForm(),
         },
     )

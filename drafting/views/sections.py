@@ -61,6 +61,7 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if why_not is None
             else {},
             "can_add_section": permissions.can_add_section(request.user, document),
+            "can_view_history": permissions.can_export_history(request.user, document),
             "editors": editors,
             # Amendments, comments and review buttons (issue 4); a fixed number of queries.
             **section_review_context(request.user, page.section),

@@ -119,6 +119,7 @@ def version_list(request: HttpRequest, slug: str) -> HttpResponse:
             "document": document,
             "versions": versions,
             "can_name_version": permissions.can_name_version(request.user, document),
+            "can_view_history": permissions.can_export_history(request.user, document),
         },
     )
 
