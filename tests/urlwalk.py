@@ -3,7 +3,8 @@
 ``routes()`` walks the URL configuration (the admin excepted: it is Django's),
 so a page added tomorrow is covered without editing a list. ``demo_world()``
 loads the demo forum and adds what it lacks (an amendment, a comment), and
-``urls(world)`` fills each route's parameters with those objects. A route whose
+``urls(world)`` fills each route's parameters with those objects; ``adopt(world)``
+takes the demo document to adoption, for walks of a published document. A route whose
 parameter cannot be filled fails loudly, naming the route, rather than being
 skipped: extend ``MODEL_FOR_SEGMENT`` or ``PARAM_VALUES`` below.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from drafting import actions
 from drafting.demo import content
 from drafting.demo.loader import load_demo
 from drafting.history import stamp
@@ -97,10 +99,16 @@ def demo_world() -> World:
     """The demo forum plus one of everything it lacks; several objects where state matters."""
     load_demo()
     document = Document.objects.get(slug=content.DOCUMENT["slug"])
+    nobody, _ = User.objects.get_or_create(username="no.role", defaults={"first_name": "No"})
     users = {
         "secretariat": User.objects.get(username="secretariat"),
         "expert": User.objects.get(username="expert.ma"),
+        # The amendment and comment below are by expert.ma (Morocco); this is another
+        # delegation's expert.
+        "other_expert": User.objects.get(username="expert.us"),
         "observer": User.objects.get(username="observer"),
+        # Logged in, but no drafting role (no ExpertProfile).
+        "norole": nobody,
     }
     expert = users["expert"]
     sections = list(document.sections.order_by("position"))
@@ -144,6 +152,28 @@ def demo_world() -> World:
         WorkingGroup: list(WorkingGroup.objects.order_by("pk")[:1]),
     }
     return world
+
+
+def adopt(world: World) -> None:
+    """Take the world's document through review to adoption, as the secretariat would."""
+    clerk = world.users["secretariat"]
+    document = world.document
+    actions.open_document_review(document, by=clerk)
+    open_amendments = Amendment.objects.filter(
+        section__document=document, status=Amendment.Status.OPEN
+    )
+    for amendment in open_amendments:
+        actions.reject_amendment(amendment, by=clerk, note="Not agreed.")
+    for section in Section.objects.filter(document=document).order_by("position"):
+        if section.status == Section.Status.DRAFTING:
+            section = actions.request_review(section, by=clerk)
+        if section.status == Section.Status.IN_REVIEW:
+            actions.approve_section(section, by=clerk)
+    actions.finalise_document(document, by=clerk)
+    plenary = document.meetings.filter(kind=ReviewMeeting.Kind.MINISTERIAL).latest("starts_on")
+    actions.submit_document(document, by=clerk, meeting=plenary)
+    actions.adopt_document(document, by=clerk, adopted_on=plenary.ends_on)
+    world.document = Document.objects.get(pk=document.pk)
 
 
 def _values(route: Route, param: str, world: World) -> list:

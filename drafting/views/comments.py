@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from drafting import actions, limits, permissions, reads
 from drafting.forms import CommentForm, ReplyForm
-from drafting.models import Comment, Section
+from drafting.models import Section
+from drafting.reads import access
 
 
 def _back(section: Section, practice_id: int | None) -> str:
@@ -66,7 +67,7 @@ def _form_error(form) -> ValidationError:
 @login_required
 @require_POST
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
+    section = access.section_for(request.user, pk)
     why_not = permissions.why_cannot_comment(request.user, section)
     permissions.refuse_if(why_not)
     form = CommentForm(request.POST, section=section)
@@ -90,14 +91,10 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _respond(request, section, practice_id)
 
 
-def _comment(pk: int) -> Comment:
-    return get_object_or_404(Comment.objects.select_related("section__document", "parent"), pk=pk)
-
-
 @login_required
 @require_POST
 def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = _comment(pk)
+    comment = access.comment_for(request.user, pk)
     why_not = permissions.why_cannot_comment(request.user, comment.section)
     permissions.refuse_if(why_not)
     form = ReplyForm(request.POST)
@@ -117,7 +114,7 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _resolution(request: HttpRequest, pk: int, *, resolved: bool) -> HttpResponse:
-    comment = _comment(pk)
+    comment = access.comment_for(request.user, pk)
     why_not = permissions.why_cannot_resolve_comment(request.user, comment)
     permissions.refuse_if(why_not)
     change = actions.resolve_comment if resolved else actions.unresolve_comment

@@ -1,17 +1,17 @@
 """Downloads: the document (now, at a version, at a meeting's opening) and redlines.
 
-Every logged-in role may download; anonymous visitors only the current text of
-an adopted document (the published text). A point that does not exist is a
-404; one that cannot be exported (a date before the document existed, a
-redline that ends before it starts) is a 400 page that says why.
+Every drafting role may download; everyone else only the current text of an
+adopted document (the published text): drafting.reads.access applies the rules.
+A point that does not exist is a 404; one that cannot be exported (a date
+before the document existed, a redline that ends before it starts) is a 400
+page that says why.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
@@ -19,21 +19,14 @@ from drafting import export, permissions
 from drafting.forms import RedlineForm
 from drafting.history import points
 from drafting.models import Document, ReviewMeeting, Version
+from drafting.reads import access
 
 
-def _document(request: HttpRequest, slug: str, *, historical: bool) -> Document | HttpResponse:
-    """The document, or a login redirect for a visitor who may not see what they asked for."""
-    document = get_object_or_404(Document, slug=slug)
-    allowed = (
-        permissions.can_export_history(request.user, document)
-        if historical
-        else permissions.can_view_document(request.user, document)
-    )
-    if not allowed:
-        if request.user.is_authenticated:
-            permissions.require(False, "Your account has no drafting role for this document.")
-        return redirect_to_login(request.get_full_path())
-    return document
+def _document(request: HttpRequest, slug: str, *, historical: bool) -> Document:
+    """The document, if the user may have its past (``historical``) or its current text."""
+    if historical:
+        return access.document_for(request.user, slug, rule=permissions.why_cannot_export_history)
+    return access.document_for(request.user, slug)
 
 
 def _point(request: HttpRequest, document: Document) -> points.Point:
@@ -41,11 +34,14 @@ def _point(request: HttpRequest, document: Document) -> points.Point:
     if version_id := request.GET.get("version"):
         if not (version_id.isascii() and version_id.isdigit()):
             raise Http404("No such version.")
-        return points.of_version(get_object_or_404(Version, pk=version_id, document=document))
+        return points.of_version(access.version_for(request.user, version_id, document=document))
     if meeting_id := request.GET.get("meeting"):
         if not (meeting_id.isascii() and meeting_id.isdigit()):
             raise Http404("No such meeting.")
-        return points.of_meeting(get_object_or_404(ReviewMeeting, pk=meeting_id, document=document))
+        meeting = access.meeting_for(
+            request.user, meeting_id, document=document, rule=permissions.why_cannot_export_history
+        )
+        return points.of_meeting(meeting)
     if at := request.GET.get("at"):
         return points.at(points.parse_datetime(at))
     return points.NOW
@@ -66,8 +62,6 @@ def document_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         raise Http404("Unknown export format.")
     historical = bool({"version", "meeting", "at"} & set(request.GET))
     document = _document(request, slug, historical=historical)
-    if isinstance(document, HttpResponse):
-        return document
     try:
         exported = export.export(document, fmt, _point(request, document))
     except points.PointError as error:
@@ -79,8 +73,6 @@ def document_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 @require_GET
 def document_exports(request: HttpRequest, slug: str) -> HttpResponse:
     document = _document(request, slug, historical=True)
-    if isinstance(document, HttpResponse):
-        return document
     return _exports_page(request, document)
 
 
@@ -88,8 +80,6 @@ def document_exports(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def document_redline(request: HttpRequest, slug: str) -> HttpResponse:
     document = _document(request, slug, historical=True)
-    if isinstance(document, HttpResponse):
-        return document
     versions, meetings = _versions_and_meetings(document)
     form = RedlineForm(request.GET, document=document, versions=versions, meetings=meetings)
     if not form.is_valid():

@@ -1,6 +1,7 @@
 """History pages: timelines with redlines, comparisons, "what changed since…", restore, search.
 
-Reading history needs a drafting role (observers included); restoring needs
+Reading history needs a drafting role (observers included), even once the
+document is adopted (permissions.why_cannot_export_history); restoring needs
 the right to edit the practice's section, checked by the service functions.
 """
 
@@ -11,10 +12,9 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from drafting import actions, diff, history, permissions, reads
 from drafting.history import points
 from drafting.models import Document, Practice, Section, Version
+from drafting.reads import access
 from drafting.views.common import safe_next
 from drafting.views.deletions import section_first
 
@@ -122,13 +123,8 @@ class SearchForm(forms.Form):
 
 
 def _document_for(user, document_id: int | None) -> Document:
-    """The document a history belongs to, if the user may read it (404 / 403 otherwise)."""
-    if document_id is None:
-        raise Http404("No such document.")
-    document = get_object_or_404(Document, pk=document_id)
-    if not permissions.can_view_document(user, document):
-        raise PermissionDenied("You need a drafting role to read this draft's history.")
-    return document
+    """The document a history belongs to, if the user may read its history (404 / 403)."""
+    return access.document_for(user, pk=document_id, rule=permissions.why_cannot_export_history)
 
 
 # --- pages -------------------------------------------------------------------------
@@ -227,7 +223,7 @@ def section_history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def document_changes(request: HttpRequest, slug: str) -> HttpResponse:
-    document = permissions.get_document_for_user(request.user, slug)
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_export_history)
     bound = "since" in request.GET or "version" in request.GET
     form = ChangesForm(request.GET if bound else None, document=document)
     context = {"document": document, "form": form}
@@ -247,9 +243,8 @@ def document_changes(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def document_search(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(Document, slug=slug)
-    if not permissions.can_view_document(request.user, document):
-        return redirect_to_login(request.get_full_path())
+    # Searches the current text only: public once the document is adopted.
+    document = access.document_for(request.user, slug)
     form = SearchForm(request.GET)
     results, status = None, 200
     if form.is_valid():
@@ -270,8 +265,7 @@ def document_search(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def practice_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    practice = get_object_or_404(Practice.objects.select_related("section__document"), pk=pk)
-    _document_for(request.user, practice.section.document_id)
+    practice = access.practice_for(request.user, pk, rule=permissions.why_cannot_export_history)
     back = safe_next(request, reverse("drafting:practice-history", args=[pk]))
     form = RestoreForm(request.POST)
     if not form.is_valid():
