@@ -31,6 +31,33 @@ _TYPED_NOTE = re.compile(r"^(?:\[(?P<a>\d+)\]|(?P<b>\d+))\s+")
 _RULE = re.compile(r"^[_\-–—=*\s]{3,}$")
 _ROMAN = {format_number(n, "lowerRoman") for n in range(1, 40)}
 _WS = re.compile(r"[\s\u00a0]+")
+NOTE_ID = "import-note-id"  # drafting.imports.changes.number_notes
+
+
+def number_notes(ast: dict) -> dict:
+    """A copy of ``ast`` whose footnotes keep the numbers they have with every change in.
+
+    Comparing one author's changes with the text they change must not see every
+    later footnote renumbered because that author deleted a practice with notes.
+    """
+    count = 0
+
+    def walk(obj):
+        nonlocal count
+        if isinstance(obj, list):
+            out = []
+            for item in obj:
+                if isinstance(item, dict) and item.get("t") == "Note":
+                    n, count = count, count + 1
+                    out.append({"t": "Span", "c": [["", [NOTE_ID], [["n", str(n)]]], [walk(item)]]})
+                else:
+                    out.append(walk(item))
+            return out
+        if isinstance(obj, dict):
+            return {k: walk(v) for k, v in obj.items()}
+        return obj
+
+    return walk(ast)
 
 
 def norm_space(text: str) -> str:
@@ -91,10 +118,13 @@ class _Reader:
         self._next_note = 0
         labels = source.footnote_labels
         self._labels = [int(x) for x in labels] if all(x.isdigit() for x in labels) else []
+        self._fixed: int | None = None
 
     def note_number(self) -> int:
         i = self._next_note
         self._next_note += 1
+        if self._fixed is not None:  # numbered in the file with every change in it
+            i, self._fixed = self._fixed, None
         if i < len(self._labels):
             return self._labels[i]
         return self.source.footnote_start + i
@@ -126,6 +156,12 @@ class _Reader:
                 out.append(Run(q[1], bold, italic, href))
             elif t == "Span":
                 classes, attrs = c[0][1], dict(c[0][2])
+                if NOTE_ID in classes:
+                    self._fixed = int(attrs["n"])
+                    out += self.inlines(
+                        c[1], bold=bold, italic=italic, href=href, comments=comments
+                    )
+                    continue
                 if "comment-start" in classes:
                     if comments is not None:
                         text = norm_space("".join(r.text for r in self.inlines(c[1])))
