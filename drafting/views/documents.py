@@ -23,6 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "my_meetings": reads.meetings_for_delegation(_delegation_of(request.user)),
             "today": timezone.localdate(),
             "ungrouped": reads.documents_without_group(),
+            "can_import": permissions.can_import_document(request.user),
         },
     )
 
