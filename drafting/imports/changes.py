@@ -11,7 +11,6 @@ place: the structure reader attaches them to the practice they sit in.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 CHANGE_CLASSES = {"insertion", "deletion"}
@@ -55,8 +54,12 @@ def _resolve(obj, decide: Decision):
 
 
 def resolve(ast: dict, decide: Decision) -> dict:
-    """A copy of ``ast`` with every tracked change applied or refused as ``decide`` says."""
-    return _resolve(copy.deepcopy(ast), decide)
+    """A copy of ``ast`` with every tracked change applied or refused as ``decide`` says.
+
+    The copy shares only strings with ``ast`` (every list and dict is rebuilt), so
+    ``ast`` can be resolved again another way.
+    """
+    return _resolve(ast, decide)
 
 
 def accept_all(ast: dict) -> dict:
@@ -93,6 +96,6 @@ def authors(ast: dict) -> list[str]:
     return found
 
 
-def has_changes(ast: dict) -> bool:
-    """Whether the file carries any tracked change."""
-    return bool(authors(ast))
+def has_changes(pandoc_json: str) -> bool:
+    """Whether pandoc's JSON output carries any tracked change: a quick look before a walk."""
+    return any(f'"{cls}"' in pandoc_json for cls in CHANGE_CLASSES | _MARKS)

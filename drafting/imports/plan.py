@@ -84,9 +84,12 @@ def make_plan(source: Source, *, mode: str = "reject", label_term: str | None = 
     """
     if mode not in MODES:
         raise ValueError(f"Tracked changes: choose one of {', '.join(MODES)}.")
-    base_ast = (
-        changes.accept_all(source.ast) if mode == "accept" else changes.reject_all(source.ast)
-    )
+    if not source.tracked:
+        base_ast = source.ast  # nothing to accept or reject: skip two walks of a big file
+    elif mode == "accept":
+        base_ast = changes.accept_all(source.ast)
+    else:
+        base_ast = changes.reject_all(source.ast)
     doc = recognise(source, base_ast, label_term=label_term)
     warnings = list(doc.warnings)
     sections: list[PlannedSection] = []
@@ -126,7 +129,7 @@ def make_plan(source: Source, *, mode: str = "reject", label_term: str | None = 
             f"Labels read “{doc.label_term} N”; pages and exports label practices "
             "“Good Practice N” until a document can choose its label term."
         )
-    authors = changes.authors(source.ast)
+    authors = changes.authors(source.ast) if source.tracked else []
     amendments = []
     if mode == "amendments":
         amendments = _amendments(source, authors, label_term=doc.label_term, warnings=warnings)

@@ -25,6 +25,8 @@ from pathlib import PurePath
 import pypandoc
 from django.conf import settings
 
+from drafting.imports.changes import has_changes
+
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # A .docx is a zip: refuse one whose parts would unpack to more than this, or that
 # packs more than this ratio, before pandoc or python-docx inflates it (a zip bomb).
@@ -56,6 +58,7 @@ class Source:
     footnote_labels: list[str] = field(default_factory=list)
     footnote_start: int = 1
     warnings: list[str] = field(default_factory=list)
+    tracked: bool = False  # whether the file has tracked changes (Word only)
 
 
 def max_upload_bytes() -> int:
@@ -86,10 +89,10 @@ def read(name: str, data: bytes) -> Source:
     return _read_markdown(name, data)
 
 
-def _pandoc(data: bytes | str, fmt: str, *extra: str) -> dict:
-    """pandoc's JSON AST of ``data`` read as ``fmt``."""
+def _pandoc(data: bytes | str, fmt: str, *extra: str) -> tuple[dict, str]:
+    """pandoc's JSON AST of ``data`` read as ``fmt``, and the JSON text itself."""
     out = pypandoc.convert_text(data, "json", format=fmt, extra_args=list(extra))
-    return json.loads(out)
+    return json.loads(out), out
 
 
 def _read_markdown(name: str, data: bytes) -> Source:
@@ -101,7 +104,10 @@ def _read_markdown(name: str, data: bytes) -> Source:
         raise ImportRefused(f"{name} is not a Markdown text file (it contains binary data).")
     # Without fancy_lists, "(a)"/"(i)" stay typed paragraphs: pandoc would otherwise run
     # "(c)" then "(i)" into one lettered list and lose the nesting. structure.py reads them.
-    ast = _pandoc(text, "markdown-fancy_lists")
+    try:
+        ast, _ = _pandoc(text, "markdown-fancy_lists")
+    except RuntimeError as exc:  # pandoc refused the text
+        raise ImportRefused(f"{name} could not be read as Markdown: {exc}") from exc
     # pandoc drops footnote labels; the references in the source, in order, give them back.
     labels = re.findall(r"\[\^([^\]\s]+)\](?!:)", text)
     return Source(name=name, kind="markdown", ast=ast, footnote_labels=labels)
@@ -136,12 +142,19 @@ def _read_docx(name: str, data: bytes) -> Source:
     warnings: list[str] = []
     try:
         data, start = _materialise_numbering(data, warnings)
-        ast = _pandoc(data, "docx", "--track-changes=all")
+        ast, out = _pandoc(data, "docx", "--track-changes=all")
     except ImportRefused:
         raise
     except Exception as exc:  # python-docx and pandoc raise many kinds on a damaged file
         raise ImportRefused(f"{name} is not a valid Word file (it is damaged: {exc}).") from exc
-    return Source(name=name, kind="docx", ast=ast, footnote_start=start, warnings=warnings)
+    return Source(
+        name=name,
+        kind="docx",
+        ast=ast,
+        footnote_start=start,
+        warnings=warnings,
+        tracked=has_changes(out),
+    )
 
 
 # ---- Word automatic numbering -> text ---------------------------------------------
@@ -228,30 +241,46 @@ def _numbering_levels(doc) -> dict[str, dict[int, _Level]]:
     return nums
 
 
-def _num_pr(paragraph) -> tuple[str, int] | None:
-    """(numId, ilvl) of a paragraph's numbering, direct or through its style."""
-    candidates = [paragraph._p.pPr]
-    style = paragraph.style
-    while style is not None:
-        candidates.append(style.element.pPr)
-        style = style.base_style
-    for ppr in candidates:
-        if ppr is None:
-            continue
-        num_pr = ppr.find(f"{_W}numPr")
-        if num_pr is None:
-            continue
-        num_id = num_pr.find(f"{_W}numId")
-        ilvl = num_pr.find(f"{_W}ilvl")
-        if num_id is None:
-            continue
-        return num_id.get(f"{_W}val"), int(ilvl.get(f"{_W}val")) if ilvl is not None else 0
-    return None
+def _style_numbering(doc) -> dict[str, tuple[tuple[str, int] | None, bool]]:
+    """styleId -> (its numbering through the based-on chain, whether it is a heading style)."""
+    from docx.oxml.ns import qn
+
+    raw: dict[str, tuple[object, str | None, str]] = {}
+    for st in doc.styles.element.iter(qn("w:style")):
+        sid = st.get(qn("w:styleId"))
+        ppr = st.find(qn("w:pPr"))
+        based = st.find(qn("w:basedOn"))
+        name = st.find(qn("w:name"))
+        raw[sid] = (
+            ppr.find(qn("w:numPr")) if ppr is not None else None,
+            based.get(qn("w:val")) if based is not None else None,
+            (name.get(qn("w:val")) if name is not None else sid or "").lower(),
+        )
+
+    def resolve(sid: str | None, seen: set) -> tuple[str, int] | None:
+        while sid and sid in raw and sid not in seen:
+            seen.add(sid)
+            num_pr, based, _ = raw[sid]
+            found = _read_num_pr(num_pr)
+            if found:
+                return found
+            sid = based
+        return None
+
+    return {
+        sid: (resolve(sid, set()), name.startswith("heading") or name in ("title", "subtitle"))
+        for sid, (_, _, name) in raw.items()
+    }
 
 
-def _is_heading(paragraph) -> bool:
-    name = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
-    return name.startswith("heading") or name in ("title", "subtitle")
+def _read_num_pr(num_pr) -> tuple[str, int] | None:
+    if num_pr is None:
+        return None
+    num_id = num_pr.find(f"{_W}numId")
+    if num_id is None:
+        return None
+    ilvl = num_pr.find(f"{_W}ilvl")
+    return num_id.get(f"{_W}val"), int(ilvl.get(f"{_W}val")) if ilvl is not None else 0
 
 
 def _materialise_numbering(data: bytes, warnings: list[str]) -> tuple[bytes, int]:
@@ -267,18 +296,28 @@ def _materialise_numbering(data: bytes, warnings: list[str]) -> tuple[bytes, int
     from docx.oxml.ns import qn
 
     doc = docx.Document(io.BytesIO(data))
+    body = doc.element.body
     start = 1
-    for el in doc.element.body.iter(qn("w:footnotePr")):
+    for el in body.iter(qn("w:footnotePr")):
         ns = el.find(qn("w:numStart"))
         if ns is not None:
             start = int(ns.get(qn("w:val"), "1"))
     levels = _numbering_levels(doc)
     if not levels:
         return data, start
+    styles = _style_numbering(doc)
     counters: dict[str, dict[int, int]] = {}
     changed = 0
-    for paragraph in doc.paragraphs:
-        found = _num_pr(paragraph)
+    for p in body.iter(qn("w:p")):
+        ppr = p.find(qn("w:pPr"))
+        style_id = None
+        direct = None
+        if ppr is not None:
+            ps = ppr.find(qn("w:pStyle"))
+            style_id = ps.get(qn("w:val")) if ps is not None else None
+            direct = _read_num_pr(ppr.find(qn("w:numPr")))
+        by_style, heading = styles.get(style_id, (None, False)) if style_id else (None, False)
+        found = direct or by_style
         if found is None or found[0] == "0" or found[0] not in levels:
             continue
         num_id, ilvl = found
@@ -291,7 +330,7 @@ def _materialise_numbering(data: bytes, warnings: list[str]) -> tuple[bytes, int
         for deeper in [k for k in count if k > ilvl]:
             del count[deeper]
         wordy = re.search(r"[A-Za-z]", re.sub(r"%\d", "", level.text)) is not None
-        if not (wordy or _is_heading(paragraph)):
+        if not (wordy or heading):
             continue
 
         def number(m: re.Match, defs=defs, count=count) -> str:
@@ -301,22 +340,23 @@ def _materialise_numbering(data: bytes, warnings: list[str]) -> tuple[bytes, int
         label = re.sub(r"%(\d)", number, level.text).strip()
         if not label:
             continue
-        sep = " " if paragraph.text.strip() else ""
-        if paragraph.runs:
-            first = paragraph.runs[0]
-            first.text = label + sep + first.text
-        else:
-            paragraph.add_run(label)
-        ppr = paragraph._p.get_or_add_pPr()
-        num_pr = ppr.find(qn("w:numPr"))
-        if num_pr is not None:
-            ppr.remove(num_pr)
-        # A style's numbering would still number it; numId 0 switches numbering off.
-        if _num_pr(paragraph) is not None:
+        has_text = any((t.text or "").strip() for t in p.iter(qn("w:t")))
+        run = p.makeelement(qn("w:r"), {})
+        t = run.makeelement(qn("w:t"), {"{http://www.w3.org/XML/1998/namespace}space": "preserve"})
+        t.text = label + (" " if has_text else "")
+        run.append(t)
+        # The label goes before the paragraph's first run (after its properties).
+        p.insert(1 if ppr is not None else 0, run)
+        if ppr is None:
+            ppr = p.get_or_add_pPr()
+        old = ppr.find(qn("w:numPr"))
+        if old is not None:
+            ppr.remove(old)
+        if by_style is not None:
+            # The style would still number it; numId 0 switches numbering off.
             off = ppr.makeelement(qn("w:numPr"), {})
-            nid = off.makeelement(qn("w:numId"), {qn("w:val"): "0"})
-            off.append(nid)
-            ppr.insert(0, off)
+            off.append(off.makeelement(qn("w:numId"), {qn("w:val"): "0"}))
+            ppr.append(off)
         changed += 1
     if not changed:
         return data, start

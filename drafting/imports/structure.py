@@ -109,6 +109,23 @@ class Footnote:
     paragraphs: list[list[Run]]
 
 
+def merge_runs(runs: list[Run]) -> list[Run]:
+    """Neighbouring runs with the same formatting as one (pandoc gives one per word)."""
+    out: list[Run] = []
+    for r in runs:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and r.note is None
+            and last.note is None
+            and (last.bold, last.italic, last.href) == (r.bold, r.italic, r.href)
+        ):
+            out[-1] = Run(last.text + r.text, r.bold, r.italic, r.href)
+        else:
+            out.append(r)
+    return out
+
+
 class _Reader:
     """Walks pandoc's AST into Blocks, numbering footnotes as the reader sees them."""
 
@@ -218,7 +235,7 @@ class _Reader:
 
     def _block(self, kind: str, inlines, **kw) -> Block:
         comments: list[dict] = []
-        runs = self.inlines(inlines, comments=comments)
+        runs = merge_runs(self.inlines(inlines, comments=comments))
         return Block(kind, runs, comments=comments, **kw)
 
     def _item(self, item, kind: str, level: int, label: str) -> list[Block]:
