@@ -292,3 +292,6 @@ AXES_USERNAME_CALLABLE = "drafting.security.login_username"
 AXES_VERBOSE = False
 LOGIN_DEVICE_COOKIE_NAME = "drafting_device"
 LOGIN_DEVICE_COOKIE_AGE = env_int("LOGIN_DEVICE_DAYS", 180) * 86400
+
+# The largest Word or Markdown draft the import accepts (drafting/imports/reader.py).
+DRAFTING_MAX_UPLOAD_BYTES = env_int("DRAFTING_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)

@@ -27,6 +27,7 @@ class PlannedPractice:
     heading: str
     body: str
     comments: list[dict] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)  # the file's paragraphs, as read
 
 
 @dataclass
@@ -112,7 +113,9 @@ def make_plan(source: Source, *, mode: str = "reject", label_term: str | None = 
         sections.append(by_index[i])
     for p in doc.practices:
         heading, body = _practice_text(doc, p)
-        by_index[p.section].practices.append(PlannedPractice(p.label, heading, body, p.comments))
+        by_index[p.section].practices.append(
+            PlannedPractice(p.label, heading, body, p.comments, p.source)
+        )
         if schema.notes_in(p.lead):
             warnings.append(
                 f"{p.label}: the footnote on its lead sentence is attached to the start of "

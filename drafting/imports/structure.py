@@ -332,6 +332,7 @@ class ImportedPractice:
     parts: list[Part] = field(default_factory=list)
     comments: list[dict] = field(default_factory=list)
     label_layout: str = ""
+    source: list[str] = field(default_factory=list)  # the file's paragraphs it was read from
 
 
 @dataclass
@@ -566,6 +567,7 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
                 label_layout=layout,
             )
             practice.comments += b.comments
+            practice.source.append(_source_text(b))
             doc.practices.append(practice)
             if section:
                 section.practices += 1
@@ -602,6 +604,7 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
                 lead, rest = _split_lead(b.runs)
                 practice.lead = lead
                 practice.comments += b.comments
+                practice.source.append(_source_text(b))
                 if _text(rest):
                     practice.parts.append(Part("paragraph", rest))
                     practice.label_layout = "inline"
@@ -612,6 +615,7 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
         if practice is not None:
             practice.parts.append(part)
             practice.comments += b.comments
+            practice.source.append(_source_text(b))
         elif section is not None:
             section.intro.append(part)
         elif in_intro:
@@ -675,6 +679,14 @@ def _part(b: Block) -> Part:
         runs = _lstrip(_strip_prefix(b.runs, _prefix_len(b.runs, m.end())), " \t\u00a0")
         return Part("sub_item", runs, label=f"({m.group('label')})", level=0)
     return Part("paragraph", b.runs)
+
+
+def _source_text(b: Block) -> str:
+    """A block as the file shows it, in plain text (footnote marks as [n])."""
+    if b.kind == "table":
+        return "\n".join(" | ".join(row) for row in b.rows)
+    text = norm_space("".join(r.text if r.note is None else f"[{r.note}]" for r in b.runs))
+    return f"{b.label} {text}" if b.kind == "item" else text
 
 
 def _table_summary(b: Block) -> str:

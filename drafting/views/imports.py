@@ -127,6 +127,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
                             "heading": p.heading,
                             "body": text.render(p.body),
                             "comments": p.comments,
+                            "source": p.source,
                         }
                         for p in s.practices
                     ],
