@@ -104,8 +104,9 @@ def _read_markdown(name: str, data: bytes) -> Source:
         raise ImportRefused(f"{name} is not a Markdown text file (it contains binary data).")
     # Without fancy_lists, "(a)"/"(i)" stay typed paragraphs: pandoc would otherwise run
     # "(c)" then "(i)" into one lettered list and lose the nesting. structure.py reads them.
+    # Without smart, quotes and apostrophes stay as typed: the text round-trips exactly.
     try:
-        ast, _ = _pandoc(text, "markdown-fancy_lists")
+        ast, _ = _pandoc(text, "markdown-fancy_lists-smart")
     except RuntimeError as exc:  # pandoc refused the text
         raise ImportRefused(f"{name} could not be read as Markdown: {exc}") from exc
     # pandoc drops footnote labels; the references in the source, in order, give them back.

@@ -582,7 +582,19 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
                 pending_lead = True
             i += 1
             continue
-        if in_intro and doc.intro_heading is None and not doc.intro and _is_intro_heading(b):
+        if b.kind == "header" and _is_contents(b):
+            # A table of contents: the heading and the entries up to the next heading.
+            i += 1
+            while i < len(blocks) and blocks[i].kind != "header":
+                i += 1
+            doc.left_out.append({"text": text, "reason": "A table of contents, made by Word."})
+            continue
+        if in_intro and doc.intro_heading is None and _is_intro_heading(b):
+            if doc.intro:
+                # What stands between the title and an "Introduction" heading is a cover.
+                summary = " / ".join(_text(p.runs) for p in doc.intro if p.runs)[:200]
+                doc.left_out.append({"text": summary, "reason": _COVER})
+                doc.intro = []
             doc.intro_heading = text
             i += 1
             continue
@@ -661,6 +673,13 @@ def _prefix_len(runs: list[Run], normalised_end: int) -> int:
             in_ws = False
         j += 1
     return j
+
+
+_COVER = "Cover text above the introduction (the document's cover is made from its details)."
+
+
+def _is_contents(b: Block) -> bool:
+    return b.text.lower().rstrip(":") in ("contents", "table of contents")
 
 
 def _is_intro_heading(b: Block) -> bool:
