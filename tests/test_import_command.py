@@ -170,3 +170,30 @@ def test_importing_into_a_document_with_text_is_refused(secretariat):
         _run(FIXTURES / "tarrow-schools-extract.md", "--as", secretariat.username,
              "--into", document.slug)  # fmt: skip
     assert _counts() == before
+
+
+def test_a_practice_breaking_the_text_limits_is_named_and_nothing_saved(tmp_path, secretariat):
+    path = tmp_path / "long.md"
+    lead = "word " * 300  # over the 1,000-character limit of a heading
+    path.write_text(
+        f"# T\n\n### Good Practice 1\n\n**Fine.**\n\n### Good Practice 2\n\n**{lead}.**\n"
+    )
+    before = _counts()
+    with pytest.raises(CommandError, match="Good Practice 2: The heading is longer"):
+        _run(path, "--as", secretariat.username)
+    assert _counts() == before
+
+
+def test_a_label_without_a_lead_is_imported_with_a_warning(tmp_path):
+    path = tmp_path / "nolead.md"
+    path.write_text("# T\n\n### Good Practice 1\n\nJust a body, no bold lead.\n")
+    found = json.loads(_run(path, "--dry-run", "--json"))
+    assert found["practices"][0]["paragraphs"] == 1
+    assert any("no bold lead sentence" in w for w in found["warnings"])
+
+
+def test_an_empty_file_says_no_practice_was_found(tmp_path, secretariat):
+    path = tmp_path / "empty.md"
+    path.write_bytes(b"")
+    with pytest.raises(CommandError, match="No practice was found"):
+        _run(path, "--as", secretariat.username)

@@ -143,3 +143,18 @@ def test_a_file_without_practices_cannot_be_confirmed(client, secretariat):
     assert response.status_code == 422
     assert "nothing was imported" in response.text
     assert Document.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "name", ["tarrow-schools-extract.md", "vessen-community-policing.messy.docx"]
+)
+def test_preview_queries_do_not_grow_with_the_draft(
+    client, secretariat, name, django_assert_max_num_queries
+):
+    # 4 practices and no authors, or 19 practices and five Word authors: the same queries.
+    for n in range(30):
+        make_delegation(name=f"Member {n}", code=f"M{n}")
+    login(client, secretariat)
+    url = _preview_url(_upload(client, name))
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200

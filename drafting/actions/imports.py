@@ -10,7 +10,8 @@ vessen.docx by Amal Haddad", so the import reads as one change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -100,8 +101,10 @@ def import_document(
             forum=forum or "—",
             initiative=plan.pretitle or "",
         )
-    document.introduction = plan.introduction
-    document.full_clean()
+    if plan.introduction and not document.introduction:
+        document.introduction = plan.introduction
+    with _naming("The document's details (title, slug, introduction)"):
+        document.full_clean()
     stamp(document, by=by, reason=reason)
     document.save()
 
@@ -120,10 +123,11 @@ def import_document(
         created.append(section)
         last = None
         for p in planned.practices:
-            _clean_text(p.heading, p.body)  # the same limits as an amendment or an edit
-            last = create_practice(
-                section, by=by, heading=p.heading, body=p.body, after=last, reason=reason
-            )
+            with _naming(p.label):
+                _clean_text(p.heading, p.body)  # the same limits as an amendment or an edit
+                last = create_practice(
+                    section, by=by, heading=p.heading, body=p.body, after=last, reason=reason
+                )
             practices[p.label] = last
             for comment in p.comments:
                 add_comment(section, by=by, practice=last, body=_comment_text(comment, delegations))
@@ -146,11 +150,12 @@ def import_document(
             delegation=delegation,
             proposed_by=by,
         )
-        if planned.kind != "delete":
-            amendment.proposed_heading, amendment.proposed_body = _clean_text(
-                planned.heading, planned.body
-            )
-        amendment.full_clean()
+        with _naming(f"{planned.author}'s amendment to {planned.label}"):
+            if planned.kind != "delete":
+                amendment.proposed_heading, amendment.proposed_body = _clean_text(
+                    planned.heading, planned.body
+                )
+            amendment.full_clean()
         stamp(amendment, by=by, reason=reason)
         amendment.save()
         n_amendments += 1
@@ -162,6 +167,18 @@ def import_document(
         comments=n_comments,
         reason=reason,
     )
+
+
+@contextmanager
+def _naming(what: str) -> Iterator[None]:
+    """Say which part of the file a refusal is about; the whole import is undone."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError(
+            f"{what}: {' '.join(exc.messages)} Nothing was imported; correct the file and "
+            "import it again."
+        ) from exc
 
 
 def _comment_text(comment: dict, delegations: Mapping[str, Delegation | None]) -> str:

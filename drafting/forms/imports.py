@@ -41,12 +41,12 @@ class ImportChoicesForm(forms.Form):
     def __init__(self, *args, authors: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.authors = list(authors)
+        # One query for every author's list, however many authors the file has.
+        self._delegations = {str(d.pk): d for d in Delegation.objects.order_by("name")}
+        choices = [("", "— not imported —")] + [(pk, d.name) for pk, d in self._delegations.items()]
         for n, author in enumerate(self.authors):
-            self.fields[f"author_{n}"] = forms.ModelChoiceField(
-                queryset=Delegation.objects.order_by("name"),
-                required=False,
-                label=author,
-                empty_label="— not imported —",
+            self.fields[f"author_{n}"] = forms.ChoiceField(
+                choices=choices, required=False, label=author
             )
 
     def author_fields(self) -> list:
@@ -54,4 +54,7 @@ class ImportChoicesForm(forms.Form):
 
     def delegations(self) -> dict[str, Delegation | None]:
         """Word author -> the delegation chosen for them (None: left out)."""
-        return {a: self.cleaned_data.get(f"author_{n}") for n, a in enumerate(self.authors)}
+        return {
+            a: self._delegations.get(self.cleaned_data.get(f"author_{n}") or "")
+            for n, a in enumerate(self.authors)
+        }

@@ -622,7 +622,6 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
                     practice.label_layout = "inline"
                 i += 1
                 continue
-            doc.warnings.append(f"{practice.label} has no bold lead sentence.")
         part = _part(b)
         if practice is not None:
             practice.parts.append(part)
@@ -645,7 +644,9 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
     for p in doc.practices:
         fix_sub_item_levels(p)
         if not _text(p.lead):
-            doc.warnings.append(f"{p.label}: no lead sentence was found.")
+            doc.warnings.append(
+                f"{p.label}: no bold lead sentence was found; its label stands as its heading."
+            )
     return doc
 
 

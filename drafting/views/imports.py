@@ -82,7 +82,9 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             "label_term": authors_plan.structure["label_term"],
             "title": authors_plan.title,
         }
-        initial.update({f"author_{n}": guessed.get(a) for n, a in enumerate(authors)})
+        initial.update(
+            {f"author_{n}": getattr(guessed.get(a), "pk", "") for n, a in enumerate(authors)}
+        )
         form = ImportChoicesForm(initial=initial, authors=authors)
     valid = form.is_valid() if form.is_bound else False
     choices = form.cleaned_data if valid else form.initial
