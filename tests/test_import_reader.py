@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from drafting import text
-from drafting.imports import changes, reader, schema, structure
+from drafting.imports import changes, plan, reader, schema, structure
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 STEMS = sorted(p.name[: -len(".expected.json")] for p in FIXTURES.glob("*.expected.json"))
@@ -210,3 +210,64 @@ def test_files_over_the_size_limit_are_refused(settings):
     settings.DRAFTING_MAX_UPLOAD_BYTES = 1000
     with pytest.raises(reader.ImportRefused, match="files up to"):
         reader.read("big.md", b"x" * 1001)
+
+
+_PIECES = [
+    "# ",
+    "## ",
+    "### ",
+    "Good Practice 3",
+    "Recommendation 2 bis",
+    "**",
+    "*",
+    ":",
+    " – ",
+    "(a)",
+    "(i)",
+    "(iv)",
+    "[^1]",
+    "[^1]: note",
+    "    more",
+    "| a | b |",
+    "| --- | --- |",
+    "Notes",
+    "1 A note.",
+    "<b>x</b>",
+    "[link](javascript:alert(1))",
+    "Introduction",
+    "IV. Part",
+    "\u00a0",
+    "\t",
+    "text ",
+    "\n",
+    "\n\n",
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_any_markdown_is_read_or_refused_in_words_never_crashes(seed):
+    import random
+
+    rng = random.Random(seed)
+    md = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 120)))
+    source = reader.read("fuzz.md", md.encode())
+    for mode in ("reject", "accept", "amendments"):
+        found = plan.make_plan(source, mode=mode)
+        for section in found.sections:
+            assert text.problems(section.introduction) == []
+            for practice in section.practices:
+                assert practice.heading.strip()
+                assert text.problems(practice.body) == []
+        json.dumps(found.structure)  # the --json output can always be written
+
+
+@pytest.mark.parametrize("cut", [10, 100, 1000, 5000, -200, -20])
+def test_a_damaged_word_file_is_refused_in_words(cut):
+    data = (FIXTURES / "tarrow-schools-extract.messy.docx").read_bytes()
+    damaged = data[:cut] if cut > 0 else data[:cut] + b"\0" * 10
+    try:
+        source = reader.read("damaged.docx", damaged)
+    except reader.ImportRefused as exc:
+        assert "damaged.docx" in str(exc)
+    else:  # zip readers may still find every part: then it reads as the whole file does
+        assert plan.make_plan(source).practice_count == 4
