@@ -158,3 +158,13 @@ def test_preview_queries_do_not_grow_with_the_draft(
     url = _preview_url(_upload(client, name))
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+def test_an_upload_refused_at_preview_sends_back_to_the_upload_page(client, secretariat, settings):
+    login(client, secretariat)
+    url = _preview_url(_upload(client, "tarrow-schools-extract.md"))
+    settings.DRAFTING_MAX_UPLOAD_BYTES = 100  # lowered while the upload waited
+    response = client.get(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("drafting:import-start")
+    assert "files up to" in response.text
+    assert client.get(url).status_code == 404  # forgotten

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from drafting import permissions, text
 from drafting.actions.imports import import_document
 from drafting.forms.imports import ImportChoicesForm, UploadForm
-from drafting.imports.plan import guess_delegations, make_plan
+from drafting.imports.plan import MODES, guess_delegations, make_plan
 from drafting.imports.reader import ImportRefused, max_upload_bytes, read
 
 _KEY = "drafting-import-"
@@ -70,29 +70,32 @@ def import_start(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     _refuse_unless_secretariat(request)
     name, data = _upload(request, token)
-    source = read(name, data)
-    authors_plan = make_plan(source, mode="reject")
-    authors = list(dict.fromkeys(authors_plan.authors + authors_plan.comment_authors))
+    try:
+        source = read(name, data)
+    except ImportRefused as exc:  # e.g. the size limit was lowered since the upload
+        request.session.pop(_KEY + token, None)
+        messages.error(request, str(exc))
+        return redirect("drafting:import-start")
+    # The plan is worked out once, with the choices posted (the form is bound after it,
+    # since its author fields come from the file).
+    posted = request.POST if request.method == "POST" else {}
+    mode = posted.get("changes")
+    if mode not in MODES:
+        mode = "amendments" if source.tracked else "reject"
+    label_term = " ".join(str(posted.get("label_term", "")).split())[:60] or None
+    plan = make_plan(source, mode=mode, label_term=label_term)
+    authors = list(dict.fromkeys(plan.authors + plan.comment_authors))
     if request.method == "POST":
         form = ImportChoicesForm(request.POST, authors=authors)
     else:
         guessed = guess_delegations(authors)
-        initial = {
-            "changes": "amendments" if authors_plan.authors else "reject",
-            "label_term": authors_plan.structure["label_term"],
-            "title": authors_plan.title,
-        }
+        initial = {"changes": mode, "label_term": plan.structure["label_term"], "title": plan.title}
         initial.update(
             {f"author_{n}": getattr(guessed.get(a), "pk", "") for n, a in enumerate(authors)}
         )
         form = ImportChoicesForm(initial=initial, authors=authors)
     valid = form.is_valid() if form.is_bound else False
     choices = form.cleaned_data if valid else form.initial
-    plan = make_plan(
-        source,
-        mode=choices.get("changes") or "reject",
-        label_term=choices.get("label_term") or None,
-    )
     if valid and "confirm" in request.POST:
         try:
             result = import_document(
