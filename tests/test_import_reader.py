@@ -271,3 +271,27 @@ def test_a_damaged_word_file_is_refused_in_words(cut):
         assert "damaged.docx" in str(exc)
     else:  # zip readers may still find every part: then it reads as the whole file does
         assert plan.make_plan(source).practice_count == 4
+
+
+def test_bold_lines_before_labels_are_sections_even_without_numbers():
+    md = (
+        "**The Draft**\n\nIntro text.\n\n**Prevention**\n\n**Good Practice 1: Lead one.**\n\n"
+        "Body with a **bold phrase** inside.\n\n**Detection**\n\n**Good Practice 2**\n\n"
+        "**Lead two.**\n\nBody two.\n"
+    )
+    found = schema.as_fixture(structure.recognise(*_md_source(md)))
+    assert found["title"] == "The Draft"
+    assert [s["heading"] for s in found["sections"]] == ["Prevention", "Detection"]
+    assert [(p["label"], p["lead"], p["section"]) for p in found["practices"]] == [
+        ("Good Practice 1", "Lead one.", 0),
+        ("Good Practice 2", "Lead two.", 1),
+    ]
+
+
+def test_a_label_and_lead_in_one_heading_and_capitals_are_read():
+    md = "# Title\n\n## A. Part\n\n### GOOD PRACTICE 3 – Keep the lead.\n\nBody.\n"
+    found = schema.as_fixture(structure.recognise(*_md_source(md)))
+    assert [(p["label"], p["number"], p["lead"]) for p in found["practices"]] == [
+        ("GOOD PRACTICE 3", 3, "Keep the lead.")
+    ]
+    assert found["sections"][0]["number"] == "A"

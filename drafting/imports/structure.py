@@ -498,7 +498,8 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         return nxt is not None and bool(_TYPED_NOTE.match(nxt.text))
 
-    def section_heading(b: Block) -> bool:
+    def section_heading(i: int) -> bool:
+        b = blocks[i]
         if b.kind == "header":
             return label_level is None or b.level < label_level
         if b.kind != "para" or not b.all_bold or b.runs and any(r.note for r in b.runs):
@@ -506,7 +507,11 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
         text = b.text
         if len(text.split()) > 20 or text.endswith((".", ";", ":", ",")):
             return False
-        return bool(_SECTION_NUMBER.match(text)) or (text.isupper() and len(text) > 3)
+        if _SECTION_NUMBER.match(text) or (text.isupper() and len(text) > 3):
+            return True
+        # A short bold line with no number, right before a label ("Prevention"): a heading.
+        nxt = next((j for j in range(i + 1, len(blocks)) if blocks[j].kind != "table"), None)
+        return nxt is not None and bool(labels[nxt]) and len(text.split()) <= 12
 
     # -- front matter: pre-title, title, furniture, introduction heading
     i = 0
@@ -598,7 +603,7 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
             doc.intro_heading = text
             i += 1
             continue
-        if section_heading(b) and not pending_lead:
+        if not pending_lead and section_heading(i):
             m = _SECTION_NUMBER.match(text)
             section = ImportedSection(
                 heading=text,
