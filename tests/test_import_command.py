@@ -197,3 +197,15 @@ def test_an_empty_file_says_no_practice_was_found(tmp_path, secretariat):
     path.write_bytes(b"")
     with pytest.raises(CommandError, match="No practice was found"):
         _run(path, "--as", secretariat.username)
+
+
+def test_importing_into_an_empty_document_fills_it_and_keeps_its_details(secretariat):
+    document = make_document(by=secretariat, sections=0, introduction="")
+    _run(FIXTURES / "vessen-addendum-returns.md", "--as", secretariat.username,
+         "--into", document.slug)  # fmt: skip
+    document.refresh_from_db()
+    assert document.title.startswith("Good Practices on Topic")  # its own details stay
+    assert "Since the Vessen Memorandum was adopted" in document.introduction
+    # The addendum's recommendations stand in no section: they get one named after them.
+    assert [s.title for s in document.sections.all()] == ["Recommendations"]
+    assert Practice.objects.filter(section__document=document).count() == 7
