@@ -168,3 +168,14 @@ def test_an_upload_refused_at_preview_sends_back_to_the_upload_page(client, secr
     assert response.redirect_chain[-1][0] == reverse("drafting:import-start")
     assert "files up to" in response.text
     assert client.get(url).status_code == 404  # forgotten
+
+
+def test_the_preview_page_needs_nothing_the_content_security_policy_forbids(client, secretariat):
+    from tests.test_csp import _violations
+
+    login(client, secretariat)
+    url = _preview_url(_upload(client, "vessen-community-policing.messy.docx"))
+    response = client.get(url)
+    assert response["Content-Security-Policy"]
+    assert "no-store" in response["Cache-Control"]
+    assert _violations(response.text) == []
