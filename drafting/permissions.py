@@ -401,3 +401,16 @@ def why_cannot_restore(user, deletion: Deletion, section: Section | None = None)
 
 def can_restore(user, deletion: Deletion, section: Section | None = None) -> bool:
     return why_cannot_restore(user, deletion, section) is None
+
+
+def why_cannot_import_document(user) -> str | None:
+    """Starting a document from a Word or Markdown draft is the secretariat's."""
+    if is_secretariat(user):
+        return None
+    if role_of(user) is None:
+        return _why_no_role(user)
+    return "Only the secretariat imports drafts: it sets up documents for the forum."
+
+
+def can_import_document(user) -> bool:
+    return why_cannot_import_document(user) is None

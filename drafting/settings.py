@@ -342,3 +342,5 @@ DRAFTING_MAX_PRACTICES_PER_DOCUMENT = env_int("DRAFTING_MAX_PRACTICES_PER_DOCUME
 DRAFTING_MAX_SECTIONS_PER_DOCUMENT = env_int("DRAFTING_MAX_SECTIONS_PER_DOCUMENT", 200)
 # Characters in all headings, texts, titles and introductions of one document.
 DRAFTING_MAX_DOCUMENT_CHARACTERS = env_int("DRAFTING_MAX_DOCUMENT_CHARACTERS", 2_000_000)
+# The largest Word or Markdown draft the import accepts (drafting/imports/reader.py).
+DRAFTING_MAX_UPLOAD_BYTES = env_int("DRAFTING_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)

@@ -230,6 +230,20 @@ PRESENCE = """
     submitted  L 403 403 403  403  403
     adopted    L 403 403 403  403  403
 """
+
+
+# Importing a draft (issue 12): the secretariat's, whatever state any document is in. The
+# upload and preview only hold the file in the session; the import itself is
+# tested in tests/test_import_views.py (a POST here carries no file: the form asks for one).
+def _same(outcome: str) -> str:
+    return "\n".join(f"    {state:<10} {outcome}" for state in STATES)
+
+
+IMPORT_UPLOAD = _same("L 403 403 403  403  422=")
+IMPORT_PREVIEW = _same("L 403 403 403  403  404=")  # an upload no longer waiting in the session
+IMPORT_CANCEL = _same("L 403 403 403  403  302=")
+
+
 NO_WRITE = """
     drafting   L 403 403 200= 200= 200=
     in_review  L 403 403 200= 200= 200=
@@ -526,6 +540,12 @@ ACTIONS: dict[str, Action] = {
         lambda w: {"name": "Draft for the plenary"},
         SECRETARIAT_ONLY_ALWAYS,
     ),
+    # --- importing a draft (issue 12) ----------------------------------------------------------
+    "import-start": Action(lambda w: _u("import-start"), lambda w: {}, IMPORT_UPLOAD),
+    "import-preview": Action(
+        lambda w: _u("import-preview", "gone"), lambda w: {"confirm": "1"}, IMPORT_PREVIEW
+    ),
+    "import-cancel": Action(lambda w: _u("import-cancel", "gone"), lambda w: {}, IMPORT_CANCEL),
 }
 
 # Pages that only read (GET); the sweep below still POSTs to each of them.

@@ -105,6 +105,12 @@ EXPECTED = """
     drafting:document-withdraw-submission  adopted   L    403  403  403  403  403
     drafting:home                          drafting  L    200  200  200  200  200
     drafting:home                          adopted   L    200  200  200  200  200
+    drafting:import-cancel                 drafting  L    405  405  405  405  405
+    drafting:import-cancel                 adopted   L    405  405  405  405  405
+    drafting:import-preview                drafting  L    403  403  403  403  404
+    drafting:import-preview                adopted   L    403  403  403  403  404
+    drafting:import-start                  drafting  L    403  403  403  403  200
+    drafting:import-start                  adopted   L    403  403  403  403  200
     drafting:meeting-circulate             drafting  L    405  405  405  405  405
     drafting:meeting-circulate             adopted   L    405  405  405  405  405
     drafting:meeting-create                drafting  L    403  403  403  403  200

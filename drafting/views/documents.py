@@ -24,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "ungrouped": reads.documents_without_group(request.user),
             # Told why the drafts are not listed, rather than left to wonder.
             "no_role": permissions.role_of(request.user) is None,
+            "can_import": permissions.can_import_document(request.user),
         },
     )
 
