@@ -55,7 +55,7 @@ class _OrderedHistory(HistoricalRecords):
             *options.get("indexes", []),
             models.Index(
                 fields=["id", "history_id"], name=f"hist_{model._meta.model_name}_latest"[:30]
-            )
+            ),
         ]
         return options
 
