@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Lag
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
@@ -124,6 +126,15 @@ class OrderReplay:
                 state.apply(item)
         self._final = state
         return result
+
+    def moved_out_of(self, section_id: int) -> list[int]:
+        """history_ids of the rows that moved a practice from ``section_id`` to another section."""
+        moved, where = [], {}
+        for event in self._practices:  # in history_id order
+            if where.get(event.obj_id) == section_id and event.section_id != section_id:
+                moved.append(event.history_id)
+            where[event.obj_id] = event.section_id
+        return moved
 
     def current_numbers(self) -> dict[int, int]:
         """practice id -> number now, for practices that exist."""
@@ -367,8 +378,40 @@ class _Key:
         return f"change-{self.table}{self.history_id}"
 
 
+class _NewestFirst(Sequence):
+    """A timeline's keys, newest first: one large stream read a slice at a time, merged with
+    a few keys already in memory (a section's own rows, practices that moved out).
+
+    ``rows`` yields (history_id, history_date, previous history_id) newest first;
+    a slice [i:j] reads its first j rows only, so page 1 of 10,000 changes reads
+    about 50. Streams of different tables are interleaved by date, each in its
+    own id order (drafting.history.order.interleave).
+    """
+
+    def __init__(self, rows: QuerySet, table: str, few: list[list[_Key]]) -> None:
+        self._rows, self._table, self._few = rows, table, few
+        self._count = rows.count() + sum(len(stream) for stream in few)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop, _ = index.indices(self._count)
+        many = [_Key(when, hid, self._table, previous) for hid, when, previous in self._rows[:stop]]
+        merged = order.interleave(many, *self._few, when=lambda key: key.when, newest_first=True)
+        return list(islice(merged, start, stop))
+
+    def position(self, at: datetime) -> int:
+        """How many keys are dated at or after ``at`` (one query)."""
+        return self._rows.filter(history_date__gte=at).count() + sum(
+            1 for stream in self._few for key in stream if key.when >= at
+        )
+
+
 def _paginate(
-    keys: list[_Key], page: int | str | None, per_page: int | None, at: datetime | None
+    keys: _NewestFirst, page: int | str | None, per_page: int | None, at: datetime | None
 ) -> tuple[Page, _Key | None]:
     """The page of ``keys`` (newest first) to show, and the change a jump to ``at`` lands on.
 
@@ -384,8 +427,27 @@ def _paginate(
         return paginator.get_page(page), None
     # Newest first, so the changes at or after ``at`` come first; dates from
     # disagreeing clocks only shift the landing place, they never break it.
-    index = max(0, sum(1 for key in keys if key.when >= at) - 1)
-    return paginator.get_page(index // per_page + 1), keys[index] if keys else None
+    index = max(0, keys.position(at) - 1)
+    landed = paginator.get_page(index // per_page + 1)
+    return landed, landed.object_list[index % per_page] if len(keys) else None
+
+
+def _with_previous(rows: QuerySet) -> QuerySet:
+    """History rows newest first as (history_id, history_date, the object's previous history_id).
+
+    The previous row is found through the (id, history_id) index, one short
+    lookup per row read.
+    """
+    previous = Subquery(
+        rows.model._default_manager.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by(*order.NEWEST_FIRST)
+        .values("history_id")[:1]
+    )
+    return (
+        rows.order_by(*order.NEWEST_FIRST)
+        .annotate(previous_id=previous)
+        .values_list("history_id", "history_date", "previous_id")
+    )
 
 
 class _Paged:
@@ -483,15 +545,13 @@ def practice_history(
         pairs = [(row, rows[i - 1] if i else None) for i, row in enumerate(rows)]
         latest = rows[-1]
     else:
-        ids = list(order.oldest_first(history).values_list("history_id", "history_date"))
-        if not ids:
+        keys = _NewestFirst(_with_previous(history), "", [])
+        if not len(keys):
             return None
-        keys = [
-            _Key(when, hid, "", ids[i - 1][0] if i else None) for i, (hid, when) in enumerate(ids)
-        ][::-1]
         paging, target = _paginate(keys, page, per_page, at)
+        latest_id = paging[0].history_id if paging.number == 1 else keys[0:1][0].history_id
         wanted = {hid for key in paging for hid in (key.history_id, key.previous_id) if hid}
-        wanted.add(keys[0].history_id)
+        wanted.add(latest_id)
         full = {
             row.history_id: row
             for row in history.filter(history_id__in=wanted).select_related(*_WHO)
@@ -500,7 +560,7 @@ def practice_history(
             (full[key.history_id], full.get(key.previous_id))
             for key in reversed(paging.object_list)
         ]
-        latest = full[keys[0].history_id]
+        latest = full[latest_id]
     document_id = _document_of_section(latest.section_id)
     numbers: dict[int, int | None] = {}
     current: dict[int, int] = {}
@@ -573,37 +633,40 @@ def section_history(
     Practice entries are the rows where a practice was added to, changed in,
     moved into, out of or within, or deleted from this section. Pages run
     newest first (page 1 holds the latest changes); ``page`` and ``at`` choose
-    one as _paginate says. Which rows belong is decided on narrow rows (ids,
-    dates, sections); only the page's rows and the rows before them are read in
-    full, so the page costs the same for 50 or 10,000 changes. Seven queries.
+    one as _paginate says. The practice rows in the section are read a page at
+    a time (newest first, through the (section_id, history_id) index), the few
+    rows that moved a practice out and the section's own rows whole; only the
+    page's rows and the rows before them are read in full, so page 1 costs the
+    same for 50 or 10,000 changes. Eight queries (nine with a jump to a date).
     """
-    section_keys = list(
-        order.oldest_first(Section.history.filter(id=section_id)).values_list(
-            "history_id", "history_date", "document_id"
-        )
+    # The section's own rows are few (title, introduction, status): read whole.
+    section_rows = list(
+        order.oldest_first(Section.history.filter(id=section_id).select_related(*_WHO))
     )
-    if not section_keys:
+    if not section_rows:
         return None
-    document_id = section_keys[-1][2]
-    practice_keys = (
-        Practice.history.filter(id__in=Practice.history.filter(section_id=section_id).values("id"))
-        .order_by("id", *order.OLDEST_FIRST)
-        .values_list("id", "history_id", "history_date", "section_id")
-    )
-    kept: list[_Key] = []
-    prev = None
-    for pid, hid, when, sid in practice_keys:
-        before = prev if prev is not None and prev[0] == pid else None
-        if sid == section_id or (before is not None and before[3] == section_id):
-            kept.append(_Key(when, hid, "p", before[1] if before else None))
-        prev = (pid, hid, when, sid)
-    kept.sort(key=lambda key: key.history_id)
+    document_id = section_rows[-1].document_id
     own = [
-        _Key(when, hid, "s", section_keys[i - 1][0] if i else None)
-        for i, (hid, when, _) in enumerate(section_keys)
-    ]
-    # Section rows first on a tie: a section is created before its practices.
-    keys = list(order.interleave(own, kept, when=lambda key: key.when))[::-1]
+        _Key(row.history_date, row.history_id, "s", section_rows[i - 1].history_id if i else None)
+        for i, row in enumerate(section_rows)
+    ][::-1]
+    # Practice rows in this section: the large stream, read a page at a time.
+    inside = _with_previous(Practice.history.filter(section_id=section_id))
+    # Rows that took a practice out of it (moved elsewhere): few. The order replay
+    # already holds every row that changed a practice's section.
+    replay = OrderReplay(document_id)
+    moved_ids = replay.moved_out_of(section_id)
+    moved_out = (
+        [
+            _Key(when, hid, "p", previous)
+            for hid, when, previous in _with_previous(
+                Practice.history.filter(history_id__in=moved_ids)
+            )
+        ]
+        if moved_ids
+        else []
+    )
+    keys = _NewestFirst(inside, "p", [own, moved_out])
     paging, target = _paginate(keys, page, per_page, at)
 
     def wanted(table: str) -> set[int]:
@@ -615,11 +678,7 @@ def section_history(
             if hid
         }
 
-    section_ids = wanted("s") | {section_keys[-1][0]}
-    sections = {
-        row.history_id: row
-        for row in Section.history.filter(history_id__in=section_ids).select_related(*_WHO)
-    }
+    sections = {row.history_id: row for row in section_rows}
     practice_ids = wanted("p")
     practices = (
         {
@@ -629,7 +688,6 @@ def section_history(
         if practice_ids
         else {}
     )
-    replay = OrderReplay(document_id)
     numbers = replay.numbers_at(sorted(practices.values(), key=lambda row: row.history_id))
     existing = set(replay.current_numbers())
     titles = replay.section_titles
@@ -659,7 +717,7 @@ def section_history(
         document_id,
         entries,
         existing,
-        latest_row=sections[section_keys[-1][0]],
+        latest_row=section_rows[-1],
         page=paging,
         target=target,
     )

@@ -57,6 +57,14 @@ class _OrderedHistory(HistoricalRecords):
                 fields=["id", "history_id"], name=f"hist_{model._meta.model_name}_latest"[:30]
             ),
         ]
+        if any(f.name == "section" for f in model._meta.fields):
+            # A section's history page reads the rows in it newest first, a page at a time.
+            options["indexes"].append(
+                models.Index(
+                    fields=["section_id", "history_id"],
+                    name=f"hist_{model._meta.model_name}_section"[:30],
+                )
+            )
         return options
 
 
