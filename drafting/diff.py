@@ -12,17 +12,21 @@ Speed matters because "what changed since…" diffs every practice of a document
 in one request. Two things keep it fast: spaces are not compared as tokens of
 their own (a space between every two words made difflib's matcher quadratic on
 ordinary prose), and the unchanged start and end of the texts are skipped
-before the matcher runs. Redlines of the same two texts are memoised.
+before the matcher runs. Redlines of the same two texts are memoised, within a
+memory budget (REDLINE_MEMO_BYTES).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+import threading
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
 from typing import Literal
 
+from cachetools import LRUCache
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
@@ -197,9 +201,37 @@ def redline_html(old: str, new: str) -> SafeString:
     return text.markup(_redline_html(old or "", new or ""))
 
 
-@lru_cache(maxsize=4096)
+# The memo is bounded by memory, not by a number of entries: "what changed since"
+# needs two redlines a practice, so 4,096 entries stopped serving a document of
+# 2,000 changed practices at all (issue 13). 64 MB a process holds the heading
+# and body redlines of about 10,000 practices of 125 words.
+REDLINE_MEMO_BYTES = 64 * 1024 * 1024
+_memo = LRUCache(maxsize=REDLINE_MEMO_BYTES, getsizeof=lambda entry: entry[1])
+_memo_lock = threading.Lock()  # cachetools' caches are not thread-safe; gunicorn threads may share
+
+
 def _redline_html(old: str, new: str) -> str:
-    # Memoised: a history page and "what changed" show the same pairs again and again.
+    """The redline HTML of two texts, memoised (least recently used out first, by size)."""
+    key = (old, new)
+    with _memo_lock:
+        entry = _memo.get(key)
+    if entry is not None:
+        return entry[0]
+    html = _render_redline(old, new)
+    # What an entry keeps alive: both texts (the key) and the HTML.
+    weight = sys.getsizeof(old) + sys.getsizeof(new) + sys.getsizeof(html)
+    with _memo_lock, contextlib.suppress(ValueError):  # larger than the whole memo: not kept
+        _memo[key] = (html, weight)
+    return html
+
+
+def clear_redline_memo() -> None:
+    """Forget every memoised redline (the benchmark's "cold" rows; tests)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def _render_redline(old: str, new: str) -> str:
     parts = []
     for seg in segments(old, new):
         text = escape(seg.text)
