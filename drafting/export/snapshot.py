@@ -216,7 +216,9 @@ def build(
         # The current text is read from the live rows: its cost does not grow with the
         # document's age (issue 13). Any other moment is reconstructed from history.
         snapshot = (
-            document_now(document) if point.when is None else document_as_of(document, point.when)
+            document_now(document, with_rows=False)
+            if point.when is None
+            else document_as_of(document, point.when)
         )
     except Document.DoesNotExist:
         raise PointError(f"{document} did not exist yet: {point.label}.") from None
