@@ -225,6 +225,9 @@ class Memo:
         with self._lock:
             self._entries[key] = (size, value)
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     @property
     def bytes(self) -> int:
         """Memory held now (keys and values), at most ``max_bytes``."""

@@ -24,7 +24,7 @@ from drafting.actions.base import lock_document
 from drafting.actions.comments import add_comment
 from drafting.actions.practices import create_practice
 from drafting.actions.sections import create_section
-from drafting.history import stamp
+from drafting.history import planner, stamp
 from drafting.history.record import person
 from drafting.imports.plan import Plan
 from drafting.models import Amendment, Delegation, Document, Practice
@@ -159,6 +159,9 @@ def import_document(
         stamp(amendment, by=by, reason=reason)
         amendment.save()
         n_amendments += 1
+    # Hundreds of history rows at once: give the planner statistics as soon as they are
+    # visible, rather than waiting for autovacuum (issue 13, plans that cannot collapse).
+    transaction.on_commit(planner.analyze)
     return ImportResult(
         document=document,
         sections=n_sections,

@@ -96,6 +96,37 @@ class ChangesForm(forms.Form):
         return history.instant_before(since), label
 
 
+class JumpForm(forms.Form):
+    """A moment to jump to on a paginated history page (URL parameter ``on``)."""
+
+    on = forms.CharField(
+        required=False,
+        label="Go to a date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_on(self) -> datetime | None:
+        raw = (self.cleaned_data.get("on") or "").strip()
+        if not raw:
+            return None
+        try:
+            return points.parse_datetime(raw)
+        except points.PointError as error:
+            raise ValidationError(str(error)) from None
+
+
+def _jump(request: HttpRequest) -> tuple[JumpForm, datetime | None]:
+    """The jump form as the URL filled it, and the moment it names (None: no valid jump)."""
+    form = JumpForm(request.GET if "on" in request.GET else None)
+    return form, form.cleaned_data["on"] if form.is_bound and form.is_valid() else None
+
+
+def _landed(request: HttpRequest, timeline) -> HttpResponse:
+    """After a jump to a date: the page it landed on, scrolled to the change (a plain URL)."""
+    anchor = f"#{timeline.target.anchor}" if timeline.target else ""
+    return redirect(f"{request.path}?page={timeline.page.number}{anchor}")
+
+
 # Revisions are database integers: anything larger is a bad request, not a query.
 _MAX_REVISION = 2**31 - 1
 
@@ -133,10 +164,13 @@ def _document_for(user, document_id: int | None) -> Document:
 @login_required
 @require_GET
 def practice_history(request: HttpRequest, pk: int) -> HttpResponse:
-    timeline = history.practice_history(pk)
+    jump, moment = _jump(request)
+    timeline = history.practice_history(pk, page=request.GET.get("page", 1), at=moment)
     if timeline is None:
         raise Http404("No practice with this number ever existed.")
     document = _document_for(request.user, timeline.document_id)
+    if moment is not None:
+        return _landed(request, timeline)
     practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
     can_restore = practice is not None and permissions.can_edit_section(
         request.user, practice.section
@@ -154,10 +188,12 @@ def practice_history(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "timeline": timeline,
             "entries": list(reversed(timeline.entries)),
+            "jump": jump,
             "practice": practice,
             "can_restore": can_restore,
             "can_undelete": can_undelete,
         },
+        status=400 if jump.errors else 200,
     )
 
 
@@ -200,10 +236,13 @@ def practice_compare(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def section_history(request: HttpRequest, pk: int) -> HttpResponse:
-    timeline = history.section_history(pk)
+    jump, moment = _jump(request)
+    timeline = history.section_history(pk, page=request.GET.get("page", 1), at=moment)
     if timeline is None:
         raise Http404("No section with this number ever existed.")
     document = _document_for(request.user, timeline.document_id)
+    if moment is not None:
+        return _landed(request, timeline)
     section = Section.objects.select_related("document").filter(pk=pk).first()
     return render(
         request,
@@ -212,11 +251,13 @@ def section_history(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "timeline": timeline,
             "entries": list(reversed(timeline.entries)),
+            "jump": jump,
             "section": section,
             # Deleted practices come back into this section, so its rule decides.
             "can_undelete": section is not None
             and permissions.can_edit_section(request.user, section),
         },
+        status=400 if jump.errors else 200,
     )
 
 
