@@ -99,6 +99,16 @@ def test_confirm_writes_everything_as_one_change_with_mapped_amendments(client, 
     assert Document.objects.count() == 1
 
 
+def test_the_waiting_upload_is_not_carried_in_the_session(client, secretariat):
+    """The session is read on every page: a 20 MB upload must not ride along with it."""
+    login(client, secretariat)
+    name = "vessen-community-policing.messy.docx"
+    url = _preview_url(_upload(client, name))
+    size = (FIXTURES / name).stat().st_size
+    assert len(str(dict(client.session.items()))) < size / 10
+    assert client.get(url).status_code == 200  # the file is still there for the preview
+
+
 def test_cancel_writes_nothing_and_forgets_the_upload(client, secretariat):
     login(client, secretariat)
     url = _preview_url(_upload(client, "tarrow-schools-extract.md"))

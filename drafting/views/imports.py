@@ -1,17 +1,19 @@
 """Importing a draft: upload -> preview (nothing saved) -> confirm (one change) or cancel.
 
-The uploaded file waits in the user's session (the database session store, so
-any application process can show the preview or confirm it) until it is
-confirmed or cancelled; the preview is worked out again from it each time.
+The uploaded file waits in the shared cache (``CACHES["default"]``, a database
+table, so any application process can show the preview or confirm it) for a day
+or until it is confirmed or cancelled, under a key that names its uploader; the
+session holds only the file's name, so a 20 MB upload is not loaded with every
+page the secretariat opens meanwhile. The preview is worked out again each time.
 """
 
 from __future__ import annotations
 
-import base64
 import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +26,24 @@ from drafting.imports.plan import MODES, guess_delegations, make_plan
 from drafting.imports.reader import ImportRefused, max_upload_bytes, read
 
 _KEY = "drafting-import-"
+_WAITS_SECONDS = 24 * 3600  # an upload left unconfirmed is forgotten after a day
+
+
+def _file_key(request: HttpRequest, token: str) -> str:
+    return f"{_KEY}{request.user.pk}-{token}"
+
+
+def _keep(request: HttpRequest, name: str, data: bytes) -> str:
+    """Hold an upload until it is confirmed or cancelled; returns its token."""
+    token = secrets.token_urlsafe(12)
+    cache.set(_file_key(request, token), data, _WAITS_SECONDS)
+    request.session[_KEY + token] = {"name": name}
+    return token
+
+
+def _forget(request: HttpRequest, token: str) -> None:
+    cache.delete(_file_key(request, token))
+    request.session.pop(_KEY + token, None)
 
 
 def _refuse_unless_secretariat(request: HttpRequest) -> None:
@@ -32,9 +52,10 @@ def _refuse_unless_secretariat(request: HttpRequest) -> None:
 
 def _upload(request: HttpRequest, token: str) -> tuple[str, bytes]:
     stored = request.session.get(_KEY + token)
-    if not stored:
+    data = cache.get(_file_key(request, token)) if stored else None
+    if data is None:
         raise Http404("This upload is no longer waiting: it was imported, cancelled or expired.")
-    return stored["name"], base64.b64decode(stored["data"])
+    return stored["name"], data
 
 
 @login_required
@@ -55,11 +76,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         except ImportRefused as exc:
             form.add_error("file", str(exc))
         else:
-            token = secrets.token_urlsafe(12)
-            request.session[_KEY + token] = {
-                "name": upload.name,
-                "data": base64.b64encode(data).decode("ascii"),
-            }
+            token = _keep(request, upload.name, data)
             return redirect("drafting:import-preview", token=token)
     status = 422 if form.errors else 200
     return render(request, "drafting/imports/upload.html", {"form": form}, status=status)
@@ -73,7 +90,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     try:
         source = read(name, data)
     except ImportRefused as exc:  # e.g. the size limit was lowered since the upload
-        request.session.pop(_KEY + token, None)
+        _forget(request, token)
         messages.error(request, str(exc))
         return redirect("drafting:import-start")
     # The plan is worked out once, with the choices posted (the form is bound after it,
@@ -108,7 +125,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            request.session.pop(_KEY + token, None)
+            _forget(request, token)
             messages.success(
                 request,
                 f"{result.reason} {result.practices} practice(s) in {result.sections} "
@@ -149,6 +166,6 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def import_cancel(request: HttpRequest, token: str) -> HttpResponse:
     _refuse_unless_secretariat(request)
-    request.session.pop(_KEY + token, None)
+    _forget(request, token)
     messages.info(request, "The import was cancelled; nothing was saved.")
     return redirect("drafting:home")
