@@ -78,13 +78,26 @@ def _practice(practice: ExportPractice) -> _Block:
             practice.old_body if practice.change else None,
             f"{practice.key}-",
             practice.change,
-        ),
+        )
+        + _reservations(practice),
         change=practice.change,
         moved=practice.moved,
         note=practice.note,
         flag=_flag(practice.change, practice.moved),
         css=_css(practice.change, practice.moved),
     )
+
+
+def _reservations(practice: ExportPractice) -> SafeString:
+    """Reservations on the record, as the practice's closing notes (the page's own markup)."""
+    if not practice.reservations:
+        return SafeString("")
+    notes = "".join(
+        f'<div class="reservation-note">{escape(lead)}'
+        f"{text.render(statement, anchor_prefix=f'{practice.key}-r{n}-')}</div>"
+        for n, (lead, statement) in enumerate(practice.reservations, start=1)
+    )
+    return text.markup(f'<aside class="reservation-notes">{notes}</aside>')
 
 
 def _line(new: str, old: str, change: str | None, changed: bool) -> SafeString:

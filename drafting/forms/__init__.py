@@ -42,6 +42,10 @@ from drafting.forms.meetings import (  # noqa: F401
     CirculateForm,
     MeetingForm,
 )
+from drafting.forms.positions import (  # noqa: F401
+    PositionForm,
+    RecordForm,
+)
 from drafting.forms.practices import (  # noqa: F401
     MovePracticeForm,
     NewPracticeForm,

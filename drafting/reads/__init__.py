@@ -45,6 +45,16 @@ from drafting.reads.meetings import (  # noqa: F401
     running_meetings,
     timeline,
 )
+from drafting.reads.positions import (  # noqa: F401
+    FILTERS,
+    MatrixRow,
+    PositionMatrix,
+    PracticePositions,
+    position_matrix,
+    positions_for_section,
+    reservation_notes_as_of,
+    reservations_on_record,
+)
 from drafting.reads.presence import (  # noqa: F401
     editors_of,
 )

@@ -1,0 +1,513 @@
+"""Delegations' positions on practices: stating them, the record, the matrix and its files.
+
+Everything goes through the client with real logins, as a delegate or the
+secretariat would; the database and its history are checked after.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import docx as python_docx
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from drafting import actions
+from drafting.export import export
+from drafting.export.positions import neutralise
+from drafting.history import stamp
+from drafting.history.points import Point
+from drafting.models import Delegation, Document, ExpertProfile, Position, Practice
+from tests.conftest import clock, login, make_delegation, make_document, make_user
+from tests.test_export import docx_text, html_text
+
+Stance = Position.Stance
+Role = ExpertProfile.Role
+
+
+@pytest.fixture
+def document(secretariat) -> Document:
+    return make_document(by=secretariat, sections=2, practices=2)
+
+
+@pytest.fixture
+def practice(document) -> Practice:
+    return Practice.objects.filter(section__document=document).order_by(
+        "section__position", "position"
+    )[0]
+
+
+def _set_url(practice: Practice) -> str:
+    return reverse("drafting:position-set", args=[practice.pk])
+
+
+def _post(client, practice, user, *, stance, text="", seen=0, delegation=None, **extra):
+    data = {
+        "delegation": delegation if delegation is not None else user.profile.delegation_id,
+        "stance": stance,
+        "text": text,
+        "seen_revision": seen,
+    }
+    return client.post(_set_url(practice), data, **extra)
+
+
+def _history_count() -> int:
+    return Position.history.count()
+
+
+# --- stating a position ------------------------------------------------------------------------
+
+
+def test_expert_records_a_reservation_and_history_names_them(client, expert, practice):
+    login(client, expert)
+    response = _post(client, practice, expert, stance="reservation", text="Subject to *law*.")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#positions-{practice.pk}")
+    position = Position.objects.get(practice=practice)
+    assert position.delegation == expert.profile.delegation
+    assert (position.stance, position.text, position.revision) == (
+        "reservation",
+        "Subject to *law*.",
+        1,
+    )
+    row = position.history.get()
+    assert row.history_user == expert
+    assert row.history_change_reason == (
+        f"{expert.profile.delegation.name}: reservation on Good Practice 1."
+    )
+
+
+def test_changing_a_position_is_recorded_every_time(client, expert, practice):
+    login(client, expert)
+    _post(client, practice, expert, stance="objection", text="Too broad.")
+    _post(client, practice, expert, stance="support", seen=1)
+    _post(client, practice, expert, stance="none", seen=2)
+    position = Position.objects.get(practice=practice)
+    assert position.stance == "none" and position.text == "" and position.revision == 3
+    assert [r.stance for r in position.history.order_by("history_id")] == [
+        "objection",
+        "support",
+        "none",
+    ]
+
+
+def test_htmx_post_answers_with_the_practice_positions_block(client, expert, practice):
+    login(client, expert)
+    response = _post(client, practice, expert, stance="support", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'id="positions-{practice.pk}"' in body and "<html" not in body
+    assert "Support" in body and 'name="seen_revision" value="1"' in body
+
+
+def test_reservation_without_a_statement_is_refused_next_to_the_field(client, expert, practice):
+    login(client, expert)
+    response = _post(client, practice, expert, stance="reservation", text="  ")
+    assert response.status_code == 422
+    assert "Say what the reservation is" in response.content.decode()
+    assert not Position.objects.exists() and _history_count() == 0
+
+
+def test_unknown_stance_is_refused_next_to_the_field(client, expert, practice):
+    login(client, expert)
+    response = _post(client, practice, expert, stance="abstain", HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert "Choose support, reservation, objection or no position." in response.content.decode()
+    assert not Position.objects.exists()
+
+
+def test_forged_delegation_id_is_refused_and_changes_nothing(
+    client, expert, other_expert, practice
+):
+    login(client, expert)
+    other = other_expert.profile.delegation
+    response = _post(client, practice, expert, stance="objection", text="X", delegation=other.pk)
+    assert response.status_code == 403
+    assert f"You speak for {expert.profile.delegation.name}" in response.content.decode()
+    for forged in ("999999999", "99999999999999999999999", "²", "-1"):
+        response = _post(client, practice, expert, stance="support", delegation=forged)
+        assert response.status_code in {403, 422}, forged
+    assert not Position.objects.exists() and _history_count() == 0
+
+
+def test_user_without_a_delegation_cannot_state_a_position(client, db, practice):
+    user = make_user(None)
+    profile = ExpertProfile(user=user, role=Role.EXPERT, delegation=None)
+    stamp(profile, by=user, reason="Test set-up.")
+    profile.save()
+    login(client, user)
+    response = _post(client, practice, user, stance="support", delegation=1)
+    assert response.status_code == 403
+    assert "your account has none" in response.content.decode()
+    with pytest.raises(PermissionDenied, match="your account has none"):
+        actions.state_position(practice, by=user, delegation=1, stance="support")
+    assert not Position.objects.exists()
+
+
+def test_observer_neither_sees_nor_states_positions(client, observer, practice):
+    login(client, observer)
+    response = _post(client, practice, observer, stance="support")
+    assert response.status_code == 403
+    page = client.get(practice.section.get_absolute_url()).content.decode()
+    assert f'id="positions-{practice.pk}"' not in page
+    matrix = client.get(reverse("drafting:position-matrix", args=[practice.section.document.slug]))
+    assert matrix.status_code == 403
+    assert "Observers read the text" in matrix.content.decode()
+    assert not Position.objects.exists()
+
+
+def test_no_position_changes_on_an_adopted_document(client, expert, secretariat):
+    document = make_document(by=secretariat, sections=1, practices=1, status="adopted")
+    practice = Practice.objects.get(section__document=document)
+    login(client, expert)
+    response = _post(client, practice, expert, stance="support")
+    assert response.status_code == 403
+    assert "adopted" in response.content.decode()
+    assert not Position.objects.exists()
+
+
+def test_stale_position_is_refused_and_keeps_the_newer_one(client, expert, practice):
+    delegation = expert.profile.delegation
+    colleague = make_user(Role.EXPERT, delegation=delegation)
+    actions.state_position(practice, by=colleague, delegation=delegation, stance="support")
+    login(client, expert)
+    # The page the expert had open showed no position yet (revision 0).
+    response = _post(client, practice, expert, stance="objection", text="No.", seen=0)
+    assert response.status_code == 409
+    assert "changed since you opened this page" in response.content.decode()
+    position = Position.objects.get()
+    assert (position.stance, position.revision) == ("support", 1)
+
+
+def test_same_position_twice_writes_nothing(expert, practice):
+    delegation = expert.profile.delegation
+    actions.state_position(practice, by=expert, delegation=delegation, stance="support")
+    actions.state_position(practice, by=expert, delegation=delegation, stance="support")
+    assert _history_count() == 1
+
+
+def test_deleted_practice_gives_a_clear_refusal(expert, secretariat, practice):
+    actions.delete_practice(practice, by=secretariat)
+    with pytest.raises(ValidationError, match="no longer exists"):
+        actions.state_position(
+            practice.pk, by=expert, delegation=expert.profile.delegation, stance="support"
+        )
+
+
+# --- the section page ------------------------------------------------------------------------
+
+
+def test_section_page_offers_the_form_for_the_experts_own_delegation_only(
+    client, expert, other_expert, practice
+):
+    actions.state_position(
+        practice,
+        by=other_expert,
+        delegation=other_expert.profile.delegation,
+        stance="objection",
+        text="Secret objection.",
+    )
+    login(client, expert)
+    page = client.get(practice.section.get_absolute_url()).content.decode()
+    assert f"Position of {expert.profile.delegation.name}" in page
+    assert "Record position" in page
+    assert "Secret objection." not in page  # another delegation's position
+
+
+def test_plain_form_page_works_without_javascript(client, expert, practice):
+    login(client, expert)
+    response = client.get(_set_url(practice))
+    assert response.status_code == 200
+    assert "Record position" in response.content.decode()
+
+
+# --- the record ------------------------------------------------------------------------------
+
+
+def _reservation(expert, practice, text="We reserve on paragraph 2.") -> Position:
+    return actions.state_position(
+        practice, by=expert, delegation=expert.profile.delegation, stance="reservation", text=text
+    )
+
+
+def test_secretariat_accepts_a_reservation_for_the_record(client, expert, secretariat, practice):
+    position = _reservation(expert, practice)
+    login(client, secretariat)
+    page = client.get(practice.section.get_absolute_url()).content.decode()
+    assert "We reserve on paragraph 2." in page and "Accept for the record" in page
+    response = client.post(
+        reverse("drafting:position-record", args=[position.pk]),
+        {"on_record": "1", "seen_revision": position.revision},
+    )
+    assert response.status_code == 302
+    position.refresh_from_db()
+    assert position.for_the_record and position.revision == 2
+    row = position.history.latest()
+    assert row.history_user == secretariat
+    assert "accepted for the record" in row.history_change_reason
+
+    document_page = client.get(practice.section.document.get_absolute_url()).content.decode()
+    name = expert.profile.delegation.name
+    assert f"The delegation of {name} reserves its position on this practice: " in document_page
+    assert "We reserve on paragraph 2." in document_page
+
+
+def test_expert_cannot_put_a_reservation_on_the_record(client, expert, practice):
+    position = _reservation(expert, practice)
+    login(client, expert)
+    response = client.post(
+        reverse("drafting:position-record", args=[position.pk]),
+        {"on_record": "1", "seen_revision": position.revision},
+    )
+    assert response.status_code == 403
+    position.refresh_from_db()
+    assert not position.for_the_record
+
+
+def test_only_a_reservation_goes_on_the_record(client, expert, secretariat, practice):
+    delegation = expert.profile.delegation
+    position = actions.state_position(practice, by=expert, delegation=delegation, stance="support")
+    login(client, secretariat)
+    response = client.post(
+        reverse("drafting:position-record", args=[position.pk]),
+        {"on_record": "1", "seen_revision": position.revision},
+        follow=True,
+    )
+    assert "only a reservation goes on the record" in response.content.decode()
+    position.refresh_from_db()
+    assert not position.for_the_record
+
+
+def test_record_from_a_stale_page_is_refused(client, expert, secretariat, practice):
+    position = _reservation(expert, practice)
+    seen = position.revision
+    _reservation(expert, practice, text="New words.")  # the delegation rewrote it meanwhile
+    login(client, secretariat)
+    response = client.post(
+        reverse("drafting:position-record", args=[position.pk]),
+        {"on_record": "1", "seen_revision": seen},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    assert "changed since you opened this page" in response.content.decode()
+    position.refresh_from_db()
+    assert not position.for_the_record
+
+
+def test_changing_a_reservation_on_the_record_takes_it_off(expert, secretariat, practice):
+    position = _reservation(expert, practice)
+    actions.record_reservation(position, by=secretariat, seen_revision=position.revision)
+    changed = _reservation(expert, practice, text="Other words.")
+    assert not changed.for_the_record
+    assert "off the record" in changed.history.latest().history_change_reason
+
+
+def test_reservation_on_the_record_is_a_footnote_in_every_export(expert, secretariat, practice):
+    position = _reservation(expert, practice, text="Subject to *national* law.")
+    actions.record_reservation(position, by=secretariat)
+    document = practice.section.document
+    name = expert.profile.delegation.name
+    lead = f"The delegation of {name} reserves its position on this practice:"
+    words = docx_text(export(document, "docx").content)
+    assert f"{lead} Subject to national law." in words
+    markdown = export(document, "md").content.decode()
+    assert lead in markdown and "Subject to *national* law." in markdown
+    assert lead in html_text(export(document, "html").content)
+
+
+def test_export_of_an_earlier_moment_has_the_record_of_that_moment(expert, secretariat, practice):
+    start = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    with clock(start):
+        position = _reservation(expert, practice)
+    with clock(start + timedelta(hours=2)):
+        actions.record_reservation(position, by=secretariat)
+    document = practice.section.document
+    earlier = Point("date", "before", "before", start + timedelta(hours=1))
+    assert "reserves its position" not in export(document, "md", earlier).content.decode()
+    assert "reserves its position" in export(document, "md").content.decode()
+
+
+# --- the matrix ------------------------------------------------------------------------------
+
+
+def _matrix_url(document, **query) -> str:
+    url = reverse("drafting:position-matrix", args=[document.slug])
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return url
+
+
+def test_secretariat_sees_every_delegation_expert_only_their_own(
+    client, expert, other_expert, secretariat, practice
+):
+    _reservation(expert, practice, text="Mine.")
+    actions.state_position(
+        practice,
+        by=other_expert,
+        delegation=other_expert.profile.delegation,
+        stance="objection",
+        text="Theirs.",
+    )
+    document = practice.section.document
+    login(client, secretariat)
+    page = client.get(_matrix_url(document)).content.decode()
+    assert "Mine." in page and "Theirs." in page
+    assert expert.profile.delegation.code in page and other_expert.profile.delegation.code in page
+    login(client, expert)
+    page = client.get(_matrix_url(document)).content.decode()
+    assert "Mine." in page and "Theirs." not in page
+    assert f">{other_expert.profile.delegation.code}<" not in page
+
+
+def test_matrix_filters(client, expert, secretariat, document):
+    practices = list(
+        Practice.objects.filter(section__document=document).order_by(
+            "section__position", "position"
+        )
+    )
+    delegation = expert.profile.delegation
+    actions.state_position(
+        practices[0], by=expert, delegation=delegation, stance="objection", text="No."
+    )
+    actions.state_position(practices[1], by=expert, delegation=delegation, stance="support")
+    login(client, secretariat)
+
+    def shown(**query) -> list[int]:
+        response = client.get(_matrix_url(document, **query))
+        assert response.status_code == 200
+        return [r.practice.pk for r in response.context["matrix"].rows]
+
+    assert shown() == [p.pk for p in practices]
+    assert shown(only="objections") == [practices[0].pk]
+    # Every member has stated nothing on 3 and 4; the secretariat's and the expert's
+    # delegations are members, and the secretariat's has said nothing at all.
+    assert shown(only="missing") == [p.pk for p in practices]
+    second = practices[2].section
+    assert shown(section=second.pk) == [practices[2].pk, practices[3].pk]
+    login(client, expert)
+    assert shown(only="missing") == [practices[2].pk, practices[3].pk]
+    assert client.get(_matrix_url(document, only="nonsense")).status_code == 404
+    assert client.get(_matrix_url(document, section="²")).status_code == 404
+
+
+def test_matrix_rows_follow_document_order_and_current_numbers(client, secretariat, document):
+    login(client, secretariat)
+    rows = client.get(_matrix_url(document)).context["matrix"].rows
+    assert [r.label for r in rows] == [f"Good Practice {n}" for n in range(1, 5)]
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Support", "Support"),
+        ("", ""),
+    ],
+)
+def test_csv_cells_that_start_a_formula_are_neutralised(cell, expected):
+    assert neutralise(cell) == expected
+
+
+def test_csv_export_is_the_matrix_with_formulas_neutralised(
+    client, expert, secretariat, document, practice
+):
+    practice.heading = '=HYPERLINK("http://evil.example","click")'
+    stamp(practice, by=secretariat, reason="Test.")
+    practice.save()
+    _reservation(expert, practice, text="-2+3 is our view.")
+    login(client, secretariat)
+    response = client.get(reverse("drafting:position-export", args=[document.slug, "csv"]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert f"{document.slug}-positions.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, first = rows[0], rows[1]
+    assert header[:3] == ["Section", "Practice", "Heading"]
+    assert expert.profile.delegation.name in header
+    assert first[1] == "Good Practice 1"
+    assert first[2].startswith("'=HYPERLINK")
+    assert first[header.index(expert.profile.delegation.name)] == "Reservation: -2+3 is our view."
+    assert len(rows) == 1 + 4
+
+
+def test_docx_export_opens_and_holds_the_table_and_statements(
+    client, expert, secretariat, document, practice
+):
+    position = _reservation(expert, practice, text="Our <reservation> & more.")
+    actions.record_reservation(position, by=secretariat)
+    login(client, secretariat)
+    response = client.get(
+        reverse("drafting:position-export", args=[document.slug, "docx"]) + "?only=objections"
+    )
+    assert response.status_code == 200
+    word = python_docx.Document(io.BytesIO(response.content))
+    assert len(word.tables[0].rows) == 1  # the header only: no objection anywhere
+    response = client.get(reverse("drafting:position-export", args=[document.slug, "docx"]))
+    word = python_docx.Document(io.BytesIO(response.content))
+    table = word.tables[0]
+    assert len(table.rows) == 1 + 4
+    codes = [c.text for c in table.rows[0].cells]
+    column = codes.index(expert.profile.delegation.code)
+    assert table.rows[1].cells[column].text == "R*"
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "Our <reservation> & more." in text and "accepted for the record" in text
+
+
+def test_unknown_export_format_is_a_404(client, secretariat, document):
+    login(client, secretariat)
+    response = client.get(reverse("drafting:position-export", args=[document.slug, "xlsx"]))
+    assert response.status_code == 404
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+
+def _populate(document, delegations: int, secretariat) -> None:
+    """Every delegation states a position on every practice; half the reservations on record."""
+    practices = list(Practice.objects.filter(section__document=document))
+    stances = [Stance.SUPPORT, Stance.RESERVATION, Stance.OBJECTION]
+    for d in range(delegations):
+        delegation = make_delegation()
+        speaker = make_user(Role.EXPERT, delegation=delegation)
+        for n, practice in enumerate(practices):
+            stance = stances[(n + d) % 3]
+            position = actions.state_position(
+                practice,
+                by=speaker,
+                delegation=delegation,
+                stance=stance,
+                text="" if stance == Stance.SUPPORT else f"Statement {d}.{n}.",
+            )
+            if stance == Stance.RESERVATION and n % 2 == 0:
+                actions.record_reservation(position, by=secretariat)
+
+
+@pytest.mark.parametrize(("practices", "delegations"), [(2, 1), (12, 4)])
+def test_matrix_and_document_page_queries_do_not_grow(
+    client, secretariat, practices, delegations, django_assert_max_num_queries
+):
+    document = make_document(by=secretariat, sections=2, practices=practices // 2)
+    _populate(document, delegations, secretariat)
+    assert Position.objects.count() == practices * delegations
+    assert Delegation.objects.count() >= delegations
+    login(client, secretariat)
+    with django_assert_max_num_queries(9):
+        response = client.get(_matrix_url(document))
+    assert response.status_code == 200
+    with django_assert_max_num_queries(10):
+        response = client.get(document.get_absolute_url())
+    assert response.status_code == 200
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("drafting:position-export", args=[document.slug, "csv"]))
+    assert response.status_code == 200
