@@ -32,7 +32,14 @@ from django.urls import URLPattern, reverse
 
 from drafting import actions
 from drafting.history import stamp
-from drafting.models import Document, ExpertProfile, Practice, ReviewMeeting, Section
+from drafting.models import (
+    Document,
+    ExpertProfile,
+    Position,
+    Practice,
+    ReviewMeeting,
+    Section,
+)
 from drafting.urls import drafting_patterns
 from tests.conftest import login, make_document, make_user
 
@@ -513,6 +520,51 @@ ACTIONS: dict[str, Action] = {
     ),
 }
 
+
+# --- positions (issue 14), kept apart from the table above to ease merges ---------------------
+def _reservation(w: World) -> Position:
+    """The expert's delegation's reservation on the first practice (made once per world)."""
+    found = Position.objects.filter(practice=w.practice).first()
+    if found is None:
+        expert = w.users["expert"]
+        found = Position(
+            practice=w.practice,
+            delegation=expert.profile.delegation,
+            stance=Position.Stance.RESERVATION,
+            text="We reserve.",
+        )
+        stamp(found, by=expert, reason="Test reservation.")
+        found.save()
+    return found
+
+
+ACTIONS |= {
+    # The data names the expert's delegation: the secretariat (whose officer here belongs
+    # to another delegation) cannot state it; nobody states a position once adopted.
+    "position-set": Action(
+        lambda w: _u("position-set", w.practice.pk),
+        lambda w: {
+            "delegation": w.users["expert"].profile.delegation_id,
+            "stance": "objection",
+            "text": "Too broad.",
+            "seen_revision": 0,
+        },
+        """
+        drafting   L 403 302+ 403
+        in_review  L 403 302+ 403
+        approved   L 403 302+ 403
+        final      L 403 302+ 403
+        submitted  L 403 302+ 403
+        adopted    L 403 403  403
+        """,
+    ),
+    "position-record": Action(
+        lambda w: _u("position-record", _reservation(w).pk),
+        lambda w: {"on_record": "1", "seen_revision": _reservation(w).revision},
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+}
+
 # Pages that only read (GET); the sweep below still POSTs to each of them.
 READ_ONLY = {
     "home",
@@ -535,6 +587,9 @@ READ_ONLY = {
     "document-export",
     "document-exports",
     "document-redline",
+    # positions (issue 14)
+    "position-matrix",
+    "position-export",
 }
 
 
