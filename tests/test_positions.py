@@ -511,3 +511,24 @@ def test_matrix_and_document_page_queries_do_not_grow(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("drafting:position-export", args=[document.slug, "csv"]))
     assert response.status_code == 200
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+def test_demo_shows_positions_and_a_reservation_on_the_record(client, db):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--quiet-logins")
+    document = Document.objects.get(slug="homegrown-terrorism")
+    assert Position.objects.filter(practice__section__document=document).count() >= 5
+    on_record = Position.objects.get(for_the_record=True)
+    assert on_record.delegation.code == "NL"
+    assert on_record.history.latest().history_user.username == "secretariat"
+    assert not Position.history.filter(history_user__isnull=True).exists()
+    page = client.get(document.get_absolute_url())  # the public cannot read a draft...
+    assert page.status_code == 302
+    client.force_login(get_user_model().objects.get(username="observer"))
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert "The delegation of Netherlands reserves its position on this practice:" in page
