@@ -23,12 +23,53 @@ FILTERS = {
 }
 
 
+# What a matrix cell shows: a letter per stance, explained in the legend (page and Word).
+MARKS = {Stance.SUPPORT: "S", Stance.RESERVATION: "R", Stance.OBJECTION: "O", Stance.NONE: "–"}
+_LABELS = dict(Stance.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One delegation's position on one practice, as the matrix shows it.
+
+    Plain values rather than model instances: a matrix holds 400 × 37 of them.
+    """
+
+    stance: str
+    text: str = ""
+    for_the_record: bool = False
+
+    @property
+    def stated(self) -> bool:
+        return self.stance != Stance.NONE
+
+    @property
+    def label(self) -> str:
+        """ "Reservation", or "Reservation (accepted for the record)"."""
+        label = _LABELS.get(self.stance, self.stance)
+        return f"{label} (accepted for the record)" if self.for_the_record else label
+
+    @property
+    def mark(self) -> str:
+        """ "S", "R", "R*" (on the record), "O" or "–"."""
+        return MARKS.get(self.stance, "?") + ("*" if self.for_the_record else "")
+
+    def describe(self) -> str:
+        """The cell in words: "Support", "Reservation (…): statement", "" for no position."""
+        if not self.stated:
+            return ""
+        return f"{self.label}: {self.text}" if self.text else self.label
+
+
+NO_POSITION = Cell(Stance.NONE)
+
+
 @dataclass
 class MatrixRow:
     section: Section
     practice: Practice
     number: int
-    cells: list[Position | None]  # one per delegation of the matrix, in its order
+    cells: list[Cell]  # one per delegation of the matrix, in its order
 
     @property
     def label(self) -> str:
@@ -36,7 +77,7 @@ class MatrixRow:
 
     @property
     def has_objection(self) -> bool:
-        return any(c is not None and c.stance == Stance.OBJECTION for c in self.cells)
+        return any(c.stance == Stance.OBJECTION for c in self.cells)
 
 
 @dataclass
@@ -48,10 +89,6 @@ class PositionMatrix:
     only: str = ""
     section_id: int | None = None
     totals: dict[str, int] = field(default_factory=dict)  # stance -> cells, over shown rows
-
-
-def _stated(cell: Position | None) -> bool:
-    return cell is not None and cell.stance != Stance.NONE
 
 
 def position_matrix(
@@ -73,17 +110,17 @@ def position_matrix(
         delegations = [own] if own is not None else []
     column = {d.pk: i for i, d in enumerate(delegations)}
     practice_ids = [item.practice.pk for entry in outline for item in entry.practices]
-    by_practice: dict[int, list[Position | None]] = {
-        pk: [None] * len(delegations) for pk in practice_ids
+    by_practice: dict[int, list[Cell]] = {
+        pk: [NO_POSITION] * len(delegations) for pk in practice_ids
     }
     if delegations and practice_ids:
         positions = Position.objects.filter(
             practice__section__document=document, delegation_id__in=list(column)
-        )
-        for position in positions:
-            cells = by_practice.get(position.practice_id)
+        ).values_list("practice_id", "delegation_id", "stance", "text", "for_the_record")
+        for practice_id, delegation_id, stance, text, on_record in positions:
+            cells = by_practice.get(practice_id)
             if cells is not None:
-                cells[column[position.delegation_id]] = position
+                cells[column[delegation_id]] = Cell(stance, text, on_record)
     members = [i for i, d in enumerate(delegations) if d.kind == Delegation.Kind.MEMBER]
     rows, totals = [], dict.fromkeys(Stance.values, 0)
     for entry in outline:
@@ -94,11 +131,11 @@ def position_matrix(
             row = MatrixRow(entry.section, item.practice, item.number, cells)
             if only == "objections" and not row.has_objection:
                 continue
-            if only == "missing" and all(_stated(row.cells[i]) for i in members):
+            if only == "missing" and all(row.cells[i].stated for i in members):
                 continue
             rows.append(row)
             for cell in row.cells:
-                totals[cell.stance if cell is not None else Stance.NONE] += 1
+                totals[cell.stance] += 1
     return PositionMatrix(
         document=document,
         delegations=delegations,
