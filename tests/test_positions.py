@@ -22,7 +22,7 @@ from drafting.history import stamp
 from drafting.history.points import Point
 from drafting.models import Delegation, Document, ExpertProfile, Position, Practice
 from tests.conftest import clock, login, make_delegation, make_document, make_user
-from tests.test_export import docx_text, html_text
+from tests.test_export import docx_text, html_text, pdf_text
 
 Stance = Position.Stance
 Role = ExpertProfile.Role
@@ -316,6 +316,8 @@ def test_reservation_on_the_record_is_a_footnote_in_every_export(expert, secreta
     markdown = export(document, "md").content.decode()
     assert lead in markdown and "Subject to *national* law." in markdown
     assert lead in html_text(export(document, "html").content)
+    pdf = " ".join(pdf_text(export(document, "pdf").content).split())
+    assert "reserves its position on this practice: Subject to national law." in pdf
 
 
 def test_export_of_an_earlier_moment_has_the_record_of_that_moment(expert, secretariat, practice):
