@@ -495,6 +495,11 @@ def _populate(document, delegations: int, secretariat) -> None:
                 actions.record_reservation(position, by=secretariat)
 
 
+# The section page as the secretariat sees it: every delegation's position under each practice
+# comes from one query.
+SECTION_PAGE_QUERIES = 12
+
+
 @pytest.mark.parametrize(("practices", "delegations"), [(2, 1), (12, 4)])
 def test_matrix_and_document_page_queries_do_not_grow(
     client, secretariat, practices, delegations, django_assert_max_num_queries
@@ -513,6 +518,13 @@ def test_matrix_and_document_page_queries_do_not_grow(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("drafting:position-export", args=[document.slug, "csv"]))
     assert response.status_code == 200
+    section = document.sections.order_by("position").first()
+    with django_assert_max_num_queries(SECTION_PAGE_QUERIES):
+        response = client.get(section.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content.decode().count('class="position stance-') == (
+        practices // 2 * delegations
+    )
 
 
 # --- demo ------------------------------------------------------------------------------------
