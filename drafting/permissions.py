@@ -476,3 +476,15 @@ def why_cannot_record_reservation(user, document: Document) -> str | None:
 
 def can_record_reservation(user, document: Document) -> bool:
     return why_cannot_record_reservation(user, document) is None
+
+
+def why_cannot_record_agreement(user, document: Document) -> str | None:
+    """Recording that a practice is agreed ad referendum or agreed is the secretariat's."""
+    reason = why_cannot_review(user, document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat records that a practice is agreed."
+    return reason
+
+
+def can_record_agreement(user, document: Document) -> bool:
+    return why_cannot_record_agreement(user, document) is None

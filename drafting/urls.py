@@ -98,6 +98,7 @@ drafting_patterns = [
     # secretariat's record of reservations, the matrix and its files.
     path("practices/<int:pk>/position/", positions.position_set, name="position-set"),
     path("positions/<int:pk>/record/", positions.reservation_record, name="position-record"),
+    path("practices/<int:pk>/agreement/", positions.agreement_set, name="agreement-set"),
     path("documents/<slug:slug>/positions/", positions.position_matrix, name="position-matrix"),
     path(
         "documents/<slug:slug>/positions/export/<str:fmt>/",

@@ -563,6 +563,13 @@ ACTIONS |= {
         lambda w: {"on_record": "1", "seen_revision": _reservation(w).revision},
         SECRETARIAT_ONLY_ALWAYS,
     ),
+    # Agreement per practice: the secretariat's, until adoption (the first practice has no
+    # objection, so nothing keeps it under negotiation).
+    "agreement-set": Action(
+        lambda w: _u("agreement-set", w.practice.pk),
+        lambda w: {"status": "ad_referendum", "seen_revision": w.practice.revision},
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
 }
 
 # Pages that only read (GET); the sweep below still POSTs to each of them.

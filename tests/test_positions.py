@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import docx as python_docx
 import pytest
@@ -20,7 +20,15 @@ from drafting.export import export
 from drafting.export.positions import neutralise
 from drafting.history import stamp
 from drafting.history.points import Point
-from drafting.models import Delegation, Document, ExpertProfile, Position, Practice
+from drafting.models import (
+    Agreement,
+    Delegation,
+    Document,
+    ExpertProfile,
+    Position,
+    Practice,
+    ReviewMeeting,
+)
 from tests.conftest import clock, login, make_delegation, make_document, make_user
 from tests.test_export import docx_text, html_text, pdf_text
 
@@ -496,8 +504,8 @@ def _populate(document, delegations: int, secretariat) -> None:
 
 
 # The section page as the secretariat sees it: every delegation's position under each practice
-# comes from one query.
-SECTION_PAGE_QUERIES = 12
+# from one query, the practices' agreements from one, the meetings it may name from one.
+SECTION_PAGE_QUERIES = 14
 
 
 @pytest.mark.parametrize(("practices", "delegations"), [(2, 1), (12, 4)])
@@ -541,8 +549,145 @@ def test_demo_shows_positions_and_a_reservation_on_the_record(client, db):
     assert on_record.delegation.code == "NL"
     assert on_record.history.latest().history_user.username == "secretariat"
     assert not Position.history.filter(history_user__isnull=True).exists()
+    assert Agreement.objects.get().status == "ad_referendum"
     page = client.get(document.get_absolute_url())  # the public cannot read a draft...
     assert page.status_code == 302
     client.force_login(get_user_model().objects.get(username="observer"))
     page = client.get(document.get_absolute_url()).content.decode()
     assert "The delegation of Netherlands reserves its position on this practice:" in page
+
+
+# --- agreement per practice --------------------------------------------------------------------
+
+
+def _agree(client, practice, status="ad_referendum", *, htmx=False, **extra):
+    practice.refresh_from_db()
+    data = {"status": status, "seen_revision": practice.revision, "meeting": ""}
+    data.update(extra)
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(reverse("drafting:agreement-set", args=[practice.pk]), data, headers=headers)
+
+
+def _standing(client, practice) -> str:
+    page = client.get(practice.section.get_absolute_url())
+    return page.context["positions"][practice.pk].standing.status
+
+
+def test_secretariat_records_a_practice_agreed_ad_referendum_then_agreed(
+    client, secretariat, practice
+):
+    meeting = ReviewMeeting(
+        document=practice.section.document,
+        kind=ReviewMeeting.Kind.REVIEW,
+        title="Rabat review meeting",
+        starts_on=date(2030, 6, 25),
+        ends_on=date(2030, 6, 25),
+    )
+    stamp(meeting, by=secretariat, reason="Test meeting.")
+    meeting.save()
+    login(client, secretariat)
+    assert _standing(client, practice) == "proposed"
+    response = _agree(client, practice, meeting=meeting.pk)
+    assert response.status_code == 302
+    assert _standing(client, practice) == "ad_referendum"
+    page = client.get(practice.section.get_absolute_url()).content.decode()
+    assert "Agreed ad referendum" in page and "at the Rabat review meeting" in page
+    _agree(client, practice, status="agreed")
+    assert _standing(client, practice) == "agreed"
+    agreement = Agreement.objects.get()
+    rows = list(agreement.history.order_by("history_id"))
+    assert [r.status for r in rows] == ["ad_referendum", "agreed"]
+    assert rows[0].history_user == secretariat and rows[0].history_meeting_id == meeting.pk
+    assert rows[0].history_change_reason == (
+        "Good Practice 1 recorded as agreed ad referendum (revision 1 of its text)."
+    )
+
+
+def test_an_objection_keeps_a_practice_under_negotiation_and_refuses_agreement(
+    client, expert, secretariat, practice
+):
+    delegation = expert.profile.delegation
+    actions.state_position(
+        practice, by=expert, delegation=delegation, stance="objection", text="No."
+    )
+    login(client, secretariat)
+    assert _standing(client, practice) == "under_negotiation"
+    response = _agree(client, practice, status="agreed", htmx=True)
+    assert response.status_code == 422
+    assert f"{delegation.name} objects." in response.content.decode()
+    assert not Agreement.objects.exists()
+    # The expert sees the status, not who objects... (their own objection is theirs to see)
+    login(client, expert)
+    page = client.get(practice.section.get_absolute_url()).content.decode()
+    assert "Under negotiation" in page and "1 open point" in page
+
+
+def test_an_edit_reopens_an_agreed_practice(client, expert, secretariat, practice):
+    actions.record_agreement(practice, by=secretariat, status="agreed")
+    actions.update_practice(
+        practice, by=expert, heading=practice.heading, body="New words.", base_revision=1
+    )
+    login(client, secretariat)
+    assert _standing(client, practice) == "proposed"
+    page = client.get(practice.section.get_absolute_url()).content.decode()
+    assert "Agreed at revision 1; the text was edited since, so it is open again." in page
+
+
+def test_an_objection_after_agreement_puts_it_back_under_negotiation(
+    client, expert, secretariat, practice
+):
+    actions.record_agreement(practice, by=secretariat, status="ad_referendum")
+    actions.state_position(
+        practice,
+        by=expert,
+        delegation=expert.profile.delegation,
+        stance="objection",
+        text="Capitals disagree.",
+    )
+    login(client, secretariat)
+    assert _standing(client, practice) == "under_negotiation"
+
+
+def test_only_the_secretariat_records_agreement(client, expert, observer, practice):
+    for user in (expert, observer):
+        login(client, user)
+        assert _agree(client, practice).status_code == 403
+    assert not Agreement.objects.exists()
+
+
+def test_agreement_from_a_stale_page_or_with_a_foreign_meeting_is_refused(
+    client, expert, secretariat, practice
+):
+    login(client, secretariat)
+    seen = practice.revision
+    actions.update_practice(
+        practice, by=expert, heading=practice.heading, body="Changed.", base_revision=seen
+    )
+    response = client.post(
+        reverse("drafting:agreement-set", args=[practice.pk]),
+        {"status": "agreed", "seen_revision": seen},
+        follow=True,
+    )
+    assert "changed since you opened this page" in response.content.decode()
+    other = make_document(by=secretariat, sections=1, practices=1)
+    meeting = ReviewMeeting(
+        document=other,
+        kind=ReviewMeeting.Kind.REVIEW,
+        title="Elsewhere",
+        starts_on=date(2030, 1, 1),
+        ends_on=date(2030, 1, 1),
+    )
+    stamp(meeting, by=secretariat, reason="Test meeting.")
+    meeting.save()
+    response = _agree(client, practice, meeting=meeting.pk)
+    assert response.status_code == 302
+    with pytest.raises(ValidationError, match="not one of this document"):
+        actions.record_agreement(practice, by=secretariat, status="agreed", meeting=meeting.pk)
+    assert not Agreement.objects.exists()
+
+
+def test_no_agreement_changes_on_an_adopted_document(secretariat):
+    document = make_document(by=secretariat, sections=1, practices=1, status="adopted")
+    practice = Practice.objects.get(section__document=document)
+    with pytest.raises(PermissionDenied, match="adopted"):
+        actions.record_agreement(practice, by=secretariat, status="agreed")

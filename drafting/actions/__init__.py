@@ -59,6 +59,7 @@ from drafting.actions.ordering import (  # noqa: F401
     position_after,
 )
 from drafting.actions.positions import (  # noqa: F401
+    record_agreement,
     record_reservation,
     state_position,
 )

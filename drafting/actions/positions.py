@@ -1,5 +1,5 @@
 """Positions: a delegation states its position on a practice; the secretariat accepts
-reservations for the record.
+reservations for the record and records a practice agreed (ad referendum).
 
 Each function runs in one transaction: it locks the document, then the practice
 (drafting.actions.base's one lock order), then the position row, re-reads them,
@@ -15,9 +15,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from drafting import permissions
-from drafting.actions.base import StaleRevision, gone, lock_practice, pk_of, practice_label
+from drafting.actions.base import (
+    StaleRevision,
+    gone,
+    lock_practice,
+    pk_of,
+    practice_label,
+    refuse_if_stale,
+)
 from drafting.history import stamp
-from drafting.models import POSITION_TEXT_LIMIT, Delegation, Position, Practice
+from drafting.models import (
+    POSITION_TEXT_LIMIT,
+    Agreement,
+    Delegation,
+    Position,
+    Practice,
+    ReviewMeeting,
+)
+from drafting.reads.positions import positions_for_section
 from drafting.text import validate_markdown
 
 Stance = Position.Stance
@@ -156,3 +171,59 @@ def record_reservation(
     stamp(current, by=by, reason=reason)
     current.save()
     return current
+
+
+@transaction.atomic
+def record_agreement(
+    practice: Practice | int,
+    *,
+    by,
+    status: str,
+    meeting: ReviewMeeting | int | None = None,
+    seen_revision: int | None = None,
+) -> Agreement:
+    """The secretariat records a practice agreed ad referendum, agreed, or not agreed (again).
+
+    The agreement is of the text as the secretariat saw it: ``seen_revision`` is
+    the practice's revision on their page (StaleRevision if it was edited since).
+    A practice under negotiation (reads.NEGOTIATION_CONDITIONS: an objection, and
+    later open brackets) cannot be agreed: ValidationError naming what is open.
+    ``meeting`` must be one of the document's. PermissionDenied for anyone but the
+    secretariat and on an adopted document.
+    """
+    if status not in Agreement.Status.values:
+        raise ValidationError({"status": "Choose agreed ad referendum, agreed or not agreed."})
+    current = lock_practice(practice)
+    document = current.section.document
+    permissions.refuse_if(permissions.why_cannot_record_agreement(by, document))
+    label = practice_label(current)
+    refuse_if_stale(current, seen_revision, label=label, undone="its agreement was not recorded")
+    meeting_id = pk_of(meeting) if meeting is not None else None
+    if meeting_id is not None and not document.meetings.filter(pk=meeting_id).exists():
+        raise ValidationError({"meeting": "That meeting is not one of this document's."})
+    agreement = Agreement.objects.select_for_update().filter(practice=current).first()
+    if status != Agreement.Status.NONE:
+        entry = positions_for_section(current.section, by, [current]).get(current.pk)
+        open_points = entry.standing.reasons if entry and entry.standing else ()
+        if open_points:
+            raise ValidationError(
+                f"{label} is under negotiation: {' '.join(open_points)} It cannot be recorded "
+                f"as {Agreement.Status(status).label.lower()} until that is resolved."
+            )
+    if agreement is None:
+        agreement = Agreement(practice=current, text_revision=current.revision, revision=0)
+    elif (
+        agreement.status == status
+        and agreement.text_revision == current.revision
+        and agreement.meeting_id == meeting_id
+    ):
+        return agreement
+    agreement.status = status
+    agreement.text_revision = current.revision
+    agreement.meeting_id = meeting_id
+    agreement.revision += 1
+    what = Agreement.Status(status).label.lower()
+    reason = f"{label} recorded as {what} (revision {current.revision} of its text)."
+    stamp(agreement, by=by, reason=reason, meeting=meeting_id)
+    agreement.save()
+    return agreement

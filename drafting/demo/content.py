@@ -529,3 +529,5 @@ POSITIONS = [
 # Reservations the secretariat accepted for the record at the meeting: (when, username,
 # section, n) of a reservation above. It is printed as a footnote of the text.
 RESERVATIONS_ON_RECORD = [("2018-06-25T17:30", "expert.nl", "Prevention", 1)]
+# Practices the secretariat recorded as agreed at the meeting: (when, section, n, status).
+AGREEMENTS = [("2018-06-25T17:45", "Response", 1, "ad_referendum")]

@@ -20,6 +20,7 @@ from drafting.demo import content
 from drafting.history import stamp
 from drafting.models import (
     AgendaItem,
+    Agreement,
     Delegation,
     Document,
     ExpertProfile,
@@ -241,7 +242,8 @@ def _apply_edit(sections, user, reason, kind, args, when, *, meeting) -> None:
 
 
 def _positions(sections, users, *, meeting: ReviewMeeting) -> None:
-    """Positions stated at the Rabat meeting, and one reservation accepted for the record.
+    """Positions stated at the Rabat meeting, one reservation accepted for the record and one
+    practice agreed ad referendum.
 
     Written directly, back-dated (the actions stamp "now"), with the reasons the
     actions would record.
@@ -274,6 +276,15 @@ def _positions(sections, users, *, meeting: ReviewMeeting) -> None:
             meeting=meeting,
         )
         position.save()
+
+    for when, title, n, status in content.AGREEMENTS:
+        practice = _nth(sections[title], n)
+        agreement = Agreement(
+            practice=practice, status=status, text_revision=practice.revision, meeting=meeting
+        )
+        label = Agreement.Status(status).label.lower()
+        stamp(agreement, by=clerk, reason=f"Recorded as {label}.", when=_at(when), meeting=meeting)
+        agreement.save()
 
 
 def _meetings(document: Document, delegations, clerk) -> list[ReviewMeeting]:

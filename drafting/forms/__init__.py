@@ -43,6 +43,7 @@ from drafting.forms.meetings import (  # noqa: F401
     MeetingForm,
 )
 from drafting.forms.positions import (  # noqa: F401
+    AgreementForm,
     PositionForm,
     RecordForm,
 )

@@ -1,11 +1,12 @@
-"""Position forms: a delegation's position on a practice; the secretariat's record decision."""
+"""Position forms: a delegation's position on a practice; the secretariat's record of
+reservations and of agreement."""
 
 from __future__ import annotations
 
 from django import forms
 
-from drafting.forms.common import MAX_ID
-from drafting.models import POSITION_TEXT_LIMIT, Position
+from drafting.forms.common import MAX_ID, SeenRevisionField, _decided_at_field
+from drafting.models import POSITION_TEXT_LIMIT, Agreement, Document, Position
 
 _PAGE_SAW = {
     "required": "This page did not say which position it showed; reload it.",
@@ -58,3 +59,22 @@ class RecordForm(forms.Form):
     seen_revision = forms.IntegerField(
         min_value=1, max_value=MAX_ID, widget=forms.HiddenInput, error_messages=_PAGE_SAW
     )
+
+
+class AgreementForm(forms.Form):
+    """The secretariat records a practice agreed ad referendum, agreed, or not agreed."""
+
+    status = forms.ChoiceField(
+        choices=Agreement.Status.choices,
+        label="Agreement",
+        error_messages={
+            "required": "Choose agreed ad referendum, agreed or not agreed.",
+            "invalid_choice": "Choose agreed ad referendum, agreed or not agreed.",
+        },
+    )
+    seen_revision = SeenRevisionField()
+
+    def __init__(self, *args, document: Document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"] = _decided_at_field(document)
+        self.fields["meeting"].label = "Agreed at meeting"

@@ -76,3 +76,42 @@ class Position(models.Model):
     def footnote_lead(self) -> str:
         """The words before the statement in the text's footnote (reservation_lead)."""
         return reservation_lead(self.delegation.name)
+
+
+class Agreement(models.Model):
+    """The secretariat's record that a practice's text is agreed ad referendum or agreed.
+
+    It holds for the revision of the text it names (``text_revision``): an edit
+    makes a new revision, so the agreement lapses without anything being
+    rewritten, and the practice is back under negotiation or proposed
+    (drafting.reads.positions.practice_standings says which, and why).
+    """
+
+    class Status(models.TextChoices):
+        NONE = "none", "Not agreed"
+        AD_REFERENDUM = "ad_referendum", "Agreed ad referendum"
+        AGREED = "agreed", "Agreed"
+
+    # As for positions: a deleted practice keeps its record, and gets it back on restore.
+    practice = models.OneToOneField(
+        Practice, on_delete=models.DO_NOTHING, db_constraint=False, related_name="agreement"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NONE)
+    text_revision = models.PositiveIntegerField(help_text="The revision of the practice agreed.")
+    meeting = models.ForeignKey(
+        "drafting.ReviewMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The meeting at which it was agreed, if any.",
+    )
+    revision = models.PositiveIntegerField(default=1)
+
+    history = tracked()
+
+    class Meta:
+        ordering = ["practice"]
+
+    def __str__(self) -> str:
+        return f"Practice #{self.practice_id}: {self.get_status_display()}"

@@ -50,10 +50,13 @@ from drafting.reads.positions import (  # noqa: F401
     MatrixRow,
     PositionMatrix,
     PracticePositions,
+    PracticeStanding,
+    Standing,
     position_matrix,
     positions_for_section,
     reservation_notes_as_of,
     reservations_on_record,
+    standing_of,
 )
 from drafting.reads.presence import (  # noqa: F401
     editors_of,

@@ -4,12 +4,15 @@ reservations on the record that the text prints as footnotes. Fixed numbers of q
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import models
+
 from drafting import permissions
 from drafting.history.order import rows_as_of
-from drafting.models import Delegation, Document, Position, Practice, Section
+from drafting.models import Agreement, Delegation, Document, Position, Practice, Section
 from drafting.models.positions import reservation_lead
 from drafting.reads.documents import document_outline
 
@@ -147,30 +150,131 @@ def position_matrix(
     )
 
 
+# --- agreement per practice -------------------------------------------------------------------
+
+
+class Standing(models.TextChoices):
+    """Where a practice stands: proposed → under negotiation → agreed ad referendum → agreed."""
+
+    PROPOSED = "proposed", "Proposed"
+    UNDER_NEGOTIATION = "under_negotiation", "Under negotiation"
+    AD_REFERENDUM = "ad_referendum", "Agreed ad referendum"
+    AGREED = "agreed", "Agreed"
+
+
+@dataclass(frozen=True)
+class PracticeStanding:
+    status: str
+    # Why it is under negotiation, in the secretariat's words ("Turkey objects.").
+    reasons: tuple[str, ...] = ()
+    # Counts that anyone with a role may see, naming no delegation ("1 objection").
+    summary: str = ""
+    # An agreement that no longer holds: "Agreed ad referendum at revision 3; edited since."
+    lapsed: str = ""
+    agreement: Agreement | None = None
+
+    @property
+    def label(self) -> str:
+        return Standing(self.status).label
+
+
+def objections(positions: list[Position]) -> dict[int, list[str]]:
+    """A practice some delegation objects to is under negotiation: practice id -> reasons."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for position in positions:
+        if position.stance == Stance.OBJECTION:
+            found[position.practice_id].append(f"{position.delegation.name} objects.")
+    return found
+
+
+# What keeps a practice under negotiation, each a function of the section's positions
+# returning practice id -> reasons. Square brackets plug in here as one more condition
+# ("2 open brackets"), which may fetch its own rows.
+NEGOTIATION_CONDITIONS: list[Callable[[list[Position]], dict[int, list[str]]]] = [objections]
+
+
+def standing_of(
+    practice: Practice, agreement: Agreement | None, reasons: list[str]
+) -> PracticeStanding:
+    """The agreement status of ``practice`` given its recorded agreement and open reasons.
+
+    An agreement holds only for the revision it names and while nothing keeps the
+    practice under negotiation (an objection stated after it puts it back).
+    """
+    lapsed = ""
+    holds = (
+        agreement is not None
+        and agreement.status != Agreement.Status.NONE
+        and agreement.text_revision == practice.revision
+    )
+    if agreement is not None and agreement.status != Agreement.Status.NONE and not holds:
+        lapsed = (
+            f"{agreement.get_status_display()} at revision {agreement.text_revision}; "
+            "the text was edited since, so it is open again."
+        )
+    n = len(reasons)
+    summary = f"{n} open point{'s' if n != 1 else ''}" if n else ""
+    if reasons:
+        status = Standing.UNDER_NEGOTIATION
+    elif holds:
+        status = Standing(agreement.status)
+    else:
+        status = Standing.PROPOSED
+    return PracticeStanding(status, tuple(reasons), summary, lapsed, agreement)
+
+
 @dataclass
 class PracticePositions:
     """What the section page shows under one practice."""
 
     own: Position | None = None  # the user's delegation's position
     others: list[Position] = field(default_factory=list)  # the secretariat: every delegation's
+    standing: PracticeStanding | None = None
 
 
-def positions_for_section(section: Section, user) -> dict[int, PracticePositions]:
-    """Practice id -> the positions ``user`` may see on it; one query (none without a right)."""
+def positions_for_section(
+    section: Section, user, practices: list[Practice] | None = None
+) -> dict[int, PracticePositions]:
+    """Practice id -> the positions ``user`` may see on it and its agreement status.
+
+    ``practices`` are the section's practices when the caller has them (their
+    revisions decide whether an agreement still holds). Two queries; none for a
+    user who may not see positions. Every delegation's positions are read (an
+    objection puts a practice under negotiation whoever looks), but only those
+    the user may see are returned.
+    """
     if not permissions.can_view_positions(user, section.document):
         return {}
+    if practices is None:
+        practices = list(Practice.objects.filter(section=section))
     own = permissions.delegation_of(user)
-    rows = Position.objects.filter(practice__section=section).select_related("delegation")
-    if not permissions.sees_all_positions(user):
-        rows = rows.filter(delegation=own)
-    found: dict[int, PracticePositions] = defaultdict(PracticePositions)
-    for position in rows.order_by("delegation__name"):
-        entry = found[position.practice_id]
+    sees_all = permissions.sees_all_positions(user)
+    rows = list(
+        Position.objects.filter(practice__section=section)
+        .select_related("delegation")
+        .order_by("delegation__name")
+    )
+    agreements = {
+        a.practice_id: a
+        for a in Agreement.objects.filter(practice__section=section).select_related("meeting")
+    }
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for condition in NEGOTIATION_CONDITIONS:
+        for practice_id, found in condition(rows).items():
+            reasons[practice_id].extend(found)
+    entries: dict[int, PracticePositions] = {
+        p.pk: PracticePositions(standing=standing_of(p, agreements.get(p.pk), reasons[p.pk]))
+        for p in practices
+    }
+    for position in rows:
+        entry = entries.get(position.practice_id)
+        if entry is None:
+            continue
         if own is not None and position.delegation_id == own.pk:
             entry.own = position
-        if permissions.sees_all_positions(user) and position.stance != Stance.NONE:
+        if sees_all and position.stance != Stance.NONE:
             entry.others.append(position)
-    return dict(found)
+    return entries
 
 
 def reservations_on_record(document: Document) -> dict[int, list[Position]]:

@@ -18,38 +18,45 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from drafting import actions, permissions, reads
 from drafting.export import positions as position_files
-from drafting.forms import PositionForm, RecordForm
-from drafting.models import Document, Position, Practice
+from drafting.forms import AgreementForm, PositionForm, RecordForm
+from drafting.models import Agreement, Document, Position, Practice
 from drafting.views.common import object_id, safe_next
+
+
+def _rights(user, document: Document) -> dict:
+    """The booleans drafting/positions/_practice.html asks, and the meetings it may offer."""
+    can_agree = permissions.can_record_agreement(user, document)
+    return {
+        "own_delegation": permissions.delegation_of(user),
+        "can_state_position": permissions.can_state_position(user, document),
+        "sees_all_positions": permissions.sees_all_positions(user),
+        "can_record": permissions.can_record_reservation(user, document),
+        "can_record_agreement": can_agree,
+        "agreement_statuses": Agreement.Status.choices,
+        "meetings": list(document.meetings.order_by("starts_on", "id")) if can_agree else [],
+    }
 
 
 def practice_positions_context(user, practice: Practice, number: int, entry=None) -> dict:
     """What drafting/positions/_practice.html needs for one practice."""
-    document = practice.section.document
-    own = permissions.delegation_of(user)
     return {
         "practice": practice,
         "number": number,
         "entry": entry,
-        "own_delegation": own,
-        "can_state_position": permissions.can_state_position(user, document),
-        "sees_all_positions": permissions.sees_all_positions(user),
-        "can_record": permissions.can_record_reservation(user, document),
+        **_rights(user, practice.section.document),
     }
 
 
-def section_positions_context(user, section) -> dict:
-    """What the section page adds for positions: one query, none without the right to see."""
+def section_positions_context(user, section, practices: list[Practice] | None = None) -> dict:
+    """What the section page adds for positions and agreement: two queries (three for the
+    secretariat, who is offered the meetings), none without the right to see positions."""
     document = section.document
     if not permissions.can_view_positions(user, document):
         return {"show_positions": False}
     return {
         "show_positions": True,
-        "positions": reads.positions_for_section(section, user),
-        "own_delegation": permissions.delegation_of(user),
-        "can_state_position": permissions.can_state_position(user, document),
-        "sees_all_positions": permissions.sees_all_positions(user),
-        "can_record": permissions.can_record_reservation(user, document),
+        "positions": reads.positions_for_section(section, user, practices),
+        **_rights(user, document),
     }
 
 
@@ -169,6 +176,43 @@ def reservation_record(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Reservation of {position.delegation.name} is on the record.")
     else:
         messages.success(request, f"Reservation of {position.delegation.name} is off the record.")
+    return redirect(safe_next(request, _back(practice)))
+
+
+@login_required
+@require_POST
+def agreement_set(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat records a practice agreed ad referendum, agreed, or not agreed."""
+    practice = get_object_or_404(Practice.objects.select_related("section__document"), pk=pk)
+    document = practice.section.document
+    permissions.refuse_if(permissions.why_cannot_record_agreement(request.user, document))
+    form = AgreementForm(request.POST, document=document)
+    problem = ""
+    if not form.is_valid():
+        problem = " ".join(e for errors in form.errors.values() for e in errors)
+    else:
+        data = form.cleaned_data
+        try:
+            agreement = actions.record_agreement(
+                practice,
+                by=request.user,
+                status=data["status"],
+                meeting=data["meeting"],
+                seen_revision=data["seen_revision"],
+            )
+        except actions.StaleRevision as stale:
+            problem = str(stale)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+    if request.htmx:
+        return _block(request, practice, error=problem, status=422 if problem else 200)
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(
+            request,
+            f"Good Practice {_number(practice)}: {agreement.get_status_display().lower()}.",
+        )
     return redirect(safe_next(request, _back(practice)))
 
 
