@@ -691,3 +691,19 @@ def test_no_agreement_changes_on_an_adopted_document(secretariat):
     practice = Practice.objects.get(section__document=document)
     with pytest.raises(PermissionDenied, match="adopted"):
         actions.record_agreement(practice, by=secretariat, status="agreed")
+
+
+def test_positions_of_a_deleted_practice_come_back_with_it(client, expert, secretariat, practice):
+    position = _reservation(expert, practice)
+    actions.record_agreement(practice, by=secretariat, status="ad_referendum")
+    deletion = actions.delete_practice(practice, by=secretariat)
+    # Nothing written behind history's back: the position and agreement rows are kept.
+    assert Position.objects.filter(pk=position.pk).exists()
+    assert Position.history.filter(history_type="-").count() == 0
+    login(client, secretariat)
+    matrix = client.get(_matrix_url(practice.section.document)).context["matrix"]
+    assert practice.pk not in {r.practice.pk for r in matrix.rows}
+    actions.restore_deletion(deletion, by=secretariat)
+    matrix = client.get(_matrix_url(practice.section.document)).context["matrix"]
+    row = next(r for r in matrix.rows if r.practice.pk == practice.pk)
+    assert any(c.stance == "reservation" for c in row.cells)

@@ -24,6 +24,7 @@ from drafting.models import (
     Delegation,
     Deletion,
     Document,
+    Position,
     Practice,
     ReviewMeeting,
     Section,
@@ -46,13 +47,15 @@ MODEL_FOR_SEGMENT = {
     "delegations": Delegation,
     "working-groups": WorkingGroup,
     "groups": WorkingGroup,
+    "positions": Position,
 }
 
 
 def _formats() -> list[str]:
     from drafting import export
 
-    return sorted(export.FORMATS)
+    # The positions matrix is also downloaded as CSV (drafting:position-export).
+    return sorted({*export.FORMATS, "csv"})
 
 
 # Parameters that are not object ids, by name: every value worth visiting.
@@ -142,6 +145,8 @@ def demo_world() -> World:
         Version: list(Version.objects.filter(document=document).order_by("pk")[:1]),
         Delegation: list(Delegation.objects.order_by("pk")[:1]),
         WorkingGroup: list(WorkingGroup.objects.order_by("pk")[:1]),
+        # The demo's positions: the reservation on the record, and one that is not.
+        Position: list(Position.objects.order_by("-for_the_record", "pk")[:2]),
     }
     return world
 
