@@ -119,6 +119,18 @@ def test_reservation_without_a_statement_is_refused_next_to_the_field(client, ex
     assert not Position.objects.exists() and _history_count() == 0
 
 
+def test_statement_with_a_footnote_is_refused_and_never_nests_notes(expert, secretariat, practice):
+    with pytest.raises(ValidationError, match="cannot hold footnotes"):
+        _reservation(expert, practice, text="See this.[^1]\n\n[^1]: A note.")
+    from drafting.export import markup
+
+    rich = markup.with_notes(
+        markup.parse("Body.[^1]\n\n[^1]: Own note."), [("Lead: ", "Text.[^1]\n\n[^1]: x")]
+    )
+    assert len(rich.notes) == 2
+    assert not any(isinstance(n, markup.NoteRef) for n in rich.notes[1][0].inlines)
+
+
 def test_unknown_stance_is_refused_next_to_the_field(client, expert, practice):
     login(client, expert)
     response = _post(client, practice, expert, stance="abstain", HTTP_HX_REQUEST="true")

@@ -47,6 +47,9 @@ def _clean_text(stance: str, text: str) -> str:
     if not text:
         noun = "reservation" if stance == Stance.RESERVATION else "objection"
         raise ValidationError({"text": f"Say what the {noun} is: it is recorded in these words."})
+    if "[^" in text:
+        # The statement is printed as a footnote itself; a footnote in a footnote is not.
+        raise ValidationError({"text": "A statement cannot hold footnotes: it is printed as one."})
     if len(text) > POSITION_TEXT_LIMIT:
         raise ValidationError(
             {"text": f"A statement is limited to {POSITION_TEXT_LIMIT:,} characters."}

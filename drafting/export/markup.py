@@ -237,7 +237,8 @@ def with_notes(rich: Rich, notes: list[tuple[str, str]] | tuple = ()) -> Rich:
     refs = tuple(NoteRef(len(rich.notes) + i) for i in range(len(notes)))
     added = []
     for lead, statement in notes:
-        parsed = parse(statement).blocks
+        # A note holds no references to notes (the action refuses them in statements).
+        parsed = tuple(_without_refs(b) for b in parse(statement).blocks)
         first = parsed[0] if parsed and isinstance(parsed[0], Para) else None
         opening = Para((Text(lead), *(first.inlines if first else ())))
         added.append((opening, *(parsed[1:] if first else parsed)))
@@ -247,6 +248,26 @@ def with_notes(rich: Rich, notes: list[tuple[str, str]] | tuple = ()) -> Rich:
     else:
         blocks.append(Para(refs))
     return Rich(tuple(blocks), (*rich.notes, *added))
+
+
+def _without_refs(block: Block) -> Block:
+    def inlines(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        out: list[Inline] = []
+        for node in nodes:
+            if isinstance(node, Span):
+                out.append(Span(node.kind, inlines(node.children)))
+            elif isinstance(node, Link):
+                out.append(Link(node.href, inlines(node.children)))
+            elif not isinstance(node, NoteRef):
+                out.append(node)
+        return tuple(out)
+
+    if isinstance(block, Para):
+        return Para(inlines(block.inlines))
+    if isinstance(block, ListBlock):
+        items = tuple(tuple(_without_refs(b) for b in item) for item in block.items)
+        return ListBlock(block.ordered, block.start, items)
+    return Quote(tuple(_without_refs(b) for b in block.blocks))
 
 
 # --- redlines --------------------------------------------------------------

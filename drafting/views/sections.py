@@ -70,7 +70,8 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editors": editors,
             # Amendments, comments and review buttons (issue 4); a fixed number of queries.
             **section_review_context(request.user, page.section),
-            # Delegations' positions (issue 14); one query, none for observers and the public.
+            # Delegations' positions and agreement (issue 14); two queries (three for the
+            # secretariat), none for observers and the public.
             **section_positions_context(
                 request.user, page.section, [i.practice for i in page.practices]
             ),
