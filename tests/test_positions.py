@@ -534,9 +534,10 @@ def test_matrix_and_document_page_queries_do_not_grow(
     with django_assert_max_num_queries(9):
         response = client.get(_matrix_url(document))
     assert response.status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         response = client.get(document.get_absolute_url())
     assert response.status_code == 200
+    assert response.content.decode().count('class="badge standing-') == practices + 4  # + legend
     with django_assert_max_num_queries(9):
         response = client.get(reverse("drafting:position-export", args=[document.slug, "csv"]))
     assert response.status_code == 200
@@ -634,6 +635,24 @@ def test_an_objection_keeps_a_practice_under_negotiation_and_refuses_agreement(
     login(client, expert)
     page = client.get(practice.section.get_absolute_url()).content.decode()
     assert "Under negotiation" in page and "1 open point" in page
+
+
+def test_document_page_shows_each_practice_status(client, expert, secretariat, practice):
+    actions.record_agreement(practice, by=secretariat, status="agreed")
+    other = Practice.objects.filter(section__document=practice.section.document).exclude(
+        pk=practice.pk
+    )[0]
+    actions.state_position(
+        other, by=expert, delegation=expert.profile.delegation, stance="objection", text="No."
+    )
+    login(client, expert)
+    response = client.get(practice.section.document.get_absolute_url())
+    standings = response.context["standings"]
+    assert standings[practice.pk].status == "agreed"
+    assert standings[other.pk].status == "under_negotiation"
+    page = response.content.decode()
+    assert '<span class="badge standing-agreed">Agreed</span></h3>' in page
+    assert "Under negotiation</span></h3>" in page
 
 
 def test_an_edit_reopens_an_agreed_practice(client, expert, secretariat, practice):

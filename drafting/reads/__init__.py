@@ -52,6 +52,7 @@ from drafting.reads.positions import (  # noqa: F401
     PracticePositions,
     PracticeStanding,
     Standing,
+    document_standings,
     position_matrix,
     positions_for_section,
     reservation_notes_as_of,

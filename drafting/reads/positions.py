@@ -223,6 +223,32 @@ def standing_of(
     return PracticeStanding(status, tuple(reasons), summary, lapsed, agreement)
 
 
+def document_standings(
+    document: Document, practices: list[Practice]
+) -> dict[int, PracticeStanding]:
+    """Practice id -> agreement status for the document page; two queries whatever the size.
+
+    Only the positions that can keep a practice under negotiation (objections) are
+    read; reasons name delegations, so pages show them to the secretariat only.
+    """
+    rows = list(
+        Position.objects.filter(
+            practice__section__document=document, stance=Stance.OBJECTION
+        ).select_related("delegation")
+    )
+    agreements = {
+        a.practice_id: a
+        for a in Agreement.objects.filter(practice__section__document=document).select_related(
+            "meeting"
+        )
+    }
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for condition in NEGOTIATION_CONDITIONS:
+        for practice_id, found in condition(rows).items():
+            reasons[practice_id].extend(found)
+    return {p.pk: standing_of(p, agreements.get(p.pk), reasons[p.pk]) for p in practices}
+
+
 @dataclass
 class PracticePositions:
     """What the section page shows under one practice."""
