@@ -651,8 +651,8 @@ def test_document_page_shows_each_practice_status(client, expert, secretariat, p
     assert standings[practice.pk].status == "agreed"
     assert standings[other.pk].status == "under_negotiation"
     page = response.content.decode()
-    assert '<span class="badge standing-agreed">Agreed</span></h3>' in page
-    assert "Under negotiation</span></h3>" in page
+    assert 'Agreement: <span class="badge standing-agreed">Agreed</span>' in page
+    assert "Under negotiation</span></p>" in page
 
 
 def test_an_edit_reopens_an_agreed_practice(client, expert, secretariat, practice):
