@@ -414,3 +414,93 @@ def why_cannot_import_document(user) -> str | None:
 
 def can_import_document(user) -> bool:
     return why_cannot_import_document(user) is None
+
+
+# --- Positions: what each delegation says about each practice --------------------------------
+# A delegation speaks through its experts (and a secretariat officer who belongs to it): each
+# sees and states only their own delegation's position. The secretariat sees every
+# delegation's position (the matrix) and accepts reservations for the record. Observers read
+# the text, its history and meetings (DESIGN.md), not the negotiation between delegations:
+# positions are closed to them, as they are to experts of other delegations; a reservation
+# accepted for the record is public, as a footnote of the text.
+
+
+def delegation_of(user):
+    """The delegation ``user`` speaks for, or None (no profile, or staff without one)."""
+    profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
+    return getattr(profile, "delegation", None) if profile is not None else None
+
+
+def why_cannot_view_positions(user, document: Document) -> str | None:
+    """The positions of delegations: the secretariat sees all, a delegation's experts their own."""
+    role = role_of(user)
+    if role == Role.SECRETARIAT:
+        return None
+    if role == Role.EXPERT:
+        if delegation_of(user) is None:
+            return "Positions are stated by delegations, and your account has none."
+        return None
+    if role == Role.OBSERVER:
+        return (
+            "Observers read the text, its history and meetings; delegations' positions are seen "
+            "by the delegations themselves and the secretariat."
+        )
+    return "You need a drafting role to see delegations' positions."
+
+
+def can_view_positions(user, document: Document) -> bool:
+    return why_cannot_view_positions(user, document) is None
+
+
+def sees_all_positions(user) -> bool:
+    """The secretariat sees every delegation's position; everyone else at most their own."""
+    return is_secretariat(user)
+
+
+def why_cannot_state_position(user, document: Document, delegation=None) -> str | None:
+    """None if ``user`` may state ``delegation``'s position on practices of ``document``.
+
+    ``delegation`` None asks whether the user may state a position at all (for
+    showing the form). Only the user's own delegation, never another's (a forged
+    id is refused here); never once the document is adopted.
+    """
+    reason = why_cannot_review(user, document)
+    if reason is not None:
+        return reason
+    own = delegation_of(user)
+    if own is None:
+        return "Positions are stated on behalf of a delegation, and your account has none."
+    if delegation is not None and getattr(delegation, "pk", delegation) != own.pk:
+        return (
+            f"You speak for {own.name}; only its own experts state the position of another "
+            "delegation."
+        )
+    return None
+
+
+def can_state_position(user, document: Document) -> bool:
+    return why_cannot_state_position(user, document) is None
+
+
+def why_cannot_record_reservation(user, document: Document) -> str | None:
+    """Accepting a reservation for the record (or taking it off) is the secretariat's."""
+    reason = why_cannot_review(user, document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat accepts reservations for the record."
+    return reason
+
+
+def can_record_reservation(user, document: Document) -> bool:
+    return why_cannot_record_reservation(user, document) is None
+
+
+def why_cannot_record_agreement(user, document: Document) -> str | None:
+    """Recording that a practice is agreed ad referendum or agreed is the secretariat's."""
+    reason = why_cannot_review(user, document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat records that a practice is agreed."
+    return reason
+
+
+def can_record_agreement(user, document: Document) -> bool:
+    return why_cannot_record_agreement(user, document) is None

@@ -11,6 +11,7 @@ from drafting.views import (
     documents,
     health,
     imports,
+    positions,
     practices,
     sections,
     session,
@@ -98,6 +99,17 @@ drafting_patterns = [
     path("comments/<int:pk>/reply/", comments.comment_reply, name="comment-reply"),
     path("comments/<int:pk>/resolve/", comments.comment_resolve, name="comment-resolve"),
     path("comments/<int:pk>/unresolve/", comments.comment_unresolve, name="comment-unresolve"),
+    # Delegations' positions (issue 14): one delegation's position on a practice, the
+    # secretariat's record of reservations, the matrix and its files.
+    path("practices/<int:pk>/position/", positions.position_set, name="position-set"),
+    path("positions/<int:pk>/record/", positions.reservation_record, name="position-record"),
+    path("practices/<int:pk>/agreement/", positions.agreement_set, name="agreement-set"),
+    path("documents/<slug:slug>/positions/", positions.position_matrix, name="position-matrix"),
+    path(
+        "documents/<slug:slug>/positions/export/<str:fmt>/",
+        positions.position_export,
+        name="position-export",
+    ),
     # History and redlines (issue 3).
     path("practices/<int:pk>/history/", history_views.practice_history, name="practice-history"),
     path("practices/<int:pk>/compare/", history_views.practice_compare, name="practice-compare"),

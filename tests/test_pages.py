@@ -86,8 +86,10 @@ def test_document_page_query_count_does_not_grow(
     document = make_document(by=secretariat, sections=5, practices=size // 5)
     assert Practice.objects.filter(section__document=document).count() == size
     login(client, expert)
-    # 8 for the page, +1 for the open-amendment counts per section (workflow).
-    with django_assert_max_num_queries(9):
+    # 8 for the page, +1 for the open-amendment counts per section (workflow), +3 for the
+    # reservations on the record printed as footnotes and the practices' agreement status
+    # (positions: agreements, objections).
+    with django_assert_max_num_queries(12):
         response = client.get(document.get_absolute_url())
     assert response.status_code == 200
 

@@ -34,7 +34,14 @@ from django.urls import URLPattern, reverse
 
 from drafting import actions
 from drafting.history import stamp
-from drafting.models import Document, ExpertProfile, Practice, ReviewMeeting, Section
+from drafting.models import (
+    Document,
+    ExpertProfile,
+    Position,
+    Practice,
+    ReviewMeeting,
+    Section,
+)
 from drafting.urls import drafting_patterns
 from tests.conftest import login, make_document, make_user
 
@@ -548,6 +555,58 @@ ACTIONS: dict[str, Action] = {
     "import-cancel": Action(lambda w: _u("import-cancel", "gone"), lambda w: {}, IMPORT_CANCEL),
 }
 
+
+# --- positions (issue 14), kept apart from the table above to ease merges ---------------------
+def _reservation(w: World) -> Position:
+    """The expert's delegation's reservation on the first practice (made once per world)."""
+    found = Position.objects.filter(practice=w.practice).first()
+    if found is None:
+        expert = w.users["expert"]
+        found = Position(
+            practice=w.practice,
+            delegation=expert.profile.delegation,
+            stance=Position.Stance.RESERVATION,
+            text="We reserve.",
+        )
+        stamp(found, by=expert, reason="Test reservation.")
+        found.save()
+    return found
+
+
+ACTIONS |= {
+    # The data names the expert's delegation: the secretariat (whose officer here belongs
+    # to another delegation) cannot state it; nobody states a position once adopted.
+    "position-set": Action(
+        lambda w: _u("position-set", w.practice.pk),
+        lambda w: {
+            "delegation": w.users["expert"].profile.delegation_id,
+            "stance": "objection",
+            "text": "Too broad.",
+            "seen_revision": 0,
+        },
+        """
+        drafting   L 403 403 403  302+ 403
+        in_review  L 403 403 403  302+ 403
+        approved   L 403 403 403  302+ 403
+        final      L 403 403 403  302+ 403
+        submitted  L 403 403 403  302+ 403
+        adopted    L 403 403 403  403  403
+        """,
+    ),
+    "position-record": Action(
+        lambda w: _u("position-record", _reservation(w).pk),
+        lambda w: {"on_record": "1", "seen_revision": _reservation(w).revision},
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+    # Agreement per practice: the secretariat's, until adoption (the first practice has no
+    # objection, so nothing keeps it under negotiation).
+    "agreement-set": Action(
+        lambda w: _u("agreement-set", w.practice.pk),
+        lambda w: {"status": "ad_referendum", "seen_revision": w.practice.revision},
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+}
+
 # Pages that only read (GET); the sweep below still POSTs to each of them.
 READ_ONLY = {
     "home",
@@ -570,6 +629,9 @@ READ_ONLY = {
     "document-export",
     "document-exports",
     "document-redline",
+    # positions (issue 14)
+    "position-matrix",
+    "position-export",
 }
 
 

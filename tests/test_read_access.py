@@ -121,6 +121,16 @@ EXPECTED = """
     drafting:meeting-edit                  adopted   L    403  403  403  403  403
     drafting:meeting-list                  drafting  L    403  200  200  200  200
     drafting:meeting-list                  adopted   L    403  200  200  200  200
+    drafting:agreement-set                 drafting  L    405  405  405  405  405
+    drafting:agreement-set                 adopted   L    405  405  405  405  405
+    drafting:position-export               drafting  L    403  403  200  200  200
+    drafting:position-export               adopted   L    403  403  200  200  200
+    drafting:position-matrix               drafting  L    403  403  200  200  200
+    drafting:position-matrix               adopted   L    403  403  200  200  200
+    drafting:position-record               drafting  L    405  405  405  405  405
+    drafting:position-record               adopted   L    405  405  405  405  405
+    drafting:position-set                  drafting  L    403  403  200  200  200
+    drafting:position-set                  adopted   L    403  403  200  200  200
     drafting:practice-add                  drafting  L    403  403  200  200  200
     drafting:practice-add                  adopted   L    403  403  403  403  403
     drafting:practice-compare              drafting  L    403  200  200  200  200

@@ -26,6 +26,7 @@ from drafting.models import (
     Delegation,
     Deletion,
     Document,
+    Position,
     Practice,
     ReviewMeeting,
     Section,
@@ -48,6 +49,7 @@ MODEL_FOR_SEGMENT = {
     "delegations": Delegation,
     "working-groups": WorkingGroup,
     "groups": WorkingGroup,
+    "positions": Position,
 }
 
 
@@ -61,6 +63,8 @@ def _formats() -> list[str]:
 # An import's token names an upload waiting in the session; the walk has none (a 404 page;
 # tests/test_import_views.py checks the preview page under the policy).
 PARAM_VALUES = {"fmt": _formats, "token": lambda: ["not-waiting"]}
+# The same, where one route takes other values than the rest.
+ROUTE_PARAM_VALUES = {("drafting:position-export", "fmt"): lambda: ["csv", "docx"]}
 # Routes with these parameters answer with files to download, not pages.
 DOWNLOAD_PARAMS = {"fmt"}
 
@@ -152,6 +156,8 @@ def demo_world() -> World:
         Version: list(Version.objects.filter(document=document).order_by("pk")[:1]),
         Delegation: list(Delegation.objects.order_by("pk")[:1]),
         WorkingGroup: list(WorkingGroup.objects.order_by("pk")[:1]),
+        # The demo's positions: the reservation on the record, and one that is not.
+        Position: list(Position.objects.order_by("-for_the_record", "pk")[:2]),
     }
     return world
 
@@ -179,6 +185,8 @@ def adopt(world: World) -> None:
 
 
 def _values(route: Route, param: str, world: World) -> list:
+    if (route.name, param) in ROUTE_PARAM_VALUES:
+        return list(ROUTE_PARAM_VALUES[route.name, param]())
     if param in PARAM_VALUES:
         return list(PARAM_VALUES[param]())
     if param == "slug":

@@ -58,6 +58,11 @@ from drafting.actions.meetings import (  # noqa: F401
 from drafting.actions.ordering import (  # noqa: F401
     position_after,
 )
+from drafting.actions.positions import (  # noqa: F401
+    record_agreement,
+    record_reservation,
+    state_position,
+)
 from drafting.actions.practices import (  # noqa: F401
     create_practice,
     move_practice,

@@ -491,3 +491,43 @@ USERS = [
     ("observer", "Lukas", "Meier", "observer", "CH"),
 ]
 DEMO_PASSWORD = "drafting-demo"  # noqa: S105  (printed development password)
+
+# Delegations' positions stated at the Rabat review meeting (issue 14):
+# (when, username, section title, practice n in that section, stance, statement).
+POSITIONS = [
+    ("2018-06-25T15:00", "expert.ma", "Prevention", 1, "support", ""),
+    ("2018-06-25T15:02", "expert.us", "Prevention", 1, "support", ""),
+    (
+        "2018-06-25T15:05",
+        "expert.nl",
+        "Prevention",
+        1,
+        "reservation",
+        "The Netherlands reads “community engagement” as voluntary participation and does not "
+        "accept any obligation on civil society organisations to report on their members.",
+    ),
+    ("2018-06-25T15:10", "expert.ma", "Detection", 2, "support", ""),
+    (
+        "2018-06-25T15:12",
+        "expert.un",
+        "Detection",
+        2,
+        "reservation",
+        "Referral arrangements should be reviewed against international human rights law, in "
+        "particular the right to privacy.",
+    ),
+    (
+        "2018-06-25T15:20",
+        "expert.nl",
+        "Intervention",
+        1,
+        "objection",
+        "The text should say that participation in intervention programmes is voluntary.",
+    ),
+    ("2018-06-25T15:25", "expert.us", "Response", 1, "support", ""),
+]
+# Reservations the secretariat accepted for the record at the meeting: (when, username,
+# section, n) of a reservation above. It is printed as a footnote of the text.
+RESERVATIONS_ON_RECORD = [("2018-06-25T17:30", "expert.nl", "Prevention", 1)]
+# Practices the secretariat recorded as agreed at the meeting: (when, section, n, status).
+AGREEMENTS = [("2018-06-25T17:45", "Response", 1, "ad_referendum")]

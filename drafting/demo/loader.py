@@ -20,9 +20,11 @@ from drafting.demo import content
 from drafting.history import stamp
 from drafting.models import (
     AgendaItem,
+    Agreement,
     Delegation,
     Document,
     ExpertProfile,
+    Position,
     Practice,
     ReviewMeeting,
     Section,
@@ -184,6 +186,7 @@ def _document(report: LoadReport, delegations, users, group: WorkingGroup) -> No
             _at(when),
             meeting=rabat if when.startswith("2018-06-25") else None,
         )
+    _positions(sections, users, meeting=rabat)
     document.target_meeting = meetings[4]
     stamp(
         document,
@@ -236,6 +239,52 @@ def _apply_edit(sections, user, reason, kind, args, when, *, meeting) -> None:
         practice.delete()
         # So the demo's Deleted page lists it, as a delete made through the app would.
         record_deletion_from_history(pk, by=user, reason=reason, when=when)
+
+
+def _positions(sections, users, *, meeting: ReviewMeeting) -> None:
+    """Positions stated at the Rabat meeting, one reservation accepted for the record and one
+    practice agreed ad referendum.
+
+    Written directly, back-dated (the actions stamp "now"), with the reasons the
+    actions would record.
+    """
+    clerk = users["secretariat"]
+    for when, username, title, n, stance, text in content.POSITIONS:
+        user = users[username]
+        delegation = user.profile.delegation
+        position = Position(practice=_nth(sections[title], n), delegation=delegation)
+        position.stance, position.text = stance, text
+        label = Position.Stance(stance).label.lower()
+        stamp(
+            position,
+            by=user,
+            reason=f"{delegation.name}: {label} stated at the review meeting.",
+            when=_at(when),
+            meeting=meeting,
+        )
+        position.save()
+    for when, username, title, n in content.RESERVATIONS_ON_RECORD:
+        delegation = users[username].profile.delegation
+        position = Position.objects.get(practice=_nth(sections[title], n), delegation=delegation)
+        position.for_the_record = True
+        position.revision += 1
+        stamp(
+            position,
+            by=clerk,
+            reason=f"Reservation of {delegation.name} accepted for the record.",
+            when=_at(when),
+            meeting=meeting,
+        )
+        position.save()
+
+    for when, title, n, status in content.AGREEMENTS:
+        practice = _nth(sections[title], n)
+        agreement = Agreement(
+            practice=practice, status=status, text_revision=practice.revision, meeting=meeting
+        )
+        label = Agreement.Status(status).label.lower()
+        stamp(agreement, by=clerk, reason=f"Recorded as {label}.", when=_at(when), meeting=meeting)
+        agreement.save()
 
 
 def _meetings(document: Document, delegations, clerk) -> list[ReviewMeeting]:

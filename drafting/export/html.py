@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from drafting import diff, text
@@ -78,13 +78,33 @@ def _practice(practice: ExportPractice) -> _Block:
             practice.old_body if practice.change else None,
             f"{practice.key}-",
             practice.change,
-        ),
+        )
+        + _reservations(practice),
         change=practice.change,
         moved=practice.moved,
         note=practice.note,
         flag=_flag(practice.change, practice.moved),
         css=_css(practice.change, practice.moved),
     )
+
+
+def _reservations(practice: ExportPractice) -> SafeString:
+    """Reservations on the record, as the practice's closing notes (as on the document page).
+
+    The lead is the application's words (escaped by format_html); the statement goes
+    through the one renderer.
+    """
+    if not practice.reservations:
+        return SafeString("")
+    notes = format_html_join(
+        "",
+        '<div class="reservation-note"><p class="reservation-lead">{}</p>{}</div>',
+        (
+            (lead.strip(), text.render(statement, anchor_prefix=f"{practice.key}-r{n}-"))
+            for n, (lead, statement) in enumerate(practice.reservations, start=1)
+        ),
+    )
+    return format_html('<div class="reservation-notes">{}</div>', notes)
 
 
 def _line(new: str, old: str, change: str | None, changed: bool) -> SafeString:

@@ -225,6 +225,51 @@ def _safe_href(href: str) -> bool:
         return False
 
 
+def with_notes(rich: Rich, notes: list[tuple[str, str]] | tuple = ()) -> Rich:
+    """``rich`` with further footnotes referenced at the end of its text.
+
+    Each note is (a lead in the application's words, a user's Markdown statement):
+    the lead is plain text, never read as Markdown. Used for reservations on the
+    record ("The delegation of X reserves its position on this practice: …").
+    """
+    if not notes:
+        return rich
+    refs = tuple(NoteRef(len(rich.notes) + i) for i in range(len(notes)))
+    added = []
+    for lead, statement in notes:
+        # A note holds no references to notes (the action refuses them in statements).
+        parsed = tuple(_without_refs(b) for b in parse(statement).blocks)
+        first = parsed[0] if parsed and isinstance(parsed[0], Para) else None
+        opening = Para((Text(lead), *(first.inlines if first else ())))
+        added.append((opening, *(parsed[1:] if first else parsed)))
+    blocks = list(rich.blocks)
+    if blocks and isinstance(blocks[-1], Para):
+        blocks[-1] = Para((*blocks[-1].inlines, *refs))
+    else:
+        blocks.append(Para(refs))
+    return Rich(tuple(blocks), (*rich.notes, *added))
+
+
+def _without_refs(block: Block) -> Block:
+    def inlines(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        out: list[Inline] = []
+        for node in nodes:
+            if isinstance(node, Span):
+                out.append(Span(node.kind, inlines(node.children)))
+            elif isinstance(node, Link):
+                out.append(Link(node.href, inlines(node.children)))
+            elif not isinstance(node, NoteRef):
+                out.append(node)
+        return tuple(out)
+
+    if isinstance(block, Para):
+        return Para(inlines(block.inlines))
+    if isinstance(block, ListBlock):
+        items = tuple(tuple(_without_refs(b) for b in item) for item in block.items)
+        return ListBlock(block.ordered, block.start, items)
+    return Quote(tuple(_without_refs(b) for b in block.blocks))
+
+
 # --- redlines --------------------------------------------------------------
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")

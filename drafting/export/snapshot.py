@@ -23,6 +23,7 @@ from drafting.export import markup
 from drafting.history import DocumentSnapshot, document_as_of, document_now, latest_rows_as_of
 from drafting.history.points import NOW, Point, PointError, check_order
 from drafting.models import Amendment, Delegation, Document, ReviewMeeting, Section, WorkingGroup
+from drafting.reads.positions import reservation_notes_as_of
 
 CLEAN_STATUSES = {Document.Status.FINAL, Document.Status.SUBMITTED, Document.Status.ADOPTED}
 
@@ -61,6 +62,9 @@ class ExportPractice:
     old_heading: str = ""
     old_body: str = ""
     note: str = ""  # redlines: "Moved from “Detection”; formerly Good Practice 7."
+    # Reservations on the record: (the forum's lead sentence, the delegation's statement),
+    # printed as footnotes at the end of the practice's text.
+    reservations: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -92,7 +96,7 @@ class ExportPractice:
             return markup.whole("del", markup.parse(self.old_body))
         if self.body_changed:
             return markup.redline(self.old_body, self.body)
-        return markup.parse(self.body)
+        return markup.with_notes(markup.parse(self.body), self.reservations)
 
 
 @dataclass
@@ -224,7 +228,8 @@ def build(
         raise PointError(f"{document} did not exist yet: {point.label}.") from None
 
     if redline_from is None:
-        sections = [_plain_section(s) for s in snapshot.sections]
+        notes = reservation_notes_as_of([p.id for p in snapshot.practices], point.when)
+        sections = [_plain_section(s, notes) for s in snapshot.sections]
         redline_info, old_intro = None, None
     else:
         from drafting.export import redline
@@ -250,14 +255,20 @@ def build(
     )
 
 
-def _plain_section(section) -> ExportSection:
+def _plain_section(section, notes: dict[int, list[tuple[str, str]]]) -> ExportSection:
     return ExportSection(
         key=f"s{section.id}",
         title=section.title,
         introduction=section.introduction,
         status=section.status,
         practices=[
-            ExportPractice(key=f"p{p.id}", number=p.number, heading=p.heading, body=p.body)
+            ExportPractice(
+                key=f"p{p.id}",
+                number=p.number,
+                heading=p.heading,
+                body=p.body,
+                reservations=notes.get(p.id, []),
+            )
             for p in section.practices
         ],
     )

@@ -42,6 +42,11 @@ from drafting.forms.meetings import (  # noqa: F401
     CirculateForm,
     MeetingForm,
 )
+from drafting.forms.positions import (  # noqa: F401
+    AgreementForm,
+    PositionForm,
+    RecordForm,
+)
 from drafting.forms.practices import (  # noqa: F401
     MovePracticeForm,
     NewPracticeForm,

@@ -3,12 +3,15 @@
 from drafting.models.deletions import Deletion
 from drafting.models.documents import POSITION_STEP, Document, Practice, Section, Version
 from drafting.models.forum import Delegation, ExpertProfile, WorkingGroup
+from drafting.models.positions import POSITION_TEXT_LIMIT, Agreement, Position
 from drafting.models.presence import EditingPresence
 from drafting.models.review import AgendaItem, Amendment, Comment, ReviewMeeting
 
 __all__ = [
     "POSITION_STEP",
+    "POSITION_TEXT_LIMIT",
     "AgendaItem",
+    "Agreement",
     "Amendment",
     "Comment",
     "Deletion",
@@ -16,6 +19,7 @@ __all__ = [
     "Document",
     "EditingPresence",
     "ExpertProfile",
+    "Position",
     "Practice",
     "ReviewMeeting",
     "Section",

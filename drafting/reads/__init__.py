@@ -45,6 +45,20 @@ from drafting.reads.meetings import (  # noqa: F401
     running_meetings,
     timeline,
 )
+from drafting.reads.positions import (  # noqa: F401
+    FILTERS,
+    MatrixRow,
+    PositionMatrix,
+    PracticePositions,
+    PracticeStanding,
+    Standing,
+    document_standings,
+    position_matrix,
+    positions_for_section,
+    reservation_notes_as_of,
+    reservations_on_record,
+    standing_of,
+)
 from drafting.reads.presence import (  # noqa: F401
     editors_of,
 )

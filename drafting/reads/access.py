@@ -35,6 +35,7 @@ from drafting.models import (
     Comment,
     Deletion,
     Document,
+    Position,
     Practice,
     ReviewMeeting,
     Section,
@@ -143,3 +144,9 @@ def deletion_for(user, pk: int, *, rule: Rule = permissions.why_cannot_view_revi
     """The deletion ``pk`` (an entry of a document's Deleted page) with its document."""
     queryset = Deletion.objects.select_related("document")
     return _fetch(user, queryset, lambda d: d.document, rule, pk=pk)
+
+
+def position_for(user, pk: int, *, rule: Rule = permissions.why_cannot_view_positions) -> Position:
+    """A delegation's position ``pk`` with its practice, section, document and delegation."""
+    queryset = Position.objects.select_related("practice__section__document", "delegation")
+    return _fetch(user, queryset, lambda p: p.practice.section.document, rule, pk=pk)

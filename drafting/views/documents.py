@@ -50,6 +50,15 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             else {},
             # Open amendments per section and the review links (issue 4); one query.
             **document_review_context(request.user, document),
+            # Reservations accepted for the record, printed as footnotes (issue 14); one query.
+            "reservations": reads.reservations_on_record(document),
+            # Agreement status of each practice, for those who follow the review; two queries.
+            "standings": reads.document_standings(
+                document, [i.practice for entry in outline for i in entry.practices]
+            )
+            if permissions.can_view_review(request.user, document)
+            else {},
+            "can_view_positions": permissions.can_view_positions(request.user, document),
         },
     )
 

@@ -20,6 +20,7 @@ from drafting.views.amendments import section_review_context
 from drafting.views.common import form_status, place_after
 from drafting.views.deletions import already_gone, deleted_message, section_gone
 from drafting.views.merging import MergeFlow
+from drafting.views.positions import section_positions_context
 
 
 @require_safe
@@ -65,6 +66,11 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editors": editors,
             # Amendments, comments and review buttons (issue 4); a fixed number of queries.
             **section_review_context(request.user, page.section),
+            # Delegations' positions and agreement (issue 14); two queries (three for the
+            # secretariat), none for observers and the public.
+            **section_positions_context(
+                request.user, page.section, [i.practice for i in page.practices]
+            ),
         },
     )
 
