@@ -535,6 +535,8 @@ READ_ONLY = {
     "document-export",
     "document-exports",
     "document-redline",
+    "export-job",  # the page of a download being made (the download link starts it)
+    "export-job-file",
 }
 
 
