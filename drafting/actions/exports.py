@@ -9,6 +9,8 @@ process runs them. What a job *does* is in drafting/export/jobs.py.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import datetime, timedelta
 
@@ -76,15 +78,15 @@ def start_job(
     )
     user = by if getattr(by, "is_authenticated", False) else None
     fields = {
-        "document": document,
-        "requested_by": user,
         "format": fmt,
         "point": point_data(point),
         "redline_from": point_data(redline_from),
     }
+    key = json.dumps([document.pk, user.pk if user else None, fields], sort_keys=True)
+    key = hashlib.sha256(key.encode()).hexdigest()
     same = (
         ExportJob.objects.select_for_update()
-        .filter(state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING], **fields)
+        .filter(state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING], request_key=key)
         .order_by("id")
         .first()
     )
@@ -92,6 +94,9 @@ def start_job(
         return same
     return ExportJob.objects.create(
         **fields,
+        document=document,
+        requested_by=user,
+        request_key=key,
         token=secrets.token_urlsafe(24),
         historical=historical,
         source_url=source_url,

@@ -31,6 +31,8 @@ class ExportJob(models.Model):
     # The points as data (history.points.Point fields), so any process can rebuild the model.
     point = models.JSONField()
     redline_from = models.JSONField(null=True, blank=True)
+    # Digest of who asked for what (document, format, points): a double click joins the job.
+    request_key = models.CharField(max_length=64, db_index=True)
     historical = models.BooleanField(default=False)  # needs can_export_history to fetch
     source_url = models.CharField(max_length=2000)  # the download link: "try again" follows it
     label = models.CharField(max_length=300, blank=True)  # "PDF of the current text"
