@@ -151,15 +151,15 @@ def export_job(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     document, job = found
     if job.active:
         jobs.kick()
-    context = {"document": document, "status": jobs.status(job)}
+    status = jobs.status(job)
+    context = {"document": document, "status": status}
     if request.htmx:
-        response = render(request, "drafting/exports/job.html#status", context)
-        if context["status"].file is not None and request.GET.get("fetch"):
-            # Ready while the person watched: the browser fetches the file itself.
-            response["HX-Redirect"] = reverse(
+        if status.file is not None and request.GET.get("fetch"):
+            # Ready while the person watched: export_job.js fetches the file for them.
+            context["fetch_url"] = reverse(
                 "drafting:export-job-file", kwargs={"slug": slug, "token": token}
             )
-        return response
+        return render(request, "drafting/exports/job.html#status", context)
     return render(request, "drafting/exports/job.html", context)
 
 
