@@ -17,7 +17,7 @@ from drafting.actions import exports as job_actions
 from drafting.export import build, jobs, pdf
 from drafting.history import points, stamp
 from drafting.models import ExportJob
-from tests.conftest import download, login, make_document, make_user
+from tests.conftest import clock, download, login, make_document, make_user
 from tests.test_export import pdf_text
 from tests.test_export_views import name_version
 
@@ -377,3 +377,16 @@ def test_the_job_page_queries_do_not_grow_with_the_queue(
     with django_assert_max_num_queries(16):
         page = client.get(location)
     assert f"{waiting + 1} exports ahead of yours" in page.content.decode()
+
+
+def test_finished_jobs_are_forgotten_after_a_week(client, expert, secretariat):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    week_ago = timezone.now() - timedelta(days=8)
+    with clock(week_ago):
+        old = blocking_job(document, secretariat)
+        job_actions.fail_job(old.pk, "Stopped.")
+    recent = blocking_job(document, expert)
+    job_actions.fail_job(recent.pk, "Stopped.")
+    login(client, expert).get(export_url(document, "pdf"))
+    assert not ExportJob.objects.filter(pk=old.pk).exists()
+    assert ExportJob.objects.filter(pk=recent.pk).exists()

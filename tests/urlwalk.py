@@ -55,8 +55,29 @@ def _formats() -> list[str]:
     return sorted(export.FORMATS)
 
 
+def _export_job_tokens() -> list[str]:
+    """An export job of the secretariat's, so the walk covers the job page and its file."""
+    from drafting.actions import exports as job_actions
+    from drafting.history import points
+    from drafting.models import ExportJob
+
+    job = ExportJob.objects.order_by("pk").first()
+    if job is None:
+        job = job_actions.start_job(
+            Document.objects.get(slug=content.DOCUMENT["slug"]),
+            "pdf",
+            points.NOW,
+            redline_from=None,
+            by=User.objects.get(username="secretariat"),
+            source_url="/",
+            label="PDF of the current text",
+            practices=0,
+        )
+    return [job.token]
+
+
 # Parameters that are not object ids, by name: every value worth visiting.
-PARAM_VALUES = {"fmt": _formats}
+PARAM_VALUES = {"fmt": _formats, "token": _export_job_tokens}
 # Routes with these parameters answer with files to download, not pages.
 DOWNLOAD_PARAMS = {"fmt"}
 

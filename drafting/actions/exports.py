@@ -26,6 +26,7 @@ from drafting.permissions import (
     why_cannot_view_document,
 )
 
+KEEP_FINISHED = timedelta(days=7)
 STOPPED = (
     "The export stopped before it finished: the server process making it ended "
     "(a restart or a lack of memory). Try again."
@@ -92,6 +93,11 @@ def start_job(
     )
     if same is not None:
         return same
+    # Finished jobs are kept a while for their pages ("Ready", "failed: why"), not for ever.
+    ExportJob.objects.filter(
+        state__in=[ExportJob.State.DONE, ExportJob.State.FAILED],
+        finished_at__lt=timezone.now() - KEEP_FINISHED,
+    ).delete()
     return ExportJob.objects.create(
         **fields,
         document=document,
