@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import threading
 from datetime import timedelta
 
 import pytest
@@ -390,3 +391,33 @@ def test_finished_jobs_are_forgotten_after_a_week(client, expert, secretariat):
     login(client, expert).get(export_url(document, "pdf"))
     assert not ExportJob.objects.filter(pk=old.pk).exists()
     assert ExportJob.objects.filter(pk=recent.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_production_a_job_runs_in_a_thread_and_the_request_answers_at_once(
+    client, expert, secretariat, settings, monkeypatch
+):
+    settings.EXPORT_JOBS_RUN = "thread"
+    started: list[threading.Thread] = []
+    real_start = threading.Thread.start  # jobs.threading is this very module
+
+    class Recorded(threading.Thread):
+        def start(self) -> None:
+            # Started by the test once the request is over: two connections writing at
+            # once to the tests' in-memory SQLite fail at once ("table is locked") instead
+            # of waiting as they do on a database file or PostgreSQL.
+            started.append(self)
+
+    monkeypatch.setattr(jobs.threading, "Thread", Recorded)
+    document = make_document(by=secretariat, sections=1, practices=2)
+    login(client, expert)
+    response = client.get(export_url(document, "pdf"))
+    assert response.status_code == 302 and len(started) == 1
+    assert ExportJob.objects.get().state == ExportJob.State.RUNNING  # claimed for the thread
+    real_start(started[0])
+    started[0].join(timeout=120)  # the job's own end, not a guess at its duration
+    assert not started[0].is_alive()
+    job = ExportJob.objects.get()
+    assert job.state == ExportJob.State.DONE, job.error
+    pdf_file = client.get(response["Location"] + "file/")
+    assert pdf_file.content.startswith(b"%PDF") and "Good Practice 2" in pdf_text(pdf_file.content)

@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
 from django.db import close_old_connections, connections
 from django.db.models import Q
 from django.utils import timezone
@@ -81,7 +81,8 @@ def digest(model: ExportDocument, fmt: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def exports_cache():
+def exports_cache() -> BaseCache:
+    """The cache of finished files (settings.CACHES["exports"]), shared by the host's processes."""
     return caches["exports"]
 
 
@@ -92,6 +93,7 @@ def cached(key: str) -> Exported | None:
 
 
 def store(key: str, exported: Exported) -> None:
+    """Keep ``exported`` under ``key`` (the bounded cache may cull it later: jobs say so)."""
     exports_cache().set(key, dataclasses.asdict(exported))
 
 
@@ -218,11 +220,11 @@ class JobStatus:
     job: ExportJob
     ahead: int  # jobs that will start or finish before this one starts
     seconds: int  # waiting or running for so long
-    file: Exported | None  # the finished file, while the cache holds it
+    available: bool  # done, and the cache still holds the file
 
     @property
     def expired(self) -> bool:
-        return self.job.state == ExportJob.State.DONE and self.file is None
+        return self.job.state == ExportJob.State.DONE and not self.available
 
 
 def status(job: ExportJob) -> JobStatus:
@@ -238,5 +240,6 @@ def status(job: ExportJob) -> JobStatus:
         ).count()
     since = job.started_at if job.state == ExportJob.State.RUNNING else job.created_at
     seconds = int((timezone.now() - since).total_seconds()) if since else 0
-    file = cached(job.digest) if job.state == ExportJob.State.DONE else None
-    return JobStatus(job, ahead, max(0, seconds), file)
+    # has_key() reads the entry's expiry, not the whole file.
+    available = job.state == ExportJob.State.DONE and exports_cache().has_key(job.digest)
+    return JobStatus(job, ahead, max(0, seconds), available)

@@ -154,7 +154,7 @@ def export_job(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     status = jobs.status(job)
     context = {"document": document, "status": status}
     if request.htmx:
-        if status.file is not None and request.GET.get("fetch"):
+        if status.available and request.GET.get("fetch"):
             # Ready while the person watched: export_job.js fetches the file for them.
             context["fetch_url"] = reverse(
                 "drafting:export-job-file", kwargs={"slug": slug, "token": token}

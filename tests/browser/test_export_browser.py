@@ -14,8 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_click_pdf_see_the_wait_and_get_the_file(
     page_for, live_server, expert, other_expert, secretariat, settings
 ):
-    # As in production: jobs run in a thread of the server, one at a time on the site.
-    settings.EXPORT_JOBS_RUN = "thread"
+    # One at a time on the site. The job runs within the page's poll (tests' "inline" mode):
+    # a thread of its own would open a second connection to the live server's in-memory
+    # SQLite database, whose table locks do not wait (test_export_jobs covers the thread).
     settings.EXPORT_MAX_RUNNING = 1
     document = make_document(by=secretariat, sections=2, practices=2)
     # Someone else's PDF is being made, so this one has to wait its turn.
