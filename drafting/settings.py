@@ -308,6 +308,8 @@ EXPORT_MAX_RUNNING = env_int("EXPORT_MAX_RUNNING", max(1, (os.cpu_count() or 2) 
 EXPORT_DIRECT_MAX_PRACTICES = env_int("EXPORT_DIRECT_MAX_PRACTICES", 200)
 # A running job that has not shown a sign of life for this long lost its process.
 EXPORT_JOB_STALE_SECONDS = env_int("EXPORT_JOB_STALE_SECONDS", 30)
+# ... and goes back to the queue until it has been started this many times.
+EXPORT_JOB_ATTEMPTS = env_int("EXPORT_JOB_ATTEMPTS", 2)
 # "thread": a job runs in a thread of the web process that starts it (the typesetting
 # in its child process); "inline": within the request (tests, where threads cannot
 # see the test's transaction).

@@ -283,28 +283,44 @@ def test_at_most_the_configured_number_of_jobs_run_at_once(
     assert ExportJob.objects.filter(state=ExportJob.State.RUNNING).count() == 2
 
 
-def test_a_running_job_whose_process_died_is_failed_and_can_be_tried_again(
-    client, expert, secretariat
-):
-    document = make_document(by=secretariat, sections=1, practices=1)
+def _lost_job(document, user) -> ExportJob:
+    """A job claimed an hour ago by a process that has not shown a sign of life since."""
     job_actions.start_job(
         document,
         "pdf",
         points.NOW,
         redline_from=None,
-        by=expert,
+        by=user,
         source_url=export_url(document, "pdf"),
         label="PDF of the current text",
         practices=1,
     )
-    # Claimed an hour ago by a process that has not shown a sign of life since.
-    job = job_actions.claim_next(now=timezone.now() - timedelta(hours=1))
+    return job_actions.claim_next(now=timezone.now() - timedelta(hours=1))
+
+
+def test_a_running_job_whose_process_died_is_started_again(client, expert, secretariat):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    job = _lost_job(document, expert)
+    login(client, expert)
+    page = client.get(reverse("drafting:export-job", args=[document.slug, job.token]))
+    assert 'data-state="done"' in page.content.decode()
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.DONE and job.attempts == 2
+
+
+def test_a_job_lost_twice_fails_in_words_and_can_be_tried_again(
+    client, expert, secretariat, settings
+):
+    settings.EXPORT_JOB_ATTEMPTS = 1
+    document = make_document(by=secretariat, sections=1, practices=1)
+    job = _lost_job(document, expert)
     login(client, expert)
     page = client.get(reverse("drafting:export-job", args=[document.slug, job.token]))
     text = page.content.decode()
     assert 'data-state="failed"' in text and "the server process making it ended" in text
     assert ExportJob.objects.get(pk=job.pk).state == ExportJob.State.FAILED
     # "Try again" is the download link: a new job, which finishes.
+    assert f'href="{export_url(document, "pdf")}"' in text
     response = download(client, export_url(document, "pdf"))
     assert response.content.startswith(b"%PDF")
 

@@ -134,6 +134,7 @@ def claim_next(*, now: datetime | None = None) -> ExportJob | None:
     job.state = ExportJob.State.RUNNING
     job.phase = "Starting"
     job.started_at = job.heartbeat_at = now
+    job.attempts += 1
     job.save()
     return job
 
@@ -175,11 +176,13 @@ def fail_job(job_id: int, message: str) -> None:
 
 @transaction.atomic
 def fail_stale_jobs(*, now: datetime | None = None) -> int:
-    """Mark failed every running job silent for EXPORT_JOB_STALE_SECONDS; how many there were.
+    """Start again, or mark failed, every running job silent for EXPORT_JOB_STALE_SECONDS.
 
     A running job's thread records a sign of life about every second while its
     child typesets; silence means the process running it died (a worker
-    restart, a kill for memory), so nobody else will ever finish it.
+    restart, a kill for memory), so nobody else will ever finish it. It goes back
+    to the queue (at its old place) until it has been started
+    EXPORT_JOB_ATTEMPTS times, then it fails, saying so. Returns how many.
     """
     now = now or timezone.now()
     limit = now - timedelta(seconds=settings.EXPORT_JOB_STALE_SECONDS)
@@ -189,8 +192,13 @@ def fail_stale_jobs(*, now: datetime | None = None) -> int:
         )
     )
     for job in stale:
-        job.state = ExportJob.State.FAILED
-        job.phase, job.error = "", STOPPED
-        job.finished_at = now
+        if job.attempts < settings.EXPORT_JOB_ATTEMPTS:
+            job.state = ExportJob.State.QUEUED
+            job.phase = "Starting again: the process making it ended"
+            job.started_at = job.heartbeat_at = None
+        else:
+            job.state = ExportJob.State.FAILED
+            job.phase, job.error = "", STOPPED
+            job.finished_at = now
         job.save()
     return len(stale)

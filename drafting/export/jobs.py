@@ -15,9 +15,10 @@ progress, and the file is made outside the request:
   builds the Typst source and waits for the child process that typesets it
   (pdf.py: lower priority, time limit, memory returned when it exits), noting
   a sign of life every second. When it ends it starts the next waiting job.
-- No daemon: the job page calls ``kick()`` on every poll, which also marks
-  failed a running job silent for EXPORT_JOB_STALE_SECONDS (its process died),
-  so a job is never left waiting for a process that is gone.
+- No daemon: the job page calls ``kick()`` on every poll, which also puts back
+  in the queue (or, after EXPORT_JOB_ATTEMPTS starts, marks failed) a running
+  job silent for EXPORT_JOB_STALE_SECONDS (its process died), so a job is never
+  left waiting for a process that is gone.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def _what(model: ExportDocument) -> str:
 
 
 def kick() -> None:
-    """Declare silent jobs failed, then start waiting jobs while the site-wide limit allows."""
+    """Requeue (or fail) silent jobs, then start waiting jobs while the site-wide limit allows."""
     job_actions.fail_stale_jobs()
     while (job := job_actions.claim_next()) is not None:
         if settings.EXPORT_JOBS_RUN == "inline":

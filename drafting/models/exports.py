@@ -47,6 +47,7 @@ class ExportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)  # a running job's last sign of life
+    attempts = models.PositiveSmallIntegerField(default=0)  # times started (a lost process: again)
 
     class Meta:
         indexes = [models.Index(fields=["state", "id"])]
