@@ -20,7 +20,7 @@ from drafting.history import points, stamp
 from drafting.models import ExportJob
 from tests.conftest import clock, download, login, make_document, make_user
 from tests.test_export import pdf_text
-from tests.test_export_views import name_version
+from tests.test_export_views import add_meeting, name_version
 
 
 def export_url(document, fmt: str, query: str = "") -> str:
@@ -437,3 +437,34 @@ def test_in_production_a_job_runs_in_a_thread_and_the_request_answers_at_once(
     assert job.state == ExportJob.State.DONE, job.error
     pdf_file = client.get(response["Location"] + "file/")
     assert pdf_file.content.startswith(b"%PDF") and "Good Practice 2" in pdf_text(pdf_file.content)
+
+
+def test_pdfs_of_a_version_a_meeting_a_date_and_a_redline_come_through_jobs(
+    client, expert, secretariat
+):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    meeting = add_meeting(document, secretariat)
+    version = name_version(document, secretariat)
+    at = (timezone.localtime() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    practice = document.sections.get().practices.get()
+    practice.heading = "Changed after the version"
+    stamp(practice, by=secretariat)
+    practice.save()
+    login(client, expert)
+    for query, present in [
+        (f"version={version.pk}", "Practice 1.1"),
+        (f"meeting={meeting.pk}", "Text at the opening of the Rabat review meeting"),
+        (f"at={at}", "Changed after the version"),
+    ]:
+        response = download(client, export_url(document, "pdf", query))
+        assert response.status_code == 200, query
+        assert present in pdf_text(response.content), query
+    redline = download(
+        client,
+        reverse("drafting:document-redline", args=[document.slug]),
+        {"start": f"v{version.pk}", "end": "now", "format": "pdf"},
+    )
+    assert "Changed after the version" in pdf_text(redline.content)
+    assert "redline-version-draft-1-to-current.pdf" in redline["Content-Disposition"]
+    assert ExportJob.objects.filter(state=ExportJob.State.DONE).count() == 4
+    assert set(ExportJob.objects.values_list("historical", flat=True)) == {True}
