@@ -46,6 +46,8 @@ from django.db import connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from drafting.history import planner
+
 FORMAT = "drafting-archive"
 # 2: ends with a manifest (row counts and a digest). 1: no manifest; still restored
 # (into an empty database only, with a warning) so that old backups are not stranded.
@@ -407,6 +409,9 @@ def import_archive(
         # Every reference must resolve before anything is committed.
         connection.check_constraints(table_names=[t.model._meta.db_table for t in tables])
         _reset_sequences([t.model for t in tables], using)
+        # Statistics now, not when autovacuum gets round to it: until then PostgreSQL
+        # plans the restored history blind (drafting.history.planner, issue 13).
+        planner.analyze([t.model._meta.db_table for t in tables], using=using)
     return counts
 
 

@@ -12,7 +12,8 @@ Speed matters because "what changed since…" diffs every practice of a document
 in one request. Two things keep it fast: spaces are not compared as tokens of
 their own (a space between every two words made difflib's matcher quadratic on
 ordinary prose), and the unchanged start and end of the texts are skipped
-before the matcher runs. Redlines of the same two texts are memoised.
+before the matcher runs. Redlines of the same two texts are memoised, within a
+memory budget (REDLINE_MEMO_BYTES).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
 from typing import Literal
 
 from django.utils.html import escape
@@ -197,16 +197,37 @@ def redline_html(old: str, new: str) -> SafeString:
     return text.markup(_redline_html(old or "", new or ""))
 
 
-@lru_cache(maxsize=4096)
+# Memoised: a history page and "what changed since" show the same pairs again and again.
+# Bounded by memory, not by a number of entries: "what changed since" needs two
+# redlines a practice, so 4,096 entries stopped serving a document of 2,000 changed
+# practices at all (issue 13). 64 MB a process holds the heading and body redlines
+# of about 10,000 practices of 125 words.
+REDLINE_MEMO_BYTES = 64 * 1024 * 1024
+_memo = text.Memo(REDLINE_MEMO_BYTES)
+
+
 def _redline_html(old: str, new: str) -> str:
-    # Memoised: a history page and "what changed" show the same pairs again and again.
+    """The redline HTML of two texts, memoised (least recently used out first, by size)."""
+    html = _memo.get((old, new))
+    if html is None:
+        html = _render_redline(old, new)
+        _memo.put((old, new), html)  # one larger than the whole memo is not kept
+    return html
+
+
+def clear_redline_memo() -> None:
+    """Forget every memoised redline (the benchmark's "cold" rows; tests)."""
+    _memo.clear()
+
+
+def _render_redline(old: str, new: str) -> str:
     parts = []
     for seg in segments(old, new):
-        text = escape(seg.text)
+        escaped = escape(seg.text)
         if seg.kind == "insert":
-            parts.append(f"<ins>{text}</ins>")
+            parts.append(f"<ins>{escaped}</ins>")
         elif seg.kind == "delete":
-            parts.append(f"<del>{text}</del>")
+            parts.append(f"<del>{escaped}</del>")
         else:
-            parts.append(text)
+            parts.append(escaped)
     return "".join(parts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.db.models import QuerySet
 
 from drafting.models import Amendment, Comment, Deletion, Document, ExpertProfile, Section
 
@@ -63,10 +63,27 @@ def can_view_document(user, document: Document) -> bool:
     return why_cannot_view_document(user, document) is None
 
 
+def readable_documents(user, documents: QuerySet[Document]) -> QuerySet[Document]:
+    """``documents`` narrowed to those ``user`` may read: why_cannot_view_document as a
+    filter, for lists (a document nobody may open is not listed to them)."""
+    if role_of(user) is not None:
+        return documents
+    return documents.filter(status=Document.Status.ADOPTED)
+
+
 def why_cannot_export_history(user, document: Document) -> str | None:
-    """Exports of versions, meeting snapshots and redlines show unpublished drafts:
-    every drafting role may download them, the public only the adopted text."""
-    return None if role_of(user) is not None else _why_no_role(user)
+    """The document's past: history pages, redlines, and exports of versions, meeting
+    snapshots and dates. They show unpublished drafts and who wrote what, so every
+    drafting role may read them and nobody else, even once the document is adopted
+    (then only its current text is public: why_cannot_view_document)."""
+    if role_of(user) is not None:
+        return None
+    if getattr(user, "is_authenticated", False):
+        return (
+            "Your account has no drafting role: the history, past versions and redlines of "
+            "a document are for the people who draft it."
+        )
+    return "Log in to see the history of this document."
 
 
 def can_export_history(user, document: Document) -> bool:
@@ -168,29 +185,14 @@ def why_cannot_move_practice(
 
 
 def refuse_if(reason: str | None) -> None:
-    """Raise a 403 carrying ``reason`` when a why_cannot_*() rule gave one."""
+    """Raise a 403 carrying ``reason`` when a why_cannot_*() rule gave one.
+
+    The one way views and actions refuse. Views fetch what a page is about through
+    drafting.reads.access, which applies the read rules below the same way; an
+    anonymous visitor refused anything is sent to log in (drafting.views.errors).
+    """
     if reason is not None:
         raise PermissionDenied(reason)
-
-
-def require(allowed: bool, reason: str) -> None:
-    """Raise a 403 carrying ``reason`` unless ``allowed``.
-
-    Older spelling kept for drafting.actions.sections; new code uses
-    ``refuse_if(why_cannot_<verb>(...))`` so the reason comes from the rule itself.
-    """
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
-def get_document_for_user(user, slug: str) -> Document:
-    """The document; 404 if it does not exist, 403 (saying why) if the user may not read it."""
-    document = get_object_or_404(
-        Document.objects.select_related("working_group", "target_meeting", "adopted_at"),
-        slug=slug,
-    )
-    refuse_if(why_cannot_view_document(user, document))
-    return document
 
 
 # --- Review workflow: section approval, amendments, comments, versions, lifecycle ---
@@ -201,8 +203,9 @@ def get_document_for_user(user, slug: str) -> Document:
 
 
 def why_cannot_view_review(user, document: Document) -> str | None:
-    """Amendments, comments, versions and the dashboard are for people with a role,
-    observers included."""
+    """The review — amendments, comments, meetings (their timeline and pages), named
+    versions, the dashboard and the Deleted page — is for people with a role,
+    observers included, also once the document is adopted."""
     if role_of(user) is not None:
         return None
     return "You need a drafting role to see the review of this document."
@@ -398,3 +401,16 @@ def why_cannot_restore(user, deletion: Deletion, section: Section | None = None)
 
 def can_restore(user, deletion: Deletion, section: Section | None = None) -> bool:
     return why_cannot_restore(user, deletion, section) is None
+
+
+def why_cannot_import_document(user) -> str | None:
+    """Starting a document from a Word or Markdown draft is the secretariat's."""
+    if is_secretariat(user):
+        return None
+    if role_of(user) is None:
+        return _why_no_role(user)
+    return "Only the secretariat imports drafts: it sets up documents for the forum."
+
+
+def can_import_document(user) -> bool:
+    return why_cannot_import_document(user) is None

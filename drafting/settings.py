@@ -5,6 +5,7 @@ ALLOWED_HOSTS. Everything else has a sensible default.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -150,6 +151,19 @@ STORAGES = {
     },
 }
 
+# The cache every process shares: a table in the database (created by migration
+# 0007), so per-user rates (drafting.limits) hold across gunicorn workers and hosts
+# without another service. drafting.cache adds an atomic, expiry-keeping incr to
+# Django's DatabaseCache. MAX_ENTRIES is far above what the rate counters need
+# (a few per active user): culling would forget counters early.
+CACHES = {
+    "default": {
+        "BACKEND": "drafting.cache.DatabaseCache",
+        "LOCATION": "drafting_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "drafting:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -292,6 +306,44 @@ AXES_USERNAME_CALLABLE = "drafting.security.login_username"
 AXES_VERBOSE = False
 LOGIN_DEVICE_COOKIE_NAME = "drafting_device"
 LOGIN_DEVICE_COOKIE_AGE = env_int("LOGIN_DEVICE_DAYS", 180) * 86400
+
+# --- Limits (drafting.limits; README "Configuration") -------------------------
+# Per-user rates for the requests that create things, counted in the shared cache
+# above: "N/period" with period s, m, h or d (e.g. "60/h", "120/m", "500/2h"), or
+# "off". Far above a real drafting day; the secretariat's bulk work gets
+# DRAFTING_SECRETARIAT_RATE_FACTOR times as much.
+_RATE = re.compile(r"^\d+/\d*[smhd]$")
+
+
+def env_rate(name: str, default: str) -> str | None:
+    value = os.environ.get(name, "").strip() or default
+    if value.lower() == "off":
+        return None
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(
+            f"{name} must look like '60/h' (a number, '/', then s, m, h or d) or 'off', "
+            f"not {value!r}."
+        )
+    return value
+
+
+DRAFTING_RATES = {
+    "practices": env_rate("DRAFTING_RATE_PRACTICES", "60/h"),
+    "sections": env_rate("DRAFTING_RATE_SECTIONS", "30/h"),
+    "amendments": env_rate("DRAFTING_RATE_AMENDMENTS", "60/h"),
+    "comments": env_rate("DRAFTING_RATE_COMMENTS", "120/h"),
+    "previews": env_rate("DRAFTING_RATE_PREVIEWS", "120/m"),
+    "meetings": env_rate("DRAFTING_RATE_MEETINGS", "30/h"),
+    "versions": env_rate("DRAFTING_RATE_VERSIONS", "30/h"),
+}
+DRAFTING_SECRETARIAT_RATE_FACTOR = env_int("DRAFTING_SECRETARIAT_RATE_FACTOR", 10)
+# Size of one document, refused in words by the actions that add to it.
+DRAFTING_MAX_PRACTICES_PER_DOCUMENT = env_int("DRAFTING_MAX_PRACTICES_PER_DOCUMENT", 1000)
+DRAFTING_MAX_SECTIONS_PER_DOCUMENT = env_int("DRAFTING_MAX_SECTIONS_PER_DOCUMENT", 200)
+# Characters in all headings, texts, titles and introductions of one document.
+DRAFTING_MAX_DOCUMENT_CHARACTERS = env_int("DRAFTING_MAX_DOCUMENT_CHARACTERS", 2_000_000)
+# The largest Word or Markdown draft the import accepts (drafting/imports/reader.py).
+DRAFTING_MAX_UPLOAD_BYTES = env_int("DRAFTING_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 
 # --- Exports -----------------------------------------------------------------
 # A PDF is typeset in a child process (its memory leaves with it) at lower CPU

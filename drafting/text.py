@@ -3,7 +3,10 @@
 Paragraphs, bullet and numbered lists, emphasis, links and footnotes. Raw HTML
 typed by a user is not interpreted (markdown-it escapes it) and the output is
 sanitised again with nh3, so nothing a user typed reaches a page as markup.
-Rendering is memoised by text: the same practice body renders once per process.
+Rendering is memoised by text, within a fixed memory budget per process
+(``RENDER_CACHE_BYTES``, least recently used first out): the same practice body
+renders once, while texts seen once (live previews, which are never remembered)
+cannot grow a worker's memory.
 
 The text format's limits live here too, as one rule with two sides: texts are
 refused when saved (``validate_markdown``, a validator on the model fields and
@@ -17,9 +20,11 @@ read text through ``parse``/``render``, so no stored text can break any of them.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import sys
+import threading
 
 import nh3
+from cachetools import LRUCache
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -190,8 +195,64 @@ def validate_markdown(value: str | None) -> None:
         raise ValidationError(found, code="text_format")
 
 
-@lru_cache(maxsize=8192)
-def _render(source: str, prefix: str) -> str:
+# Memory the memo of rendered texts may hold per process (keys and values, as Python
+# counts them): about 3,000 practice bodies of 2,000 characters, or a whole
+# 400-practice document several times over. Without a budget a count of entries
+# bounds nothing: 8,192 previews of 40,000 characters kept several hundred MB.
+RENDER_CACHE_BYTES = 32 * 1024 * 1024
+
+
+class Memo:
+    """A least-recently-used memo of strings, bounded by the memory of what it holds.
+
+    Keys are tuples of strings; each entry weighs its key and value as Python counts
+    them (``sys.getsizeof``). Thread-safe. One class for every memo of user text.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self._entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda entry: entry[0])
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        return None if entry is None else entry[1]
+
+    def put(self, key: tuple, value: str) -> None:
+        size = sum(sys.getsizeof(part) for part in key) + sys.getsizeof(value)
+        if size > self._entries.maxsize:
+            return  # larger than the whole budget: not worth evicting everything for
+        with self._lock:
+            self._entries[key] = (size, value)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        """Memory held now (keys and values), at most ``max_bytes``."""
+        return self._entries.currsize
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_rendered = Memo(RENDER_CACHE_BYTES)
+_marked_up = Memo(RENDER_CACHE_BYTES // 2)
+
+
+def _render(source: str, prefix: str, *, remember: bool = True) -> str:
+    key = (source, prefix)
+    html = _rendered.get(key)
+    if html is None:
+        html = _render_now(source, prefix)
+        if remember:
+            _rendered.put(key, html)
+    return html
+
+
+def _render_now(source: str, prefix: str) -> str:
     env: dict = {}
     tokens, _, _ = _parse(source, env)
     html = _md.renderer.render(tokens, _md.options, env)
@@ -207,9 +268,14 @@ def _render(source: str, prefix: str) -> str:
     )
 
 
-def render(source: str | None, *, anchor_prefix: str = "") -> SafeString:
-    """Render user Markdown to safe HTML. ``anchor_prefix`` keeps footnote ids unique."""
-    return mark_safe(_render(source or "", anchor_prefix))  # noqa: S308  (sanitised by nh3)
+def render(source: str | None, *, anchor_prefix: str = "", remember: bool = True) -> SafeString:
+    """Render user Markdown to safe HTML. ``anchor_prefix`` keeps footnote ids unique.
+
+    ``remember=False`` for text that is shown once (a live preview of what is being
+    typed): it is rendered without taking a place in the memo of stored texts.
+    """
+    html = _render(source or "", anchor_prefix, remember=remember)
+    return mark_safe(html)  # noqa: S308  (sanitised by nh3)
 
 
 # What the application itself wraps around escaped user text: redlines, search highlights.
@@ -228,8 +294,15 @@ def markup(html: str) -> SafeString:
     return mark_safe(_markup(html))  # noqa: S308  (sanitised by nh3)
 
 
-@lru_cache(maxsize=8192)
 def _markup(html: str) -> str:
+    cleaned = _marked_up.get((html,))
+    if cleaned is None:
+        cleaned = _markup_now(html)
+        _marked_up.put((html,), cleaned)
+    return cleaned
+
+
+def _markup_now(html: str) -> str:
     cleaned = nh3.clean(html, tags=_MARKUP_TAGS, attributes=_MARKUP_ATTRIBUTES)
     # nh3 writes quotes in text literally; put back the entities Django's escape() wrote.
     return "".join(

@@ -10,6 +10,7 @@ from drafting.views import (
     deletions,
     documents,
     health,
+    imports,
     practices,
     sections,
     session,
@@ -21,6 +22,10 @@ from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
     path("", documents.home, name="home"),
+    # Starting a document from a Word or Markdown draft (issue 12): upload, preview, confirm.
+    path("imports/new/", imports.import_start, name="import-start"),
+    path("imports/<str:token>/", imports.import_preview, name="import-preview"),
+    path("imports/<str:token>/cancel/", imports.import_cancel, name="import-cancel"),
     # Asked by session.js while someone types: keeps the session alive, or says it ended.
     path("session/keep-alive/", session.keep_alive, name="session-keep-alive"),
     path("documents/<slug:slug>/", documents.document_detail, name="document-detail"),

@@ -16,6 +16,7 @@ import psycopg2
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from drafting import actions, archive
 from drafting.demo.loader import load_demo
@@ -28,6 +29,43 @@ def _export() -> dict:
     out = io.StringIO()
     archive.export_archive(out)
     return json.loads(out.getvalue())
+
+
+def _planner_statistics(table: str) -> int:
+    """How many statistics rows the database's planner holds for ``table``."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [table])
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if not cursor.fetchone()[0]:
+                return 0
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def _forget_planner_statistics(table: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The test database's user is a superuser, as in CI.
+            cursor.execute("DELETE FROM pg_statistic WHERE starelid = %s::regclass", [table])
+        elif _planner_statistics(table):
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = %s", [table])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_gathers_planner_statistics_for_the_history_tables(tmp_path):
+    """Right after a restore the planner must not plan the history blind (issue 13)."""
+    load_demo()
+    path = tmp_path / "forum.json"
+    call_command("export_archive", str(path), stdout=io.StringIO())
+    call_command("flush", interactive=False, verbosity=0)
+    table = Practice.history.model._meta.db_table
+    _forget_planner_statistics(table)
+    assert _planner_statistics(table) == 0
+
+    call_command("import_archive", str(path), stdout=io.StringIO())
+    assert _planner_statistics(table) > 0
 
 
 @pytest.mark.django_db(transaction=True)

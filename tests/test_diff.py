@@ -126,3 +126,26 @@ def test_changes_are_grouped_deletion_before_insertion(old, new):
     for a, b in zip(kinds, kinds[1:], strict=False):
         assert (a, b) != ("insert", "delete")
         assert a != b
+
+
+def test_redline_memo_is_bounded_by_memory_not_by_entries(monkeypatch):
+    """Issue 13: two redlines a practice overflowed a 4,096-entry memo above 2,000 practices."""
+    from drafting import diff, text
+
+    memo = text.Memo(200_000)
+    monkeypatch.setattr(diff, "_memo", memo)
+    # Many small redlines: far more than 4,096 entries fit when they are small.
+    for i in range(6_000):
+        redline_html(f"Good practice {i}.", f"Good practice {i}, revised.")
+    assert len(memo) < 6_000  # 200 KB cannot hold them all...
+    assert memo.bytes <= 200_000  # ...and never holds more than its budget
+    monkeypatch.setattr(diff, "_memo", text.Memo(64 << 20))
+    for i in range(6_000):
+        redline_html(f"Good practice {i}.", f"Good practice {i}, revised.")
+    assert len(diff._memo) == 6_000
+
+    # A redline larger than the whole memo is computed and returned, not kept.
+    monkeypatch.setattr(diff, "_memo", text.Memo(1_000))
+    long = "word " * 2_000
+    assert redline_html(long, long + "more").endswith("<ins>more</ins>")
+    assert len(diff._memo) == 0

@@ -17,11 +17,11 @@ the Markdown export let an ``<img onerror>`` out as raw HTML.
 from __future__ import annotations
 
 import logging
-import shutil
 import subprocess
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+import pypandoc
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -440,7 +440,10 @@ def test_code_span_fences_are_longer_than_any_backtick_run_inside():
         assert tokens[0].content == value, (value, span)
 
 
-@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+# The pandoc the importer uses (the pypandoc-binary wheel, a requirement): always there.
+PANDOC = pypandoc.get_pandoc_path()
+
+
 def test_pandoc_turns_the_markdown_export_into_html_without_live_markup(secretariat):
     document = make_document(by=secretariat, sections=1, practices=0, title=f"T {IMG}")
     section = document.sections.get()
@@ -455,7 +458,7 @@ def test_pandoc_turns_the_markdown_export_into_html_without_live_markup(secretar
     md = export(document, "md").content
     for reader in ["markdown", "commonmark_x", "gfm"]:
         html = subprocess.run(  # noqa: S603 (a fixed command; the file is our own export)
-            ["pandoc", "-f", reader, "-t", "html", "-s", "--metadata", "pagetitle=t"],  # noqa: S607
+            [PANDOC, "-f", reader, "-t", "html", "-s", "--metadata", "pagetitle=t"],  # noqa: S607
             input=md,
             capture_output=True,
             check=True,

@@ -485,7 +485,8 @@ def test_history_pages_use_a_fixed_number_of_queries(
         reverse("drafting:document-search", args=[document.slug]) + "?q=Practice",
     ]
     for url in pages:
-        with django_assert_max_num_queries(12):
+        # 13: a paginated history page counts its changes for the page links.
+        with django_assert_max_num_queries(13):
             assert client.get(url).status_code == 200, url
 
 
@@ -513,3 +514,125 @@ def test_restore_ignores_a_next_that_is_not_a_path_on_this_site(client, secretar
         )
         assert response.status_code == 302, target
         assert response["Location"] == reverse("drafting:practice-history", args=[practice.pk])
+
+
+# --- paginated history pages (issue 13) ------------------------------------------------------
+
+DAY = datetime(2018, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Five changes a page, so a few edits make several pages."""
+    from drafting.history import timelines
+
+    monkeypatch.setattr(timelines, "PER_PAGE", 5)
+
+
+def _edits_on_days(practice, *, by, days: int) -> None:
+    """One edit of ``practice`` a day for ``days`` days after DAY, reason "Edit on day N"."""
+    for n in range(1, days + 1):
+        with clock(DAY + timedelta(days=n)):
+            _edit(practice, by=by, body=f"Body on day {n}.", reason=f"Edit on day {n}.")
+
+
+def test_section_history_pages_run_newest_first_with_links(
+    client, expert, secretariat, small_pages
+):
+    with clock(DAY):
+        document = make_document(by=secretariat, sections=1, practices=1)
+    section = document.sections.get()
+    _edits_on_days(_practices(document)[0], by=expert, days=12)  # 14 changes with the creations
+    login(client, expert)
+
+    first = _page(client, "section-history", section.pk)
+    assert "14 changes" in first
+    assert "Edit on day 12." in first and "Edit on day 8." in first
+    assert "Edit on day 7." not in first
+    assert first.index("Edit on day 12.") < first.index("Edit on day 8.")
+    assert 'href="?page=2" rel="next">Older changes' in first
+
+    last = _page(client, "section-history", section.pk, page=3)
+    assert "Edit on day 2." in last and "Test section." in last and "Edit on day 3." not in last
+    assert 'href="?page=2" rel="prev">Newer changes' in last
+    # A page past the end, or not a number, still answers: the last page, the first.
+    assert "Test section." in _page(client, "section-history", section.pk, page=99)
+    assert "Edit on day 12." in _page(client, "section-history", section.pk, page="x")
+
+
+def test_practice_history_pages_keep_the_latest_facts_on_every_page(
+    client, expert, secretariat, small_pages
+):
+    with clock(DAY):
+        document = make_document(by=secretariat, sections=1, practices=2)
+    practice = _practices(document)[1]
+    _edits_on_days(practice, by=expert, days=8)
+    actions.delete_practice(practice, by=expert, reason="Merged.")
+    login(client, expert)
+
+    last = _page(client, "practice-history", practice.pk, page=2)
+    assert "10 recorded changes" in last
+    assert "Test practice." in last and "Edit on day 4." in last and "Merged." not in last
+    # The header speaks of the practice now (deleted, by whom, its last number) on any page.
+    assert "This practice was deleted" in last and "(was Good Practice 2)" in last
+    assert expert.username in last or expert.get_full_name() in last
+
+
+def test_jump_to_a_date_lands_on_the_page_with_that_days_first_change(
+    client, expert, secretariat, small_pages
+):
+    with clock(DAY):
+        document = make_document(by=secretariat, sections=1, practices=1)
+    section = document.sections.get()
+    practice = _practices(document)[0]
+    _edits_on_days(practice, by=expert, days=12)
+    day_3 = practice.history.get(history_change_reason="Edit on day 3.")
+    login(client, expert)
+
+    for name, pk, anchor in [
+        ("section-history", section.pk, f"change-p{day_3.history_id}"),
+        ("practice-history", practice.pk, f"change-{day_3.history_id}"),
+    ]:
+        url = reverse(f"drafting:{name}", args=[pk])
+        response = client.get(url, {"on": (DAY + timedelta(days=3)).date().isoformat()})
+        assert response.status_code == 302
+        assert response["Location"] == f"{url}?page=2#{anchor}"
+        page = client.get(response["Location"]).content.decode()
+        assert f'id="{anchor}"' in page and "Edit on day 3." in page
+        # Before everything: the oldest page; after everything: the newest.
+        response = client.get(url, {"on": "2001-01-01"})
+        assert response["Location"].startswith(f"{url}?page=3#")
+        assert client.get(url, {"on": "2030-01-01"})["Location"].startswith(f"{url}?page=1#")
+
+
+@pytest.mark.parametrize("on", ["yesterday", "2018-02-30", "9" * 300])
+def test_jump_to_a_bad_date_is_an_error_next_to_the_field(client, expert, document, on):
+    section = document.sections.first()
+    login(client, expert)
+    for name, pk in [
+        ("section-history", section.pk),
+        ("practice-history", _practices(document)[0].pk),
+    ]:
+        response = client.get(reverse(f"drafting:{name}", args=[pk]), {"on": on})
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert 'class="field-error"' in page and "is not a date" in page
+        assert "Test practice." in page  # the first page is still shown
+
+
+@pytest.mark.parametrize("days", [2, 30])
+def test_paginated_history_pages_cost_the_same_queries_at_any_age(
+    client, expert, secretariat, small_pages, django_assert_max_num_queries, days
+):
+    with clock(DAY):
+        document = make_document(by=secretariat, sections=2, practices=2)
+    section = document.sections.order_by("position").first()
+    practice = _practices(document)[0]
+    _edits_on_days(practice, by=expert, days=days)
+    login(client, expert)
+    client.get(reverse("drafting:home"))
+    for name, pk in [("section-history", section.pk), ("practice-history", practice.pk)]:
+        url = reverse(f"drafting:{name}", args=[pk])
+        for query in [{}, {"page": 2}, {"page": 99}, {"on": "2018-03-03"}]:
+            with django_assert_max_num_queries(13):
+                assert client.get(url, query).status_code in (200, 302), (url, query)

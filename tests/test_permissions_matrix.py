@@ -10,13 +10,15 @@ the document, what each role gets when it POSTs a well-formed request:
     422=   refused by the state (the form comes back with the reason), nothing recorded
     302=   refused by the state with a message and a redirect, nothing recorded
 
-Roles, in order: anonymous, observer, expert (the proposer of the amendment and
-the author of the comments), secretariat. Each role's request runs in a
-savepoint that is rolled back, so all four meet the same world.
+Roles, in order: anonymous, norole (logged in, no drafting role), observer,
+other_expert (an expert of another delegation), expert (the proposer of the
+amendment and the author of the comments), secretariat. Each role's request
+runs in a savepoint that is rolled back, so all six meet the same world.
+What anyone may read (GET) is tests/test_read_access.py's table.
 
 Two more tests keep the table honest: every URL in drafting.urls is either in
 the table or a known read-only page, and a sweep POSTs to every URL as
-anonymous and as an observer and checks that nothing at all is recorded.
+anonymous, without a role and as an observer and checks that nothing at all is recorded.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from tests.conftest import login, make_document, make_user
 
 Role = ExpertProfile.Role
 STATES = ["drafting", "in_review", "approved", "final", "submitted", "adopted"]
-ROLES = ["anonymous", "observer", "expert", "secretariat"]
+ROLES = ["anonymous", "norole", "observer", "other_expert", "expert", "secretariat"]
 
 
 @dataclass
@@ -62,7 +64,11 @@ def build(state: str) -> World:
     expert = make_user(Role.EXPERT)
     users = {
         "anonymous": None,
+        "norole": make_user(None),
         "observer": make_user(Role.OBSERVER),
+        # An expert of another delegation: not the proposer of the amendment nor the
+        # author of the comments.
+        "other_expert": make_user(Role.EXPERT),
         "expert": expert,
         "secretariat": secretariat,
     }
@@ -142,86 +148,109 @@ def _u(name: str, *args) -> str:
 
 # Shorthands for the most common rows.
 SECRETARIAT_ONLY_ALWAYS = """
-    drafting   L 403 403 302+
-    in_review  L 403 403 302+
-    approved   L 403 403 302+
-    final      L 403 403 302+
-    submitted  L 403 403 302+
-    adopted    L 403 403 403
+    drafting   L 403 403 403  403  302+
+    in_review  L 403 403 403  403  302+
+    approved   L 403 403 403  403  302+
+    final      L 403 403 403  403  302+
+    submitted  L 403 403 403  403  302+
+    adopted    L 403 403 403  403  403
 """
 # Direct edits of the first section: experts while drafting, the secretariat also in review.
 EDIT_FIRST_SECTION = """
-    drafting   L 403 302+ 302+
-    in_review  L 403 403  302+
-    approved   L 403 403  403
-    final      L 403 403  403
-    submitted  L 403 403  403
-    adopted    L 403 403  403
+    drafting   L 403 403 302+ 302+ 302+
+    in_review  L 403 403 403  403  302+
+    approved   L 403 403 403  403  403
+    final      L 403 403 403  403  403
+    submitted  L 403 403 403  403  403
+    adopted    L 403 403 403  403  403
 """
 # Structure of the document: drafting roles until the document is final.
 STRUCTURE = """
-    drafting   L 403 302+ 302+
-    in_review  L 403 302+ 302+
-    approved   L 403 302+ 302+
-    final      L 403 403  403
-    submitted  L 403 403  403
-    adopted    L 403 403  403
+    drafting   L 403 403 302+ 302+ 302+
+    in_review  L 403 403 302+ 302+ 302+
+    approved   L 403 403 302+ 302+ 302+
+    final      L 403 403 403  403  403
+    submitted  L 403 403 403  403  403
+    adopted    L 403 403 403  403  403
 """
 # Moving the first section below the second: structure, and once the first section is
 # approved, the secretariat's call (its agreed practices would be renumbered).
 MOVE_FIRST_SECTION = """
-    drafting   L 403 302+ 302+
-    in_review  L 403 302+ 302+
-    approved   L 403 403  302+
-    final      L 403 403  403
-    submitted  L 403 403  403
-    adopted    L 403 403  403
+    drafting   L 403 403 302+ 302+ 302+
+    in_review  L 403 403 302+ 302+ 302+
+    approved   L 403 403 403  403  302+
+    final      L 403 403 403  403  403
+    submitted  L 403 403 403  403  403
+    adopted    L 403 403 403  403  403
 """
 # Proposals on the first section: until it is approved or the document final.
 PROPOSE_ON_FIRST_SECTION = """
-    drafting   L 403 302+ 302+
-    in_review  L 403 302+ 302+
-    approved   L 403 403  403
-    final      L 403 403  403
-    submitted  L 403 403  403
-    adopted    L 403 403  403
+    drafting   L 403 403 302+ 302+ 302+
+    in_review  L 403 403 302+ 302+ 302+
+    approved   L 403 403 403  403  403
+    final      L 403 403 403  403  403
+    submitted  L 403 403 403  403  403
+    adopted    L 403 403 403  403  403
 """
 # Comments: every drafting role, until adoption.
 DISCUSS = """
-    drafting   L 403 302+ 302+
-    in_review  L 403 302+ 302+
-    approved   L 403 302+ 302+
-    final      L 403 302+ 302+
-    submitted  L 403 302+ 302+
-    adopted    L 403 403  403
+    drafting   L 403 403 302+ 302+ 302+
+    in_review  L 403 403 302+ 302+ 302+
+    approved   L 403 403 302+ 302+ 302+
+    final      L 403 403 302+ 302+ 302+
+    submitted  L 403 403 302+ 302+ 302+
+    adopted    L 403 403 403  403  403
+"""
+# Resolving and reopening a comment: its author (the expert) or the secretariat.
+RESOLVE = """
+    drafting   L 403 403 403  302+ 302+
+    in_review  L 403 403 403  302+ 302+
+    approved   L 403 403 403  302+ 302+
+    final      L 403 403 403  302+ 302+
+    submitted  L 403 403 403  302+ 302+
+    adopted    L 403 403 403  403  403
 """
 # Deciding the open amendment (in the second section, which is in review until "final";
 # from "final" on it has been rejected).
 DECIDE = """
-    drafting   L 403 403 302+
-    in_review  L 403 403 302+
-    approved   L 403 403 302+
-    final      L 403 403 422=
-    submitted  L 403 403 422=
-    adopted    L 403 403 403
+    drafting   L 403 403 403  403  302+
+    in_review  L 403 403 403  403  302+
+    approved   L 403 403 403  403  302+
+    final      L 403 403 403  403  422=
+    submitted  L 403 403 403  403  422=
+    adopted    L 403 403 403  403  403
 """
 # Writing nothing, for any drafting role in any state.
 # The editor's heartbeat: answered (nothing recorded) only where the user may edit the text.
 PRESENCE = """
-    drafting   L 403 200= 200=
-    in_review  L 403 403  200=
-    approved   L 403 403  403
-    final      L 403 403  403
-    submitted  L 403 403  403
-    adopted    L 403 403  403
+    drafting   L 403 403 200= 200= 200=
+    in_review  L 403 403 403  403  200=
+    approved   L 403 403 403  403  403
+    final      L 403 403 403  403  403
+    submitted  L 403 403 403  403  403
+    adopted    L 403 403 403  403  403
 """
+
+
+# Importing a draft (issue 12): the secretariat's, whatever state any document is in. The
+# upload and preview only hold the file in the session; the import itself is
+# tested in tests/test_import_views.py (a POST here carries no file: the form asks for one).
+def _same(outcome: str) -> str:
+    return "\n".join(f"    {state:<10} {outcome}" for state in STATES)
+
+
+IMPORT_UPLOAD = _same("L 403 403 403  403  422=")
+IMPORT_PREVIEW = _same("L 403 403 403  403  404=")  # an upload no longer waiting in the session
+IMPORT_CANCEL = _same("L 403 403 403  403  302=")
+
+
 NO_WRITE = """
-    drafting   L 403 200= 200=
-    in_review  L 403 200= 200=
-    approved   L 403 200= 200=
-    final      L 403 200= 200=
-    submitted  L 403 200= 200=
-    adopted    L 403 200= 200=
+    drafting   L 403 403 200= 200= 200=
+    in_review  L 403 403 200= 200= 200=
+    approved   L 403 403 200= 200= 200=
+    final      L 403 403 200= 200= 200=
+    submitted  L 403 403 200= 200= 200=
+    adopted    L 403 403 200= 200= 200=
 """
 
 
@@ -230,11 +259,11 @@ def _document_step(good_state: str, *, second_good_state: str = "") -> str:
     lines = []
     for state in STATES:
         if state == "adopted":
-            lines.append("adopted L 403 403 403")
+            lines.append("adopted L 403 403 403 403 403")
         elif state in {good_state, second_good_state}:
-            lines.append(f"{state} L 403 403 302+")
+            lines.append(f"{state} L 403 403 403 403 302+")
         else:
-            lines.append(f"{state} L 403 403 422=")
+            lines.append(f"{state} L 403 403 403 403 422=")
     return "\n".join(lines)
 
 
@@ -244,48 +273,48 @@ ACTIONS: dict[str, Action] = {
         lambda w: _u("section-request-review", w.section.pk),
         lambda w: {"seen_revision": w.section.revision},
         """
-        drafting   L 403 302+ 302+
-        in_review  L 403 422= 422=
-        approved   L 403 422= 422=
-        final      L 403 422= 422=
-        submitted  L 403 422= 422=
-        adopted    L 403 403  403
+        drafting   L 403 403 302+ 302+ 302+
+        in_review  L 403 403 422= 422= 422=
+        approved   L 403 403 422= 422= 422=
+        final      L 403 403 422= 422= 422=
+        submitted  L 403 403 422= 422= 422=
+        adopted    L 403 403 403  403  403
         """,
     ),
     "section-approve": Action(
         lambda w: _u("section-approve", w.section.pk),
         lambda w: {"note": "Agreed.", "seen_revision": w.section.revision},
         """
-        drafting   L 403 403 422=
-        in_review  L 403 403 302+
-        approved   L 403 403 422=
-        final      L 403 403 422=
-        submitted  L 403 403 422=
-        adopted    L 403 403 403
+        drafting   L 403 403 403  403  422=
+        in_review  L 403 403 403  403  302+
+        approved   L 403 403 403  403  422=
+        final      L 403 403 403  403  422=
+        submitted  L 403 403 403  403  422=
+        adopted    L 403 403 403  403  403
         """,
     ),
     "section-return-to-drafting": Action(
         lambda w: _u("section-return-to-drafting", w.section.pk),
         lambda w: {"reason": "Needs work.", "seen_revision": w.section.revision},
         """
-        drafting   L 403 403 422=
-        in_review  L 403 403 302+
-        approved   L 403 403 422=
-        final      L 403 403 422=
-        submitted  L 403 403 422=
-        adopted    L 403 403 403
+        drafting   L 403 403 403  403  422=
+        in_review  L 403 403 403  403  302+
+        approved   L 403 403 403  403  422=
+        final      L 403 403 403  403  422=
+        submitted  L 403 403 403  403  422=
+        adopted    L 403 403 403  403  403
         """,
     ),
     "section-reopen": Action(
         lambda w: _u("section-reopen", w.section.pk),
         lambda w: {"reason": "New facts.", "seen_revision": w.section.revision},
         """
-        drafting   L 403 403 422=
-        in_review  L 403 403 422=
-        approved   L 403 403 302+
-        final      L 403 403 422=
-        submitted  L 403 403 422=
-        adopted    L 403 403 403
+        drafting   L 403 403 403  403  422=
+        in_review  L 403 403 403  403  422=
+        approved   L 403 403 403  403  302+
+        final      L 403 403 403  403  422=
+        submitted  L 403 403 403  403  422=
+        adopted    L 403 403 403  403  403
         """,
     ),
     # --- document lifecycle (issue 4) -------------------------------------------------------
@@ -371,12 +400,12 @@ ACTIONS: dict[str, Action] = {
         lambda w: _u("amendment-withdraw", w.amendment.pk),
         lambda w: {"reason": "Changed my mind."},
         """
-        drafting   L 403 302+ 403
-        in_review  L 403 302+ 403
-        approved   L 403 302+ 403
-        final      L 403 302= 403
-        submitted  L 403 302= 403
-        adopted    L 403 403  403
+        drafting   L 403 403 403  302+ 403
+        in_review  L 403 403 403  302+ 403
+        approved   L 403 403 403  302+ 403
+        final      L 403 403 403  302= 403
+        submitted  L 403 403 403  302= 403
+        adopted    L 403 403 403  403  403
         """,
     ),
     # --- comments (issue 4) -----------------------------------------------------------------
@@ -390,9 +419,9 @@ ACTIONS: dict[str, Action] = {
         lambda w: {"body": "Agreed."},
         DISCUSS,
     ),
-    "comment-resolve": Action(lambda w: _u("comment-resolve", w.comment.pk), lambda w: {}, DISCUSS),
+    "comment-resolve": Action(lambda w: _u("comment-resolve", w.comment.pk), lambda w: {}, RESOLVE),
     "comment-unresolve": Action(
-        lambda w: _u("comment-unresolve", w.resolved_comment.pk), lambda w: {}, DISCUSS
+        lambda w: _u("comment-unresolve", w.resolved_comment.pk), lambda w: {}, RESOLVE
     ),
     # --- editing (issue 3) ------------------------------------------------------------------
     "section-add": Action(
@@ -423,12 +452,12 @@ ACTIONS: dict[str, Action] = {
         },
         # The first section holds practices: only the secretariat deletes it.
         """
-        drafting   L 403 403 302+
-        in_review  L 403 403 302+
-        approved   L 403 403 403
-        final      L 403 403 403
-        submitted  L 403 403 403
-        adopted    L 403 403 403
+        drafting   L 403 403 403  403  302+
+        in_review  L 403 403 403  403  302+
+        approved   L 403 403 403  403  403
+        final      L 403 403 403  403  403
+        submitted  L 403 403 403  403  403
+        adopted    L 403 403 403  403  403
         """,
     ),
     "practice-add": Action(
@@ -511,6 +540,12 @@ ACTIONS: dict[str, Action] = {
         lambda w: {"name": "Draft for the plenary"},
         SECRETARIAT_ONLY_ALWAYS,
     ),
+    # --- importing a draft (issue 12) ----------------------------------------------------------
+    "import-start": Action(lambda w: _u("import-start"), lambda w: {}, IMPORT_UPLOAD),
+    "import-preview": Action(
+        lambda w: _u("import-preview", "gone"), lambda w: {"confirm": "1"}, IMPORT_PREVIEW
+    ),
+    "import-cancel": Action(lambda w: _u("import-cancel", "gone"), lambda w: {}, IMPORT_CANCEL),
 }
 
 # Pages that only read (GET); the sweep below still POSTs to each of them.
@@ -634,13 +669,13 @@ def _kwargs_for(pattern: URLPattern, world: World) -> dict:
 
 
 @pytest.mark.parametrize("state", ["drafting", "adopted"])
-def test_no_url_lets_anonymous_or_observers_change_anything(client, db, state):
-    """A crafted POST to any URL, with or without data, records nothing for these two."""
+def test_no_url_lets_anonymous_norole_or_observers_change_anything(client, db, state):
+    """A crafted POST to any URL, with or without data, records nothing for these three."""
     world = build(state)
     for pattern in drafting_patterns:
         url = reverse(f"drafting:{pattern.name}", kwargs=_kwargs_for(pattern, world))
         data = ACTIONS[pattern.name].data(world) if pattern.name in ACTIONS else {"body": "x"}
-        for role in ("anonymous", "observer"):
+        for role in ("anonymous", "norole", "observer"):
             response, written = attempt(client, world.users[role], url, data)
             where = f"POST {url} as {role} while {state}"
             assert written == 0, where

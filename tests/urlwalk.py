@@ -3,7 +3,8 @@
 ``routes()`` walks the URL configuration (the admin excepted: it is Django's),
 so a page added tomorrow is covered without editing a list. ``demo_world()``
 loads the demo forum and adds what it lacks (an amendment, a comment), and
-``urls(world)`` fills each route's parameters with those objects. A route whose
+``urls(world)`` fills each route's parameters with those objects; ``adopt(world)``
+takes the demo document to adoption, for walks of a published document. A route whose
 parameter cannot be filled fails loudly, naming the route, rather than being
 skipped: extend ``MODEL_FOR_SEGMENT`` or ``PARAM_VALUES`` below.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from drafting import actions
 from drafting.demo import content
 from drafting.demo.loader import load_demo
 from drafting.history import stamp
@@ -77,7 +79,10 @@ def _export_job_tokens() -> list[str]:
 
 
 # Parameters that are not object ids, by name: every value worth visiting.
-PARAM_VALUES = {"fmt": _formats, "token": _export_job_tokens}
+# An import's token names an upload waiting in the session; the walk has none (a 404 page;
+# tests/test_import_views.py checks the preview page under the policy). An export job's
+# token is a real job of the secretariat's, so the walk covers the job page and its file.
+PARAM_VALUES = {"fmt": _formats, "token": lambda: ["not-waiting", *_export_job_tokens()]}
 # Routes with these parameters answer with files to download, not pages.
 DOWNLOAD_PARAMS = {"fmt"}
 
@@ -118,10 +123,16 @@ def demo_world() -> World:
     """The demo forum plus one of everything it lacks; several objects where state matters."""
     load_demo()
     document = Document.objects.get(slug=content.DOCUMENT["slug"])
+    nobody, _ = User.objects.get_or_create(username="no.role", defaults={"first_name": "No"})
     users = {
         "secretariat": User.objects.get(username="secretariat"),
         "expert": User.objects.get(username="expert.ma"),
+        # The amendment and comment below are by expert.ma (Morocco); this is another
+        # delegation's expert.
+        "other_expert": User.objects.get(username="expert.us"),
         "observer": User.objects.get(username="observer"),
+        # Logged in, but no drafting role (no ExpertProfile).
+        "norole": nobody,
     }
     expert = users["expert"]
     sections = list(document.sections.order_by("position"))
@@ -165,6 +176,28 @@ def demo_world() -> World:
         WorkingGroup: list(WorkingGroup.objects.order_by("pk")[:1]),
     }
     return world
+
+
+def adopt(world: World) -> None:
+    """Take the world's document through review to adoption, as the secretariat would."""
+    clerk = world.users["secretariat"]
+    document = world.document
+    actions.open_document_review(document, by=clerk)
+    open_amendments = Amendment.objects.filter(
+        section__document=document, status=Amendment.Status.OPEN
+    )
+    for amendment in open_amendments:
+        actions.reject_amendment(amendment, by=clerk, note="Not agreed.")
+    for section in Section.objects.filter(document=document).order_by("position"):
+        if section.status == Section.Status.DRAFTING:
+            section = actions.request_review(section, by=clerk)
+        if section.status == Section.Status.IN_REVIEW:
+            actions.approve_section(section, by=clerk)
+    actions.finalise_document(document, by=clerk)
+    plenary = document.meetings.filter(kind=ReviewMeeting.Kind.MINISTERIAL).latest("starts_on")
+    actions.submit_document(document, by=clerk, meeting=plenary)
+    actions.adopt_document(document, by=clerk, adopted_on=plenary.ends_on)
+    world.document = Document.objects.get(pk=document.pk)
 
 
 def _values(route: Route, param: str, world: World) -> list:

@@ -26,7 +26,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from drafting import permissions
+from drafting import limits, permissions
 from drafting.actions.base import StaleRevision
 from drafting.actions.ordering import position_after
 from drafting.actions.practices import _day, _number_at
@@ -265,7 +265,8 @@ def restore_deletion(deletion: Deletion | int, *, by, reason: str = "") -> Delet
 
     Locks the deletion; refuses (PermissionDenied) per permissions.why_cannot_restore,
     and (ValidationError) a deletion already restored, or a practice whose section
-    is deleted too (restore the section first). Rows come back with their ids and
+    is deleted too (restore the section first), or one that would take the document
+    past its size limits (drafting.limits). Rows come back with their ids and
     last text (revision bumped, so a form opened before the deletion cannot
     overwrite them unnoticed); the section or practice goes after the one that
     preceded it if that is still there, first if it was first, else at the end.
@@ -294,6 +295,9 @@ def restore_deletion(deletion: Deletion | int, *, by, reason: str = "") -> Delet
             f"{current} was already restored by {_who(restorer)} on {_day(current.restored_at)}."
         )
     deleted = f"deleted {_day(current.deleted_at)} by {_who(current.deleted_by)}"
+    # Measured around the restore (what comes back is only known once recreated); a
+    # refusal raised below rolls the whole restore back.
+    before = limits.document_size(current.document_id)
     if current.kind == Kind.SECTION:
         _restore_section(current, by=by, deleted=deleted, reason=reason)
     else:
@@ -304,6 +308,8 @@ def restore_deletion(deletion: Deletion | int, *, by, reason: str = "") -> Delet
                 f"“{title.title if title else '?'}” has been deleted. Restore the section first."
             )
         _restore_practice(current, section, by=by, deleted=deleted, reason=reason)
+    restored = limits.document_size(current.document_id) - before
+    limits.refuse_if_too_big(current.document_id, restored, now=before)
     current.restored_by, current.restored_at = by, timezone.now()
     stamp(current, by=by, reason=f"Restored. {reason}".strip())
     current.save()

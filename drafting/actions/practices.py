@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
-from drafting import permissions, workflow
+from drafting import limits, permissions, workflow
 from drafting.actions.base import (
     StaleRevision,
     _require_edit,
@@ -71,11 +71,15 @@ def create_practice(
     """Add a practice to ``section`` after ``after`` (first if ``first``, else at the end).
 
     Refused (PermissionDenied) unless ``by`` may edit the section; refused
-    (ValidationError) if ``after`` is no longer in the section. ``on_behalf_of``:
-    the history names this user (an accepted amendment's proposer).
+    (ValidationError) if ``after`` is no longer in the section, or if the document
+    would outgrow its size limits (drafting.limits). ``on_behalf_of``: the history
+    names this user (an accepted amendment's proposer).
     """
     current = lock_section(section)
     _require_edit(by, current)
+    limits.refuse_if_too_big(
+        current.document_id, limits.Size(practices=1, characters=limits.text_size(heading, body))
+    )
     anchor = None if first else _anchor_in(current, after)
     practice = Practice(
         section=current,
@@ -114,12 +118,19 @@ def update_practice(
         raise StaleRevision(current, seen=base_revision)
     if current.heading == heading and current.body == body:
         return current
+    _refuse_if_longer_too_big(current, heading, body)
     current.heading, current.body = heading, body
     current.revision += 1
     current.full_clean()
     stamp(current, by=on_behalf_of or by, reason=reason, meeting=meeting)
     current.save()
     return current
+
+
+def _refuse_if_longer_too_big(current: Practice, heading: str, body: str) -> None:
+    """A longer text must fit the document's size limit (a shorter one always does)."""
+    grown = limits.text_size(heading, body) - limits.text_size(current.heading, current.body)
+    limits.refuse_if_too_big(current.section.document_id, limits.Size(characters=grown))
 
 
 def _section_order(document_id: int) -> tuple[list[Section], dict[int, int]]:
@@ -314,6 +325,7 @@ def restore_practice_revision(
         raise ValidationError(
             f"Revision {revision} has the same text as the current one: nothing to restore."
         )
+    _refuse_if_longer_too_big(current, source.heading, source.body)
     number = _number_at(current.section, current.position, current.pk)
     current.heading, current.body = source.heading, source.body
     current.revision += 1

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from drafting import permissions, workflow
+from drafting import limits, permissions, workflow
 from drafting.actions.base import (
     StaleRevision,
     _record,
@@ -63,10 +63,14 @@ def create_section(
 
     Refused (PermissionDenied) unless the document's structure is open to ``by``
     (why_cannot_add_section: not final, submitted or adopted); refused
-    (ValidationError) if ``after`` is no longer a section of the document.
+    (ValidationError) if ``after`` is no longer a section of the document, or if
+    the document would outgrow its size limits (drafting.limits).
     """
     current = lock_document(document)
     permissions.refuse_if(permissions.why_cannot_add_section(by, current))
+    limits.refuse_if_too_big(
+        current.pk, limits.Size(sections=1, characters=limits.text_size(title, introduction))
+    )
     siblings = _ordered_sections(current)
     anchor = None
     if after is not None:
@@ -181,6 +185,10 @@ def update_section(
         raise StaleRevision(current, seen=base_revision)
     if current.title == title and current.introduction == introduction:
         return current
+    grown = limits.text_size(title, introduction) - limits.text_size(
+        current.title, current.introduction
+    )
+    limits.refuse_if_too_big(current.document_id, limits.Size(characters=grown))
     current.title, current.introduction = title, introduction
     current.revision += 1
     current.full_clean()

@@ -1,6 +1,7 @@
 """The one document model every export renders.
 
-``build()`` takes the history snapshot the pages use (``history.document_as_of``),
+``build()`` takes the history snapshot the pages use (``history.document_now`` for
+the current text, ``history.document_as_of`` for any other moment),
 so every format shows the same sections, the same practices and the same
 "Good Practice N" numbers as the document page for the same moment, and adds
 what an adoption-ready text needs: the cover (forum, initiative, co-leads,
@@ -19,7 +20,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from drafting.export import markup
-from drafting.history import DocumentSnapshot, document_as_of, latest_rows_as_of
+from drafting.history import DocumentSnapshot, document_as_of, document_now, latest_rows_as_of
 from drafting.history.points import NOW, Point, PointError, check_order
 from drafting.models import Amendment, Delegation, Document, ReviewMeeting, Section, WorkingGroup
 
@@ -212,7 +213,13 @@ def build(
     else:
         start_at, end_at = None, point.moment()
     try:
-        snapshot = document_as_of(document, point.when)
+        # The current text is read from the live rows: its cost does not grow with the
+        # document's age (issue 13). Any other moment is reconstructed from history.
+        snapshot = (
+            document_now(document, with_rows=False)
+            if point.when is None
+            else document_as_of(document, point.when)
+        )
     except Document.DoesNotExist:
         raise PointError(f"{document} did not exist yet: {point.label}.") from None
 
@@ -335,13 +342,19 @@ def _open_amendments(snapshot: DocumentSnapshot) -> list[str]:
     sections = {s.id: s for s in snapshot.sections}
     if not sections:
         return []
-    rows = [
-        row
-        for row in latest_rows_as_of(
-            Amendment.history.filter(section_id__in=list(sections)), snapshot.moment
+    if snapshot.moment is None:
+        # Now: the live amendments, not a ranking of their whole history.
+        rows = list(
+            Amendment.objects.filter(section_id__in=list(sections), status=Amendment.Status.OPEN)
         )
-        if row.history_type != "-" and row.status == Amendment.Status.OPEN
-    ]
+    else:
+        rows = [
+            row
+            for row in latest_rows_as_of(
+                Amendment.history.filter(section_id__in=list(sections)), snapshot.moment
+            )
+            if row.history_type != "-" and row.status == Amendment.Status.OPEN
+        ]
     if not rows:
         return []
     delegations = dict(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
-from django.db.models import F, Q, QuerySet, Window
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Lag
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
@@ -123,6 +126,15 @@ class OrderReplay:
                 state.apply(item)
         self._final = state
         return result
+
+    def moved_out_of(self, section_id: int) -> list[int]:
+        """history_ids of the rows that moved a practice from ``section_id`` to another section."""
+        moved, where = [], {}
+        for event in self._practices:  # in history_id order
+            if where.get(event.obj_id) == section_id and event.section_id != section_id:
+                moved.append(event.history_id)
+            where[event.obj_id] = event.section_id
+        return moved
 
     def current_numbers(self) -> dict[int, int]:
         """practice id -> number now, for practices that exist."""
@@ -348,17 +360,131 @@ class Revision:
         return self.last_row.body
 
 
+# History pages list at most this many changes; older ones are on the next pages.
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One change of a timeline, read from narrow rows: enough to page and to jump to a date."""
+
+    when: datetime
+    history_id: int
+    table: str  # "s" (section row) or "p" (practice row)
+    previous_id: int | None  # the object's row before this one, for the redline
+
+    @property
+    def anchor(self) -> str:
+        return f"change-{self.table}{self.history_id}"
+
+
+class _NewestFirst(Sequence):
+    """A timeline's keys, newest first: one large stream read a slice at a time, merged with
+    a few keys already in memory (a section's own rows, practices that moved out).
+
+    ``rows`` yields (history_id, history_date, previous history_id) newest first;
+    a slice [i:j] reads its first j rows only, so page 1 of 10,000 changes reads
+    about 50. Streams of different tables are interleaved by date, each in its
+    own id order (drafting.history.order.interleave).
+    """
+
+    def __init__(self, rows: QuerySet, table: str, few: list[list[_Key]]) -> None:
+        self._rows, self._table, self._few = rows, table, few
+        self._count = rows.count() + sum(len(stream) for stream in few)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start, stop, _ = index.indices(self._count)
+        many = [_Key(when, hid, self._table, previous) for hid, when, previous in self._rows[:stop]]
+        merged = order.interleave(many, *self._few, when=lambda key: key.when, newest_first=True)
+        return list(islice(merged, start, stop))
+
+    def position(self, at: datetime) -> int:
+        """How many keys are dated at or after ``at`` (one query)."""
+        return self._rows.filter(history_date__gte=at).count() + sum(
+            1 for stream in self._few for key in stream if key.when >= at
+        )
+
+
+def _paginate(
+    keys: _NewestFirst, page: int | str | None, per_page: int | None, at: datetime | None
+) -> tuple[Page, _Key | None]:
+    """The page of ``keys`` (newest first) to show, and the change a jump to ``at`` lands on.
+
+    ``page`` is what the URL said: anything that is not a page number gives the
+    first page, a number past the end the last (Django's ``get_page``), never an
+    error. ``at`` (an aware datetime, UTC or not) picks the page holding the
+    oldest change made at or after it: the first change of a typed day. A moment
+    after every change gives the first page, one before them all the last.
+    """
+    per_page = per_page or PER_PAGE  # read at call time: tests set a small page
+    paginator = Paginator(keys, per_page, allow_empty_first_page=True)
+    if at is None:
+        return paginator.get_page(page), None
+    # Newest first, so the changes at or after ``at`` come first; dates from
+    # disagreeing clocks only shift the landing place, they never break it.
+    index = max(0, keys.position(at) - 1)
+    landed = paginator.get_page(index // per_page + 1)
+    return landed, landed.object_list[index % per_page] if len(keys) else None
+
+
+def _with_previous(rows: QuerySet) -> QuerySet:
+    """History rows newest first as (history_id, history_date, the object's previous history_id).
+
+    The previous row is found through the (id, history_id) index, one short
+    lookup per row read.
+    """
+    previous = Subquery(
+        rows.model._default_manager.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by(*order.NEWEST_FIRST)
+        .values("history_id")[:1]
+    )
+    return (
+        rows.order_by(*order.NEWEST_FIRST)
+        .annotate(previous_id=previous)
+        .values_list("history_id", "history_date", "previous_id")
+    )
+
+
+class _Paged:
+    """What a paginated history page shows around its entries: counts and page links."""
+
+    page: Page | None
+    entries: list
+
+    @property
+    def count(self) -> int:
+        """How many changes were recorded, on every page."""
+        return self.page.paginator.count if self.page else len(self.entries)
+
+    @property
+    def page_links(self) -> list[int | str]:
+        """Page numbers to link to, "…" where a run of them is left out."""
+        if self.page is None or self.page.paginator.num_pages < 2:
+            return []
+        paginator = self.page.paginator
+        return list(paginator.get_elided_page_range(self.page.number, on_each_side=2, on_ends=1))
+
+
 @dataclass
-class PracticeHistory:
+class PracticeHistory(_Paged):
     practice_id: int
     document_id: int | None
-    entries: list[PracticeEntry]
+    entries: list[PracticeEntry]  # oldest first: every change, or one page of them
     current_number: int | None
     section_titles: dict[int, str]
+    # The latest change, on whatever page: the practice's current state.
+    latest_entry: PracticeEntry | None = None
+    page: Page | None = None  # None: every change is in ``entries``
+    target: _Key | None = None  # the change a jump to a date landed on
 
     @property
     def latest(self):
-        return self.entries[-1].row
+        return (self.latest_entry or self.entries[-1]).row
 
     @property
     def exists(self) -> bool:
@@ -369,11 +495,11 @@ class PracticeHistory:
         """The number it has now or, once deleted, the one it had when deleted."""
         if self.exists:
             return self.current_number
-        return self.entries[-1].number
+        return (self.latest_entry or self.entries[-1]).number
 
     @cached_property
     def revisions(self) -> dict[int, Revision]:
-        """Text revision number -> Revision, oldest first."""
+        """Text revision number -> Revision, oldest first (of the rows in ``entries``)."""
         out: dict[int, Revision] = {}
         for entry in self.entries:
             rev = entry.row.revision
@@ -392,58 +518,99 @@ def _document_of_section(section_id: int) -> int | None:
     )
 
 
-def practice_history(practice_id: int, *, numbered: bool = True) -> PracticeHistory | None:
+def practice_history(
+    practice_id: int,
+    *,
+    numbered: bool = True,
+    page: int | str | None = None,
+    per_page: int | None = None,
+    at: datetime | None = None,
+) -> PracticeHistory | None:
     """Every change to one practice, oldest first, each paired with the one before.
 
     Works for a deleted practice too (its rows outlive it); None if it never
-    existed. A fixed number of queries: the rows, their document, and (when
-    ``numbered``) the two queries of the order replay.
+    existed. With ``page`` or ``at`` (see _paginate) only that page's rows are
+    read in full, newest page first, so the page costs the same for 50 or 50,000
+    changes; without them every row is read (the compare and restore pages need
+    every revision). A fixed number of queries: the rows (ids and dates first
+    when paging), their document, and (when ``numbered``) the two queries of the
+    order replay.
     """
-    rows = list(order.oldest_first(Practice.history.filter(id=practice_id).select_related(*_WHO)))
-    if not rows:
-        return None
-    document_id = _document_of_section(rows[-1].section_id)
+    history = Practice.history.filter(id=practice_id)
+    paging = target = latest = None
+    if page is None and at is None:
+        rows = list(order.oldest_first(history.select_related(*_WHO)))
+        if not rows:
+            return None
+        pairs = [(row, rows[i - 1] if i else None) for i, row in enumerate(rows)]
+        latest = rows[-1]
+    else:
+        keys = _NewestFirst(_with_previous(history), "", [])
+        if not len(keys):
+            return None
+        paging, target = _paginate(keys, page, per_page, at)
+        latest_id = paging[0].history_id if paging.number == 1 else keys[0:1][0].history_id
+        wanted = {hid for key in paging for hid in (key.history_id, key.previous_id) if hid}
+        wanted.add(latest_id)
+        full = {
+            row.history_id: row
+            for row in history.filter(history_id__in=wanted).select_related(*_WHO)
+        }
+        pairs = [
+            (full[key.history_id], full.get(key.previous_id))
+            for key in reversed(paging.object_list)
+        ]
+        latest = full[latest_id]
+    document_id = _document_of_section(latest.section_id)
     numbers: dict[int, int | None] = {}
     current: dict[int, int] = {}
     titles: dict[int, str] = {}
     if numbered and document_id is not None:
         replay = OrderReplay(document_id)
-        numbers = replay.numbers_at(rows)
+        numbered_rows = {r.history_id: r for pair in pairs for r in pair if r is not None}
+        numbered_rows[latest.history_id] = latest
+        numbers = replay.numbers_at(sorted(numbered_rows.values(), key=lambda r: r.history_id))
         current = replay.current_numbers()
         titles = replay.section_titles
-    entries = []
-    for i, row in enumerate(rows):
-        prev = rows[i - 1] if i else None
-        entries.append(
-            PracticeEntry(
-                row=row,
-                previous=prev,
-                author=author_of(row),
-                number=numbers.get(row.history_id),
-                previous_number=numbers.get(prev.history_id) if prev else None,
-                section_title=titles.get(row.section_id, ""),
-                previous_section_title=titles.get(prev.section_id, "") if prev else "",
-            )
+
+    def entry(row, prev) -> PracticeEntry:
+        return PracticeEntry(
+            row=row,
+            previous=prev,
+            author=author_of(row),
+            number=numbers.get(row.history_id),
+            previous_number=numbers.get(prev.history_id) if prev else None,
+            section_title=titles.get(row.section_id, ""),
+            previous_section_title=titles.get(prev.section_id, "") if prev else "",
         )
+
+    entries = [entry(row, prev) for row, prev in pairs]
     return PracticeHistory(
         practice_id=practice_id,
         document_id=document_id,
         entries=entries,
         current_number=current.get(practice_id),
         section_titles=titles,
+        latest_entry=next((e for e in entries if e.row.history_id == latest.history_id), None)
+        or entry(latest, None),
+        page=paging,
+        target=target,
     )
 
 
 @dataclass
-class SectionHistory:
+class SectionHistory(_Paged):
     section_id: int
     document_id: int
-    entries: list[PracticeEntry | SectionEntry]
+    entries: list[PracticeEntry | SectionEntry]  # oldest first, this page's changes
     existing_practices: set[int]
+    latest_row: object = None  # the section's own latest history row, on whatever page
+    page: Page | None = None
+    target: _Key | None = None  # the change a jump to a date landed on
 
     @property
     def latest(self):
-        return next(e.row for e in reversed(self.entries) if e.is_section)
+        return self.latest_row
 
     @property
     def exists(self) -> bool:
@@ -454,39 +621,86 @@ class SectionHistory:
         return self.latest.title
 
 
-def section_history(section_id: int) -> SectionHistory | None:
-    """Changes to a section and to the practices that were in it, oldest first.
+def section_history(
+    section_id: int,
+    *,
+    page: int | str | None = 1,
+    per_page: int | None = None,
+    at: datetime | None = None,
+) -> SectionHistory | None:
+    """Changes to a section and to the practices that were in it: one page, oldest first within it.
 
     Practice entries are the rows where a practice was added to, changed in,
-    moved into, out of or within, or deleted from this section. Five queries.
+    moved into, out of or within, or deleted from this section. Pages run
+    newest first (page 1 holds the latest changes); ``page`` and ``at`` choose
+    one as _paginate says. The practice rows in the section are read a page at
+    a time (newest first, through the (section_id, history_id) index), the few
+    rows that moved a practice out and the section's own rows whole; only the
+    page's rows and the rows before them are read in full, so page 1 costs the
+    same for 50 or 10,000 changes. Eight queries (nine with a jump to a date).
     """
+    # The section's own rows are few (title, introduction, status): read whole.
     section_rows = list(
         order.oldest_first(Section.history.filter(id=section_id).select_related(*_WHO))
     )
     if not section_rows:
         return None
     document_id = section_rows[-1].document_id
-    practice_rows = list(
-        Practice.history.filter(id__in=Practice.history.filter(section_id=section_id).values("id"))
-        .select_related(*_WHO)
-        .order_by("id", *order.OLDEST_FIRST)
-    )
-    kept: list[tuple[object, object | None]] = []
-    for i, row in enumerate(practice_rows):
-        prev = practice_rows[i - 1] if i and practice_rows[i - 1].id == row.id else None
-        if row.section_id == section_id or (prev is not None and prev.section_id == section_id):
-            kept.append((row, prev))
+    own = [
+        _Key(row.history_date, row.history_id, "s", section_rows[i - 1].history_id if i else None)
+        for i, row in enumerate(section_rows)
+    ][::-1]
+    # Practice rows in this section: the large stream, read a page at a time.
+    inside = _with_previous(Practice.history.filter(section_id=section_id))
+    # Rows that took a practice out of it (moved elsewhere): few. The order replay
+    # already holds every row that changed a practice's section.
     replay = OrderReplay(document_id)
-    numbers = replay.numbers_at([r for pair in kept for r in pair if r is not None])
+    moved_ids = replay.moved_out_of(section_id)
+    moved_out = (
+        [
+            _Key(when, hid, "p", previous)
+            for hid, when, previous in _with_previous(
+                Practice.history.filter(history_id__in=moved_ids)
+            )
+        ]
+        if moved_ids
+        else []
+    )
+    keys = _NewestFirst(inside, "p", [own, moved_out])
+    paging, target = _paginate(keys, page, per_page, at)
+
+    def wanted(table: str) -> set[int]:
+        return {
+            hid
+            for key in paging
+            if key.table == table
+            for hid in (key.history_id, key.previous_id)
+            if hid
+        }
+
+    sections = {row.history_id: row for row in section_rows}
+    practice_ids = wanted("p")
+    practices = (
+        {
+            row.history_id: row
+            for row in Practice.history.filter(history_id__in=practice_ids).select_related(*_WHO)
+        }
+        if practice_ids
+        else {}
+    )
+    numbers = replay.numbers_at(sorted(practices.values(), key=lambda row: row.history_id))
     existing = set(replay.current_numbers())
     titles = replay.section_titles
-    section_entries = [
-        SectionEntry(row=row, previous=section_rows[i - 1] if i else None, author=author_of(row))
-        for i, row in enumerate(section_rows)
-    ]
-    practice_entries = []
-    for row, prev in sorted(kept, key=lambda pair: pair[0].history_id):
-        practice_entries.append(
+    entries: list[PracticeEntry | SectionEntry] = []
+    for key in reversed(paging.object_list):
+        if key.table == "s":
+            row = sections[key.history_id]
+            entries.append(
+                SectionEntry(row=row, previous=sections.get(key.previous_id), author=author_of(row))
+            )
+            continue
+        row, prev = practices[key.history_id], practices.get(key.previous_id)
+        entries.append(
             PracticeEntry(
                 row=row,
                 previous=prev,
@@ -498,6 +712,12 @@ def section_history(section_id: int) -> SectionHistory | None:
                 focus_section_id=section_id,
             )
         )
-    # Section rows first on a tie: a section is created before its practices.
-    entries = list(order.interleave(section_entries, practice_entries, when=lambda e: e.when))
-    return SectionHistory(section_id, document_id, entries, existing)
+    return SectionHistory(
+        section_id,
+        document_id,
+        entries,
+        existing,
+        latest_row=section_rows[-1],
+        page=paging,
+        target=target,
+    )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
+from drafting import permissions
 from drafting.models import (
     Document,
     Practice,
@@ -60,17 +61,18 @@ def practice_numbers(document: Document) -> dict[int, int]:
 
 
 def working_groups_with_documents(user) -> list[WorkingGroup]:
-    """Working groups (with co-chairs) and the documents in each; a fixed number of queries."""
+    """Working groups (with co-chairs) and the documents in each that ``user`` may read
+    (permissions.readable_documents); a fixed number of queries."""
+    documents = permissions.readable_documents(user, Document.objects.all())
+    documents = documents.prefetch_related("co_leads").order_by("title")
     return list(
         WorkingGroup.objects.prefetch_related(
-            "co_chairs",
-            Prefetch(
-                "documents",
-                queryset=Document.objects.prefetch_related("co_leads").order_by("title"),
-            ),
+            "co_chairs", Prefetch("documents", queryset=documents)
         ).order_by("name")
     )
 
 
-def documents_without_group() -> list[Document]:
-    return list(Document.objects.filter(working_group__isnull=True).prefetch_related("co_leads"))
+def documents_without_group(user) -> list[Document]:
+    """Documents outside any working group that ``user`` may read."""
+    documents = permissions.readable_documents(user, Document.objects.all())
+    return list(documents.filter(working_group__isnull=True).prefetch_related("co_leads"))

@@ -10,10 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from drafting import actions, history, permissions, reads, workflow
+from drafting import actions, history, limits, permissions, reads, workflow
 from drafting.diff import redline_html
 from drafting.forms import (
     AcceptForm,
@@ -24,6 +24,7 @@ from drafting.forms import (
     WithdrawForm,
 )
 from drafting.models import Amendment, Document, Practice, Section
+from drafting.reads import access
 from drafting.views.common import form_status
 
 
@@ -62,32 +63,6 @@ def document_review_context(user, document: Document) -> dict:
     }
 
 
-# --- Access helpers -------------------------------------------------------------------------
-
-
-def _practice(pk: int) -> Practice:
-    return get_object_or_404(Practice.objects.select_related("section__document"), pk=pk)
-
-
-def _amendment(request: HttpRequest, pk: int) -> Amendment:
-    amendment = get_object_or_404(
-        Amendment.objects.select_related(
-            "section__document",
-            "practice__section",
-            "delegation",
-            "proposed_by",
-            "decided_by",
-            "decided_at_meeting",
-        ),
-        pk=pk,
-    )
-    permissions.require(
-        permissions.can_view_review(request.user, amendment.section.document),
-        "You need a drafting role to see amendments.",
-    )
-    return amendment
-
-
 def _section_anchor(section: Section, practice_id: int | None = None) -> str:
     anchor = f"#practice-{practice_id}" if practice_id else ""
     return f"{section.get_absolute_url()}{anchor}"
@@ -103,7 +78,7 @@ def _numbers(document: Document) -> dict[int, int]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def propose_change(request: HttpRequest, pk: int) -> HttpResponse:
-    practice = _practice(pk)
+    practice = access.practice_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_propose_amendment(request.user, practice.section))
     initial = {
         "heading": practice.heading,
@@ -113,6 +88,7 @@ def propose_change(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChangeAmendmentForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "amendments")
             amendment = actions.propose_change(practice, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
@@ -137,11 +113,12 @@ def propose_change(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def propose_deletion(request: HttpRequest, pk: int) -> HttpResponse:
-    practice = _practice(pk)
+    practice = access.practice_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_propose_amendment(request.user, practice.section))
     form = DeletionAmendmentForm(_data(request), initial={"base_revision": practice.revision})
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "amendments")
             amendment = actions.propose_deletion(practice, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
@@ -166,7 +143,7 @@ def propose_deletion(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
+    section = access.section_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_propose_amendment(request.user, section))
     practices = list(section.practices.order_by("position", "id"))
     after = request.GET.get("after") or (str(practices[-1].pk) if practices else "first")
@@ -178,6 +155,7 @@ def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "amendments")
             amendment = actions.propose_practice(section, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
@@ -202,7 +180,7 @@ def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    amendment = _amendment(request, pk)
+    amendment = access.amendment_for(request.user, pk)
     item = reads.amendment_item(amendment, request.user)
     document = amendment.section.document
     timeline = amendment.history.select_related("history_user__profile__delegation").order_by(
@@ -225,11 +203,7 @@ def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(Document, slug=slug)
-    permissions.require(
-        permissions.can_view_review(request.user, document),
-        "You need a drafting role to see amendments.",
-    )
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_view_review)
     status = request.GET.get("status", Amendment.Status.OPEN)
     if status not in Amendment.Status.values and status != "all":
         status = Amendment.Status.OPEN
@@ -277,7 +251,7 @@ def _three_way(amendment: Amendment, current: Practice | None = None) -> dict | 
 @login_required
 @require_http_methods(["GET", "POST"])
 def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    amendment = _amendment(request, pk)
+    amendment = access.amendment_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_decide_amendment(request.user, amendment))
     document = amendment.section.document
     practices = list(amendment.section.practices.order_by("position", "id"))
@@ -351,7 +325,7 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def amendment_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    amendment = _amendment(request, pk)
+    amendment = access.amendment_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_decide_amendment(request.user, amendment))
     form = RejectForm(_data(request), amendment=amendment)
     if request.method == "POST" and form.is_valid():
@@ -381,7 +355,7 @@ def amendment_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def amendment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    amendment = _amendment(request, pk)
+    amendment = access.amendment_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_withdraw_amendment(request.user, amendment))
     form = WithdrawForm(request.POST)
     form.is_valid()

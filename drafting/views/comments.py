@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from drafting import actions, permissions, reads
+from drafting import actions, limits, permissions, reads
 from drafting.forms import CommentForm, ReplyForm
-from drafting.models import Comment, Section
+from drafting.models import Section
+from drafting.reads import access
 
 
 def _back(section: Section, practice_id: int | None) -> str:
@@ -30,8 +31,13 @@ def _respond(
     *,
     error: ValidationError | None = None,
     form=None,
+    reply_to: int | None = None,
 ) -> HttpResponse:
-    """htmx: the thread list of that practice (or section) again; otherwise a redirect."""
+    """htmx: the thread list of that practice (or section) again; otherwise a redirect.
+
+    After a refusal the thread list comes back with the typed text in the form it
+    was typed in (``form``; ``reply_to``: the comment a refused reply answered).
+    """
     if not request.htmx:
         if error is not None:
             messages.error(request, " ".join(error.messages))
@@ -47,8 +53,10 @@ def _respond(
             "can_comment": permissions.can_comment(request.user, section),
             "error": " ".join(error.messages) if error is not None else "",
             "form": form,
+            "reply_to": reply_to,
         },
-        status=422 if error is not None else 200,
+        # 429 for a per-user rate (limits.RateLimited), 422 for anything else refused.
+        status=200 if error is None else getattr(error, "status", 422),
     )
 
 
@@ -59,7 +67,7 @@ def _form_error(form) -> ValidationError:
 @login_required
 @require_POST
 def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
+    section = access.section_for(request.user, pk)
     why_not = permissions.why_cannot_comment(request.user, section)
     permissions.refuse_if(why_not)
     form = CommentForm(request.POST, section=section)
@@ -69,6 +77,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _respond(request, section, practice_id, error=_form_error(form), form=form)
     try:
+        limits.spend(request, "comments")
         actions.add_comment(
             section,
             by=request.user,
@@ -82,30 +91,30 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _respond(request, section, practice_id)
 
 
-def _comment(pk: int) -> Comment:
-    return get_object_or_404(Comment.objects.select_related("section__document", "parent"), pk=pk)
-
-
 @login_required
 @require_POST
 def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = _comment(pk)
+    comment = access.comment_for(request.user, pk)
     why_not = permissions.why_cannot_comment(request.user, comment.section)
     permissions.refuse_if(why_not)
     form = ReplyForm(request.POST)
+    back = {"form": form, "reply_to": comment.pk}
     if not form.is_valid():
-        return _respond(request, comment.section, comment.practice_id, error=_form_error(form))
+        return _respond(
+            request, comment.section, comment.practice_id, error=_form_error(form), **back
+        )
     try:
+        limits.spend(request, "comments")
         actions.reply_to_comment(comment, by=request.user, body=form.cleaned_data["body"])
     except ValidationError as error:
-        return _respond(request, comment.section, comment.practice_id, error=error)
+        return _respond(request, comment.section, comment.practice_id, error=error, **back)
     if not request.htmx:
         messages.success(request, "Reply added.")
     return _respond(request, comment.section, comment.practice_id)
 
 
 def _resolution(request: HttpRequest, pk: int, *, resolved: bool) -> HttpResponse:
-    comment = _comment(pk)
+    comment = access.comment_for(request.user, pk)
     why_not = permissions.why_cannot_resolve_comment(request.user, comment)
     permissions.refuse_if(why_not)
     change = actions.resolve_comment if resolved else actions.unresolve_comment

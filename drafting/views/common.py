@@ -5,20 +5,18 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from drafting import permissions
+from drafting import limits
 from drafting.forms import MAX_ID
-from drafting.models import Section
 
 
 def form_status(request: HttpRequest, form: forms.Form) -> int:
-    """422 for a submitted form with errors (htmx swaps it in), 200 otherwise."""
-    return 422 if request.method == "POST" and form.is_bound and form.errors else 200
+    """422 for a submitted form with errors (htmx swaps it in), 200 otherwise.
 
-
-def require_can_edit(user, section: Section) -> None:
-    """403 with the rule's own words unless ``user`` may edit ``section`` directly."""
-    reason = permissions.why_cannot_edit_section(user, section)
-    permissions.refuse_if(reason)
+    429 when the error is a per-user rate (drafting.limits.RateLimited).
+    """
+    if request.method == "POST" and form.is_bound and form.errors:
+        return limits.rate_limited_status(form, 422)
+    return 200
 
 
 def object_id(value: str) -> int:

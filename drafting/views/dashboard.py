@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from drafting import permissions, reads, workflow
-from drafting.models import Document
+from drafting.reads import access
 
 
 @login_required
 def document_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(
-        Document.objects.select_related("target_meeting", "adopted_at"), slug=slug
-    )
-    permissions.require(
-        permissions.can_view_review(request.user, document),
-        "You need a drafting role to see the review of this document.",
-    )
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_view_review)
     board = reads.document_dashboard(document)
     # The lifecycle checks reuse the rows already loaded: no query per section.
     known = {

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST, require_safe
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from drafting import actions, permissions, reads
 from drafting.forms import RestoreDeletionForm
 from drafting.models import Deletion, Practice, Section
+from drafting.reads import access
 
 
 def deleted_message(what: str, deletion: Deletion) -> SafeString:
@@ -63,11 +64,7 @@ def section_gone(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def document_deleted(request: HttpRequest, slug: str) -> HttpResponse:
     """Sections and practices deleted from the document, newest first, with Restore buttons."""
-    document = permissions.get_document_for_user(request.user, slug)
-    permissions.require(
-        permissions.can_view_review(request.user, document),
-        "You need a drafting role to see what was deleted from this draft.",
-    )
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_view_review)
     items = reads.deleted_items(document)
     for item in items:
         if item.deletion.is_restored or (
@@ -87,7 +84,7 @@ def document_deleted(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def deletion_restore(request: HttpRequest, pk: int) -> HttpResponse:
     """Restore one deletion with everything that went with it (the action checks who may)."""
-    deletion = get_object_or_404(Deletion.objects.select_related("document"), pk=pk)
+    deletion = access.deletion_for(request.user, pk)
     back = deletion.get_absolute_url()
     form = RestoreDeletionForm(request.POST)
     if not form.is_valid():

@@ -1,14 +1,13 @@
 """Reading pages: the home page and a document's text."""
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from drafting import permissions, reads, workflow
-from drafting.models import Document
+from drafting.reads import access
 from drafting.views.amendments import document_review_context
 
 
@@ -22,18 +21,17 @@ def home(request: HttpRequest) -> HttpResponse:
             "groups": reads.working_groups_with_documents(request.user),
             "my_meetings": reads.meetings_for_delegation(_delegation_of(request.user)),
             "today": timezone.localdate(),
-            "ungrouped": reads.documents_without_group(),
+            "ungrouped": reads.documents_without_group(request.user),
+            # Told why the drafts are not listed, rather than left to wonder.
+            "no_role": permissions.role_of(request.user) is None,
+            "can_import": permissions.can_import_document(request.user),
         },
     )
 
 
 @require_safe
 def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(
-        Document.objects.select_related("working_group", "implementing_partner"), slug=slug
-    )
-    if not permissions.can_view_document(request.user, document):
-        return redirect_to_login(request.get_full_path())
+    document = access.document_for(request.user, slug)
     outline = reads.document_outline(document)
     can_structure = permissions.can_add_section(request.user, document)
     return render(
@@ -44,6 +42,8 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "co_leads": list(document.co_leads.all()),
             "outline": outline,
             "can_structure": can_structure,
+            # Links to "what changed", past versions and redlines: not for the public.
+            "can_view_history": permissions.can_export_history(request.user, document),
             # Which sections this user may move up or down (approved ones: the secretariat).
             "section_steps": workflow.section_steps(request.user, document, outline)
             if can_structure

@@ -5,6 +5,7 @@ The 403 and CSRF handlers also write a security log line naming the user and IP.
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -24,7 +25,15 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """The 403 page with the rule's own words (``permissions.require`` writes them)."""
+    """The 403 page with the rule's own words (``permissions.refuse_if`` raises them).
+
+    An anonymous visitor is sent to the login page instead: every rule that refuses
+    them is lifted by logging in with a role, so this is the one place that turns a
+    refusal into that redirect (views need no ``redirect_to_login`` of their own).
+    """
+    user = getattr(request, "user", None)
+    if user is not None and not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     reason = str(exception) if exception is not None else ""
     log_event("refused", request, reason=reason[:120] or "-")
     return HttpResponseForbidden(

@@ -4,16 +4,16 @@ A file already made for the same text comes from the exports cache; a PDF (or
 a large Word file) is made by a job while the person waits on its page
 (drafting/export/jobs.py), so no request typesets.
 
-Every logged-in role may download; anonymous visitors only the current text of
-an adopted document (the published text). A point that does not exist is a
-404; one that cannot be exported (a date before the document existed, a
-redline that ends before it starts) is a 400 page that says why.
+Every drafting role may download; everyone else only the current text of an
+adopted document (the published text): drafting.reads.access applies the rules.
+A point that does not exist is a 404; one that cannot be exported (a date
+before the document existed, a redline that ends before it starts) is a 400
+page that says why.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,21 +25,14 @@ from drafting.export import jobs
 from drafting.forms import RedlineForm
 from drafting.history import points
 from drafting.models import Document, ExportJob, ReviewMeeting, Version
+from drafting.reads import access
 
 
-def _document(request: HttpRequest, slug: str, *, historical: bool) -> Document | HttpResponse:
-    """The document, or a login redirect for a visitor who may not see what they asked for."""
-    document = get_object_or_404(Document, slug=slug)
-    allowed = (
-        permissions.can_export_history(request.user, document)
-        if historical
-        else permissions.can_view_document(request.user, document)
-    )
-    if not allowed:
-        if request.user.is_authenticated:
-            permissions.require(False, "Your account has no drafting role for this document.")
-        return redirect_to_login(request.get_full_path())
-    return document
+def _document(request: HttpRequest, slug: str, *, historical: bool) -> Document:
+    """The document, if the user may have its past (``historical``) or its current text."""
+    if historical:
+        return access.document_for(request.user, slug, rule=permissions.why_cannot_export_history)
+    return access.document_for(request.user, slug)
 
 
 def _point(request: HttpRequest, document: Document) -> points.Point:
@@ -47,11 +40,14 @@ def _point(request: HttpRequest, document: Document) -> points.Point:
     if version_id := request.GET.get("version"):
         if not (version_id.isascii() and version_id.isdigit()):
             raise Http404("No such version.")
-        return points.of_version(get_object_or_404(Version, pk=version_id, document=document))
+        return points.of_version(access.version_for(request.user, version_id, document=document))
     if meeting_id := request.GET.get("meeting"):
         if not (meeting_id.isascii() and meeting_id.isdigit()):
             raise Http404("No such meeting.")
-        return points.of_meeting(get_object_or_404(ReviewMeeting, pk=meeting_id, document=document))
+        meeting = access.meeting_for(
+            request.user, meeting_id, document=document, rule=permissions.why_cannot_export_history
+        )
+        return points.of_meeting(meeting)
     if at := request.GET.get("at"):
         return points.at(points.parse_datetime(at))
     return points.NOW
@@ -72,8 +68,6 @@ def document_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         raise Http404("Unknown export format.")
     historical = bool({"version", "meeting", "at"} & set(request.GET))
     document = _document(request, slug, historical=historical)
-    if isinstance(document, HttpResponse):
-        return document
     try:
         outcome = jobs.serve(
             document,
@@ -91,8 +85,6 @@ def document_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 @require_GET
 def document_exports(request: HttpRequest, slug: str) -> HttpResponse:
     document = _document(request, slug, historical=True)
-    if isinstance(document, HttpResponse):
-        return document
     return _exports_page(request, document)
 
 
@@ -100,8 +92,6 @@ def document_exports(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def document_redline(request: HttpRequest, slug: str) -> HttpResponse:
     document = _document(request, slug, historical=True)
-    if isinstance(document, HttpResponse):
-        return document
     versions, meetings = _versions_and_meetings(document)
     form = RedlineForm(request.GET, document=document, versions=versions, meetings=meetings)
     if not form.is_valid():
@@ -128,16 +118,13 @@ def _file_or_job(outcome: export.Exported | ExportJob, document: Document) -> Ht
     return _file(outcome)
 
 
-def _job(request: HttpRequest, slug: str, token: str) -> tuple[Document, ExportJob] | HttpResponse:
+def _job(request: HttpRequest, slug: str, token: str) -> tuple[Document, ExportJob]:
     """The job and its document; 404 for another person's job, the document's rule otherwise."""
     job = get_object_or_404(ExportJob.objects.select_related("document"), token=token)
     mine = job.requested_by_id == (request.user.pk if request.user.is_authenticated else None)
     if job.document.slug != slug or not mine:
         raise Http404("No such export.")
-    document = _document(request, slug, historical=job.historical)
-    if isinstance(document, HttpResponse):
-        return document
-    return document, job
+    return _document(request, slug, historical=job.historical), job
 
 
 @require_GET
@@ -145,10 +132,7 @@ def export_job(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The page of an export being made: waiting (with how many ahead), being made, ready
     (with the file), or failed (saying why, with "try again"). htmx polls its status part;
     without JavaScript the page refreshes itself."""
-    found = _job(request, slug, token)
-    if isinstance(found, HttpResponse):
-        return found
-    document, job = found
+    document, job = _job(request, slug, token)
     if job.active:
         jobs.kick()
     status = jobs.status(job)
@@ -166,10 +150,7 @@ def export_job(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 @require_GET
 def export_job_file(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The finished file of a job; back to the job page (which says so) if it is not there."""
-    found = _job(request, slug, token)
-    if isinstance(found, HttpResponse):
-        return found
-    _, job = found
+    _, job = _job(request, slug, token)
     exported = jobs.cached(job.digest) if job.state == ExportJob.State.DONE else None
     if exported is None:
         return redirect("drafting:export-job", slug=slug, token=token)

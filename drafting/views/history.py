@@ -1,6 +1,7 @@
 """History pages: timelines with redlines, comparisons, "what changed since…", restore, search.
 
-Reading history needs a drafting role (observers included); restoring needs
+Reading history needs a drafting role (observers included), even once the
+document is adopted (permissions.why_cannot_export_history); restoring needs
 the right to edit the practice's section, checked by the service functions.
 """
 
@@ -11,10 +12,9 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from drafting import actions, diff, history, permissions, reads
 from drafting.history import points
 from drafting.models import Document, Practice, Section, Version
+from drafting.reads import access
 from drafting.views.common import safe_next
 from drafting.views.deletions import section_first
 
@@ -95,6 +96,37 @@ class ChangesForm(forms.Form):
         return history.instant_before(since), label
 
 
+class JumpForm(forms.Form):
+    """A moment to jump to on a paginated history page (URL parameter ``on``)."""
+
+    on = forms.CharField(
+        required=False,
+        label="Go to a date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_on(self) -> datetime | None:
+        raw = (self.cleaned_data.get("on") or "").strip()
+        if not raw:
+            return None
+        try:
+            return points.parse_datetime(raw)
+        except points.PointError as error:
+            raise ValidationError(str(error)) from None
+
+
+def _jump(request: HttpRequest) -> tuple[JumpForm, datetime | None]:
+    """The jump form as the URL filled it, and the moment it names (None: no valid jump)."""
+    form = JumpForm(request.GET if "on" in request.GET else None)
+    return form, form.cleaned_data["on"] if form.is_bound and form.is_valid() else None
+
+
+def _landed(request: HttpRequest, timeline) -> HttpResponse:
+    """After a jump to a date: the page it landed on, scrolled to the change (a plain URL)."""
+    anchor = f"#{timeline.target.anchor}" if timeline.target else ""
+    return redirect(f"{request.path}?page={timeline.page.number}{anchor}")
+
+
 # Revisions are database integers: anything larger is a bad request, not a query.
 _MAX_REVISION = 2**31 - 1
 
@@ -122,13 +154,8 @@ class SearchForm(forms.Form):
 
 
 def _document_for(user, document_id: int | None) -> Document:
-    """The document a history belongs to, if the user may read it (404 / 403 otherwise)."""
-    if document_id is None:
-        raise Http404("No such document.")
-    document = get_object_or_404(Document, pk=document_id)
-    if not permissions.can_view_document(user, document):
-        raise PermissionDenied("You need a drafting role to read this draft's history.")
-    return document
+    """The document a history belongs to, if the user may read its history (404 / 403)."""
+    return access.document_for(user, pk=document_id, rule=permissions.why_cannot_export_history)
 
 
 # --- pages -------------------------------------------------------------------------
@@ -137,10 +164,13 @@ def _document_for(user, document_id: int | None) -> Document:
 @login_required
 @require_GET
 def practice_history(request: HttpRequest, pk: int) -> HttpResponse:
-    timeline = history.practice_history(pk)
+    jump, moment = _jump(request)
+    timeline = history.practice_history(pk, page=request.GET.get("page", 1), at=moment)
     if timeline is None:
         raise Http404("No practice with this number ever existed.")
     document = _document_for(request.user, timeline.document_id)
+    if moment is not None:
+        return _landed(request, timeline)
     practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
     can_restore = practice is not None and permissions.can_edit_section(
         request.user, practice.section
@@ -158,10 +188,12 @@ def practice_history(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "timeline": timeline,
             "entries": list(reversed(timeline.entries)),
+            "jump": jump,
             "practice": practice,
             "can_restore": can_restore,
             "can_undelete": can_undelete,
         },
+        status=400 if jump.errors else 200,
     )
 
 
@@ -204,10 +236,13 @@ def practice_compare(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def section_history(request: HttpRequest, pk: int) -> HttpResponse:
-    timeline = history.section_history(pk)
+    jump, moment = _jump(request)
+    timeline = history.section_history(pk, page=request.GET.get("page", 1), at=moment)
     if timeline is None:
         raise Http404("No section with this number ever existed.")
     document = _document_for(request.user, timeline.document_id)
+    if moment is not None:
+        return _landed(request, timeline)
     section = Section.objects.select_related("document").filter(pk=pk).first()
     return render(
         request,
@@ -216,18 +251,20 @@ def section_history(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "timeline": timeline,
             "entries": list(reversed(timeline.entries)),
+            "jump": jump,
             "section": section,
             # Deleted practices come back into this section, so its rule decides.
             "can_undelete": section is not None
             and permissions.can_edit_section(request.user, section),
         },
+        status=400 if jump.errors else 200,
     )
 
 
 @login_required
 @require_GET
 def document_changes(request: HttpRequest, slug: str) -> HttpResponse:
-    document = permissions.get_document_for_user(request.user, slug)
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_export_history)
     bound = "since" in request.GET or "version" in request.GET
     form = ChangesForm(request.GET if bound else None, document=document)
     context = {"document": document, "form": form}
@@ -247,9 +284,8 @@ def document_changes(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def document_search(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(Document, slug=slug)
-    if not permissions.can_view_document(request.user, document):
-        return redirect_to_login(request.get_full_path())
+    # Searches the current text only: public once the document is adopted.
+    document = access.document_for(request.user, slug)
     form = SearchForm(request.GET)
     results, status = None, 200
     if form.is_valid():
@@ -270,8 +306,7 @@ def document_search(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def practice_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    practice = get_object_or_404(Practice.objects.select_related("section__document"), pk=pk)
-    _document_for(request.user, practice.section.document_id)
+    practice = access.practice_for(request.user, pk, rule=permissions.why_cannot_export_history)
     back = safe_next(request, reverse("drafting:practice-history", args=[pk]))
     form = RestoreForm(request.POST)
     if not form.is_valid():

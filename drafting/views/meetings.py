@@ -4,23 +4,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, permissions, reads
+from drafting import actions, limits, permissions, reads
 from drafting.forms import CirculateForm, MeetingForm
 from drafting.models import ReviewMeeting
+from drafting.reads import access
 from drafting.views.common import form_status
-
-
-def _meeting(pk: int) -> ReviewMeeting:
-    return get_object_or_404(ReviewMeeting.objects.select_related("document"), pk=pk)
 
 
 @login_required
 @require_safe
 def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
-    document = permissions.get_document_for_user(request.user, slug)
+    # The timeline with each meeting's outcome is the record of the review.
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_view_review)
     return render(
         request,
         "drafting/meetings/list.html",
@@ -35,10 +33,9 @@ def meeting_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_safe
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(pk)
-    document = meeting.document
     # The meeting page shows the draft, its redlines, comments and decisions: the review.
-    permissions.refuse_if(permissions.why_cannot_view_review(request.user, document))
+    meeting = access.meeting_for(request.user, pk)
+    document = meeting.document
     return render(
         request,
         "drafting/meetings/detail.html",
@@ -48,6 +45,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": reads.meeting_page(meeting),
             "participants": list(meeting.participants.order_by("kind", "name")),
             "can_manage": permissions.can_manage_meetings(request.user, document),
+            "can_view_history": permissions.can_export_history(request.user, document),
             "circulate_form": CirculateForm(),
         },
     )
@@ -56,14 +54,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
-    document = permissions.get_document_for_user(request.user, slug)
+    document = access.document_for(request.user, slug)
     return _meeting_form(request, document, ReviewMeeting(document=document))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(pk)
+    meeting = access.meeting_for(request.user, pk)
     return _meeting_form(request, meeting.document, meeting)
 
 
@@ -74,6 +72,8 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            if not meeting.pk:  # planning a new one; editing is not limited
+                limits.spend(request, "meetings")
             saved = actions.save_meeting(
                 document,
                 by=request.user,
@@ -83,6 +83,8 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
                 meeting=meeting if meeting.pk else None,
                 reason=data["reason"],
             )
+        except limits.RateLimited as limited:
+            form.add_error(None, limited)
         except ValidationError as error:
             found = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
             for field, problems in found.items():
@@ -101,7 +103,7 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
 @login_required
 @require_POST
 def meeting_circulate(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(pk)
+    meeting = access.meeting_for(request.user, pk)
     why_not = permissions.why_cannot_manage_meetings(request.user, meeting.document)
     permissions.refuse_if(why_not)
     form = CirculateForm(request.POST)
@@ -109,6 +111,7 @@ def meeting_circulate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(form.errors.get("name", [])))
     else:
         try:
+            limits.spend(request, "versions")
             version = actions.circulate_for_meeting(
                 meeting, by=request.user, name=form.cleaned_data["name"]
             )

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, history, permissions, reads, text, workflow
+from drafting import actions, history, limits, permissions, reads, text, workflow
 from drafting.forms import (
     MAX_ID,
     DeletePracticeForm,
@@ -16,14 +16,11 @@ from drafting.forms import (
     NewPracticeForm,
     PracticeForm,
 )
-from drafting.models import Deletion, Practice, ReviewMeeting, Section
-from drafting.views.common import form_status, place_after, require_can_edit
+from drafting.models import Deletion, Document, Practice, ReviewMeeting, Section
+from drafting.reads import access
+from drafting.views.common import form_status, place_after
 from drafting.views.deletions import already_gone, deleted_message
 from drafting.views.merging import MergeFlow
-
-
-def _practice(pk: int) -> Practice:
-    return get_object_or_404(Practice.objects.select_related("section__document"), pk=pk)
 
 
 def _numbered(practice: Practice) -> reads.NumberedPractice:
@@ -38,9 +35,7 @@ def _section_anchor(practice: Practice) -> str:
 @require_safe
 def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The practice as it reads on the section page (htmx: the fragment; otherwise: redirect)."""
-    practice = _practice(pk)
-    if not permissions.can_view_document(request.user, practice.section.document):
-        return redirect_to_login(request.get_full_path())
+    practice = access.practice_for(request.user, pk)
     if not request.htmx:
         return redirect(_section_anchor(practice))
     if request.user.is_authenticated:
@@ -71,8 +66,8 @@ def _practice_fragment(request: HttpRequest, practice: Practice, status: int = 2
 def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and (kept := _unsaved(request, pk)) is not None:
         return kept
-    practice = _practice(pk)
-    require_can_edit(request.user, practice.section)
+    practice = access.practice_for(request.user, pk)
+    permissions.refuse_if(permissions.why_cannot_edit_section(request.user, practice.section))
     context = {
         "item": _numbered(practice),
         "section": practice.section,
@@ -169,6 +164,11 @@ def _unsaved(request: HttpRequest, pk: int) -> HttpResponse | None:
         if row is None:
             return None  # never existed: the ordinary 404
         section = Section.objects.select_related("document").filter(pk=row.section_id).first()
+        # Who deleted what is on the Deleted page, for the review's readers only; for
+        # anyone else this is the ordinary 404.
+        document = _document_of(section, row.section_id)
+        if document is None or not permissions.can_view_review(request.user, document):
+            return None
         context = {
             "reason": f"This practice was deleted by {history.author_of(row)} while you were "
             "editing it; it can be restored from the Deleted page.",
@@ -199,6 +199,14 @@ def _unsaved(request: HttpRequest, pk: int) -> HttpResponse | None:
     return render(request, template, context, status=status)
 
 
+def _document_of(section: Section | None, section_id: int) -> Document | None:
+    """The document of a section, also of one that was deleted (from its history)."""
+    if section is not None:
+        return section.document
+    row = history.last_row(Section.history.filter(id=section_id))
+    return Document.objects.filter(pk=row.document_id).first() if row is not None else None
+
+
 def _edit_response(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
     template = (
         "drafting/partials/practice_edit.html" if request.htmx else "drafting/practice_edit.html"
@@ -216,20 +224,25 @@ def _last_editor(practice: Practice) -> str:
 @require_POST
 def practice_preview(request: HttpRequest) -> HttpResponse:
     """Live preview of Markdown through the same renderer as the document page."""
-    permissions.require(
-        permissions.can_draft(request.user), "Only experts and the secretariat edit text."
-    )
-    source = request.POST.get("body", "")[: 2 * 20_000]
-    return HttpResponse(text.render(source, anchor_prefix="preview-"))
+    permissions.refuse_if(permissions.why_cannot_draft(request.user))
+    try:
+        limits.spend(request, "previews")
+    except limits.RateLimited as limited:
+        return HttpResponse(
+            format_html('<p class="form-error" role="status">{}</p>', limited.message), status=429
+        )
+    source = request.POST.get("body", "")[: 2 * text.MAX_LENGTH]
+    # A preview is seen once: rendered without a place in the memo of stored texts.
+    return HttpResponse(text.render(source, anchor_prefix="preview-", remember=False))
 
 
 @login_required
 @require_POST
 def practice_presence(request: HttpRequest, pk: int) -> HttpResponse:
     """Heartbeat from an open editor: who else is editing, and whether this form is stale."""
-    practice = _practice(pk)
+    practice = access.practice_for(request.user, pk)
     # Only where the user may edit: no presence on approved sections or adopted documents.
-    require_can_edit(request.user, practice.section)
+    permissions.refuse_if(permissions.why_cannot_edit_section(request.user, practice.section))
     try:
         base_revision = int(request.POST.get("base_revision", ""))
     except ValueError:
@@ -245,13 +258,14 @@ def practice_presence(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
-    require_can_edit(request.user, section)
+    section = access.section_for(request.user, pk)
+    permissions.refuse_if(permissions.why_cannot_edit_section(request.user, section))
     after_id = request.POST.get("after") or request.GET.get("after")
     after, after_pk = place_after(request, Practice.objects.filter(section=section))
     form = NewPracticeForm(request.POST or None, instance=Practice(section=section))
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "practices")
             practice = actions.create_practice(
                 section.pk,
                 by=request.user,
@@ -289,8 +303,8 @@ def practice_move(request: HttpRequest, pk: int) -> HttpResponse:
     changed since the page was shown (the page comes back with the current order),
     422 if the place no longer exists or the form is incomplete.
     """
-    practice = _practice(pk)
-    require_can_edit(request.user, practice.section)
+    practice = access.practice_for(request.user, pk)
+    permissions.refuse_if(permissions.why_cannot_edit_section(request.user, practice.section))
     if request.method == "GET":
         form = MovePracticeForm(initial={"seen_revision": practice.revision})
         return _move_page(request, practice, form)
@@ -366,8 +380,9 @@ def practice_delete(request: HttpRequest, pk: int) -> HttpResponse:
     deleted and the page shows the current text (409). A second submit finds it gone
     and says so.
     """
-    practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
-    if practice is None:
+    try:
+        practice = access.practice_for(request.user, pk)
+    except Http404:
         return already_gone(request, Deletion.Kind.PRACTICE, pk)
     section = practice.section
     permissions.refuse_if(permissions.why_cannot_delete_practice(request.user, section))

@@ -2,38 +2,33 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from drafting import actions, permissions, reads, workflow
+from drafting import actions, limits, permissions, reads, workflow
 from drafting.forms import (
     DeleteSectionForm,
     MoveSectionForm,
     NewSectionForm,
     SectionForm,
 )
-from drafting.models import Deletion, Document, Section
+from drafting.models import Deletion, Section
+from drafting.reads import access
 from drafting.views.amendments import section_review_context
-from drafting.views.common import form_status, place_after, require_can_edit
+from drafting.views.common import form_status, place_after
 from drafting.views.deletions import already_gone, deleted_message, section_gone
 from drafting.views.merging import MergeFlow
 
 
-def _section(pk: int) -> Section:
-    return get_object_or_404(Section.objects.select_related("document"), pk=pk)
-
-
 @require_safe
 def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    section = Section.objects.select_related("document").filter(pk=pk).first()
-    if section is None:
+    try:
+        section = access.section_for(request.user, pk)
+    except Http404:
         return section_gone(request, pk)
     document = section.document
-    if not permissions.can_view_document(request.user, document):
-        return redirect_to_login(request.get_full_path())
     page = reads.section_page(section)
     why_not = permissions.why_cannot_edit_section(request.user, page.section)
     can_delete = why_not is None and (
@@ -66,6 +61,7 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if why_not is None
             else {},
             "can_add_section": permissions.can_add_section(request.user, document),
+            "can_view_history": permissions.can_export_history(request.user, document),
             "editors": editors,
             # Amendments, comments and review buttons (issue 4); a fixed number of queries.
             **section_review_context(request.user, page.section),
@@ -76,15 +72,13 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def section_add(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(Document, slug=slug)
-    permissions.require(
-        permissions.can_add_section(request.user, document),
-        permissions.why_cannot_add_section(request.user, document) or "",
-    )
+    document = access.document_for(request.user, slug)
+    permissions.refuse_if(permissions.why_cannot_add_section(request.user, document))
     after, after_pk = place_after(request, Section.objects.filter(document=document))
     form = NewSectionForm(request.POST or None, instance=Section(document=document))
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "sections")
             section = actions.create_section(
                 document.pk,
                 by=request.user,
@@ -109,8 +103,8 @@ def section_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    section = _section(pk)
-    require_can_edit(request.user, section)
+    section = access.section_for(request.user, pk)
+    permissions.refuse_if(permissions.why_cannot_edit_section(request.user, section))
     if request.method == "GET":
         form = SectionForm(
             instance=Section(title=section.title, introduction=section.introduction),
@@ -180,8 +174,9 @@ def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
     was shown; if the section or its practices changed since, nothing is deleted and
     the page shows what is there now (409).
     """
-    section = Section.objects.select_related("document").filter(pk=pk).first()
-    if section is None:
+    try:
+        section = access.section_for(request.user, pk)
+    except Http404:
         return already_gone(request, Deletion.Kind.SECTION, pk)
     contents = reads.section_contents(section)
     facts = reads.section_deletion_facts(section, practices=len(contents.practices))
@@ -235,7 +230,7 @@ def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def section_move(request: HttpRequest, pk: int) -> HttpResponse:
     """One step up or down. The action decides under lock: 403 if the rules refuse,
     409 if the section changed since the page was shown, 422 for a step that cannot be."""
-    section = _section(pk)
+    section = access.section_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_add_section(request.user, section.document))
     form = MoveSectionForm(request.POST)
     if not form.is_valid():

@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from drafting import actions, permissions, workflow
+from drafting import actions, limits, permissions, workflow
 from drafting.forms import TransitionForm, VersionForm
 from drafting.models import Document, Section, Version
+from drafting.reads import access
 from drafting.views.common import form_status, safe_next
 
 
@@ -32,9 +33,7 @@ def _transition_page(
     function,
     document: Document,
 ) -> HttpResponse:
-    permissions.require(
-        (why_not := workflow.why_cannot(request.user, obj, transition.name)) is None, why_not or ""
-    )
+    permissions.refuse_if(workflow.why_cannot(request.user, obj, transition.name))
     # Back to the page the button was on (dashboard, section or document page).
     back = safe_next(request, obj.get_absolute_url())
     revision = obj.revision if isinstance(obj, Section) else None
@@ -82,7 +81,7 @@ def _transition_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def section_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    section = get_object_or_404(Section.objects.select_related("document"), pk=pk)
+    section = access.section_for(request.user, pk)
     return _transition_page(
         request,
         section,
@@ -95,7 +94,7 @@ def section_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_transition(request: HttpRequest, slug: str, name: str) -> HttpResponse:
-    document = get_object_or_404(Document.objects.select_related("target_meeting"), slug=slug)
+    document = access.document_for(request.user, slug)
     return _transition_page(
         request,
         document,
@@ -105,18 +104,9 @@ def document_transition(request: HttpRequest, slug: str, name: str) -> HttpRespo
     )
 
 
-def _document_for_reviewer(request: HttpRequest, slug: str) -> Document:
-    document = get_object_or_404(Document, slug=slug)
-    permissions.require(
-        permissions.can_view_review(request.user, document),
-        "You need a drafting role to see the review of this document.",
-    )
-    return document
-
-
 @login_required
 def version_list(request: HttpRequest, slug: str) -> HttpResponse:
-    document = _document_for_reviewer(request, slug)
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_view_review)
     versions = (
         Version.objects.filter(document=document)
         .select_related("created_by", "meeting")
@@ -129,6 +119,7 @@ def version_list(request: HttpRequest, slug: str) -> HttpResponse:
             "document": document,
             "versions": versions,
             "can_name_version": permissions.can_name_version(request.user, document),
+            "can_view_history": permissions.can_export_history(request.user, document),
         },
     )
 
@@ -136,14 +127,12 @@ def version_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def version_create(request: HttpRequest, slug: str) -> HttpResponse:
-    document = get_object_or_404(Document, slug=slug)
-    permissions.require(
-        (why_not := permissions.why_cannot_name_version(request.user, document)) is None,
-        why_not or "",
-    )
+    document = access.document_for(request.user, slug)
+    permissions.refuse_if(permissions.why_cannot_name_version(request.user, document))
     form = VersionForm(_data(request), document=document)
     if request.method == "POST" and form.is_valid():
         try:
+            limits.spend(request, "versions")
             version = actions.name_version(
                 document,
                 by=request.user,

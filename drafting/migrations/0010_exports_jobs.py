@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drafting', '0006_text_format_validators'),
+        ('drafting', '0009_scale_history_section_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
