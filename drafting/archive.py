@@ -66,7 +66,7 @@ EXTRA_MODELS = [
     "admin.LogEntry",
 ]
 # Drafting models that hold no record of the work, only the present moment.
-TRANSIENT_MODELS = {"drafting.EditingPresence"}
+TRANSIENT_MODELS = {"drafting.EditingPresence", "drafting.ExportJob"}
 
 
 class ArchiveError(Exception):

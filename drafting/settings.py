@@ -344,3 +344,34 @@ DRAFTING_MAX_SECTIONS_PER_DOCUMENT = env_int("DRAFTING_MAX_SECTIONS_PER_DOCUMENT
 DRAFTING_MAX_DOCUMENT_CHARACTERS = env_int("DRAFTING_MAX_DOCUMENT_CHARACTERS", 2_000_000)
 # The largest Word or Markdown draft the import accepts (drafting/imports/reader.py).
 DRAFTING_MAX_UPLOAD_BYTES = env_int("DRAFTING_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+
+# --- Exports -----------------------------------------------------------------
+# A PDF is typeset in a child process (its memory leaves with it) at lower CPU
+# priority, within a time limit; PDFs and large Word files are made by jobs
+# (drafting/export/jobs.py), at most EXPORT_MAX_RUNNING at once on the whole
+# site, while the person waits on a page that shows progress. Finished files are
+# kept in the "exports" cache, keyed by a digest of the text they hold, so the
+# same text is never typeset twice. README "Deploying" explains the figures.
+EXPORT_TYPESET_IN_CHILD = True
+EXPORT_TIMEOUT_SECONDS = env_int("EXPORT_TIMEOUT_SECONDS", 300)
+EXPORT_NICE = env_int("EXPORT_NICE", 10)
+EXPORT_MAX_RUNNING = env_int("EXPORT_MAX_RUNNING", max(1, (os.cpu_count() or 2) // 2))
+# Word files of more practices than this are made by a job too (PDFs always are).
+EXPORT_DIRECT_MAX_PRACTICES = env_int("EXPORT_DIRECT_MAX_PRACTICES", 200)
+# A running job that has not shown a sign of life for this long lost its process.
+EXPORT_JOB_STALE_SECONDS = env_int("EXPORT_JOB_STALE_SECONDS", 30)
+# ... and goes back to the queue until it has been started this many times.
+EXPORT_JOB_ATTEMPTS = env_int("EXPORT_JOB_ATTEMPTS", 2)
+# "thread": a job runs in a thread of the web process that starts it (the typesetting
+# in its child process); "inline": within the request (tests, where threads cannot
+# see the test's transaction).
+EXPORT_JOBS_RUN = os.environ.get("EXPORT_JOBS_RUN", "thread")
+EXPORT_CACHE_DIR = Path(os.environ.get("EXPORT_CACHE_DIR") or BASE_DIR / "export-cache")
+CACHES["exports"] = {
+    # Files on disk: shared by every process on the host and bounded in number
+    # (a 400-practice PDF is about 1 MB). Several hosts: a shared directory.
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(EXPORT_CACHE_DIR),
+    "TIMEOUT": env_int("EXPORT_CACHE_SECONDS", 7 * 86400),
+    "OPTIONS": {"MAX_ENTRIES": env_int("EXPORT_CACHE_MAX_FILES", 200), "CULL_FREQUENCY": 4},
+}

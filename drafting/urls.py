@@ -131,6 +131,16 @@ drafting_patterns = [
     ),
     path("documents/<slug:slug>/exports/", export_views.document_exports, name="document-exports"),
     path("documents/<slug:slug>/redline/", export_views.document_redline, name="document-redline"),
+    path(
+        "documents/<slug:slug>/exports/<str:token>/",
+        export_views.export_job,
+        name="export-job",
+    ),
+    path(
+        "documents/<slug:slug>/exports/<str:token>/file/",
+        export_views.export_job_file,
+        name="export-job-file",
+    ),
 ]
 
 urlpatterns = [

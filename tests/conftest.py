@@ -111,6 +111,19 @@ def make_practice(section: Section, *, by, when=None, **overrides) -> Practice:
     return practice
 
 
+@pytest.fixture(autouse=True)
+def _exports_cache_and_jobs(settings, tmp_path_factory) -> None:
+    """Each test has its own empty exports cache, and export jobs run within the request:
+    a job's thread could not see the rows of a test's transaction (browser tests switch
+    back to threads, as in production)."""
+    folder = tmp_path_factory.mktemp("export-cache")
+    settings.CACHES = {
+        **settings.CACHES,
+        "exports": {**settings.CACHES["exports"], "LOCATION": str(folder)},
+    }
+    settings.EXPORT_JOBS_RUN = "inline"
+
+
 @pytest.fixture
 def document(secretariat) -> Document:
     return make_document(by=secretariat)
@@ -119,6 +132,20 @@ def document(secretariat) -> Document:
 def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
     return client
+
+
+def download(client, url: str, data: dict | None = None):
+    """GET a download link as a person would: a PDF (or large Word file) answers with the
+    page of the job making it; that page, once the file is ready, offers it. The last
+    response: the file, or the first one that is not a redirect to a job page."""
+    response = client.get(url, data or {})
+    location = response.get("Location", "") if response.status_code == 302 else ""
+    if "/exports/" not in location:
+        return response
+    page = client.get(location)
+    assert page.status_code == 200, location
+    assert "Ready" in page.content.decode(), page.content.decode()
+    return client.get(location + "file/")
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from drafting.history import stamp
 from drafting.models import Document, ReviewMeeting, Version
-from tests.conftest import login, make_document, make_practice
+from tests.conftest import download, login, make_document, make_practice
 from tests.test_export import pdf_text
 
 
@@ -59,7 +59,7 @@ def add_meeting(document: Document, by) -> ReviewMeeting:
 )
 def test_every_role_downloads_every_format(client, request, document, role, fmt, content_type):
     login(client, request.getfixturevalue(role))
-    response = client.get(export_url(document, fmt))
+    response = download(client, export_url(document, fmt))
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     disposition = response["Content-Disposition"]
@@ -85,7 +85,7 @@ def test_anonymous_visitors_download_only_the_adopted_text(client, secretariat):
     page = client.get(adopted.get_absolute_url()).content.decode()
     assert export_url(adopted, "pdf") in page
     assert reverse("drafting:document-exports", args=[adopted.slug]) not in page
-    response = client.get(export_url(adopted, "pdf"))
+    response = download(client, export_url(adopted, "pdf"))
     assert response.status_code == 200
     assert "DRAFT" not in pdf_text(response.content)
     # Earlier versions and redlines are drafts: not for the public.
@@ -227,7 +227,8 @@ def test_redline_between_two_dates_as_pdf(client, expert, secretariat):
     document = make_document(by=secretariat, sections=1, practices=1)
     login(client, expert)
     start = (timezone.localtime() - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M")
-    response = client.get(
+    response = download(
+        client,
         reverse("drafting:document-redline", args=[document.slug]),
         {"start": "date", "start_date": start, "end": "now", "format": "pdf"},
     )

@@ -632,6 +632,8 @@ READ_ONLY = {
     # positions (issue 14)
     "position-matrix",
     "position-export",
+    "export-job",  # the page of a download being made (the download link starts it)
+    "export-job-file",
 }
 
 

@@ -37,6 +37,7 @@ from django.test import Client
 from django.urls import reverse
 
 from drafting import export
+from drafting.export import jobs
 from drafting.models import Document
 from tests.conftest import make_document
 from tests.urlwalk import World, adopt, demo_world, routes, urls
@@ -105,6 +106,10 @@ EXPECTED = """
     drafting:document-withdraw-submission  adopted   L    403  403  403  403  403
     drafting:home                          drafting  L    200  200  200  200  200
     drafting:home                          adopted   L    200  200  200  200  200
+    drafting:export-job                    drafting  404  404  404  404  404  200/404
+    drafting:export-job                    adopted   404  404  404  404  404  200/404
+    drafting:export-job-file               drafting  404  404  404  404  404  200/404
+    drafting:export-job-file               adopted   404  404  404  404  404  200/404
     drafting:import-cancel                 drafting  L    405  405  405  405  405
     drafting:import-cancel                 adopted   L    405  405  405  405  405
     drafting:import-preview                drafting  L    403  403  403  403  404
@@ -207,8 +212,9 @@ def _outcome(response) -> str:
     return str(status)
 
 
-def _fake_export(document, fmt, point=export.NOW, *, redline_from=None) -> export.Exported:
-    # Who may download is the question here; what the files hold is test_export*'s.
+def _fake_export(document, fmt, point=export.NOW, *, redline_from=None, **kwargs):
+    # Who may download is the question here; what the files hold is test_export*'s (and
+    # test_export_jobs's: a PDF comes through an export job's page).
     return export.Exported(content=b"file", filename=f"x.{fmt}", content_type="text/plain")
 
 
@@ -221,7 +227,10 @@ def _sweep(world: World) -> dict[str, dict[str, set[str]]]:
         if user is not None:
             clients[role].force_login(user)
     seen: dict[str, dict[str, set[str]]] = {}
-    with mock.patch.object(export, "export", _fake_export):
+    with (
+        mock.patch.object(export, "export", _fake_export),
+        mock.patch.object(jobs, "serve", _fake_export),
+    ):
         for route, url in urls(world):
             for role in ROLES:
                 response = clients[role].get(url)

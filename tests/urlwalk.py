@@ -59,10 +59,32 @@ def _formats() -> list[str]:
     return sorted(export.FORMATS)
 
 
+def _export_job_tokens() -> list[str]:
+    """An export job of the secretariat's, so the walk covers the job page and its file."""
+    from drafting.actions import exports as job_actions
+    from drafting.history import points
+    from drafting.models import ExportJob
+
+    job = ExportJob.objects.order_by("pk").first()
+    if job is None:
+        job = job_actions.start_job(
+            Document.objects.get(slug=content.DOCUMENT["slug"]),
+            "pdf",
+            points.NOW,
+            redline_from=None,
+            by=User.objects.get(username="secretariat"),
+            source_url="/",
+            label="PDF of the current text",
+            practices=0,
+        )
+    return [job.token]
+
+
 # Parameters that are not object ids, by name: every value worth visiting.
 # An import's token names an upload waiting in the session; the walk has none (a 404 page;
-# tests/test_import_views.py checks the preview page under the policy).
-PARAM_VALUES = {"fmt": _formats, "token": lambda: ["not-waiting"]}
+# tests/test_import_views.py checks the preview page under the policy). An export job's
+# token is a real job of the secretariat's, so the walk covers the job page and its file.
+PARAM_VALUES = {"fmt": _formats, "token": lambda: ["not-waiting", *_export_job_tokens()]}
 # The same, where one route takes other values than the rest.
 ROUTE_PARAM_VALUES = {("drafting:position-export", "fmt"): lambda: ["csv", "docx"]}
 # Routes with these parameters answer with files to download, not pages.

@@ -6,15 +6,22 @@ sizes, PDF with a fresh Typst compiler and with a warm one after a text change,
 and, when installed, pandoc turning our Markdown export into DOCX and
 LibreOffice turning our DOCX export into PDF. Goals (issue 6): DOCX at most half
 pandoc's time and at most 2.1x the time for twice the practices; PDF faster
-than LibreOffice; HTML and Markdown under 300 ms.
+than LibreOffice; HTML and Markdown under 300 ms. Issue 11: a web worker's
+memory before and after a PDF, typeset in a child process and (as before) in
+the worker itself.
 """
 
 from __future__ import annotations
 
+import json
+import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
+
+from django.conf import settings
 
 from drafting import bench
 from drafting.bench import Row, measure
@@ -66,22 +73,99 @@ def run(ctx: bench.Context) -> list[Row]:
     )
     rows += [docx_full, docx_400, docx_800]
 
-    def fresh_pdf() -> None:
-        pdf._compiler.cache_clear()
-        render(model, "pdf")
-
-    pdf_cold = measure("export", "PDF (Typst), fresh compiler", fresh_pdf, repeat=3, warmup=1)
+    # The production path: a fresh child process per PDF (a fresh compiler every time).
+    pdf_cold = measure(
+        "export", "PDF (Typst), child process", lambda: render(model, "pdf"), repeat=3, warmup=1
+    )
     counter = iter(range(10**6))
 
     def changed_pdf(model: ExportDocument = model) -> None:
-        # A warm compiler after a one-word change, as when a secretariat re-exports.
+        # A warm compiler in this process after a one-word change: what the child gives up.
         model.sections[0].practices[0].heading += f" {next(counter)}"
-        render(model, "pdf")
+        pdf.render_in_process(model)
 
-    pdf_warm = measure("export", "PDF (Typst), warm, after a change", changed_pdf, repeat=5)
+    pdf_warm = measure(
+        "export", "PDF (Typst), in process, warm, after a change", changed_pdf, repeat=5
+    )
     rows += [pdf_cold, pdf_warm]
+    rows += _memory(document)
     rows += _peers(model, docx_full, pdf_cold)
     return rows
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (not its peak), in MB (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _memory(document) -> list[Row]:
+    """A web worker's memory before and after one PDF of the document: child vs in process.
+
+    Measured in a fresh process that has never typeset (this one has): Typst's
+    caches, once in a process, stay there (issue 11: 1.5-2 GB a worker for a
+    large redline). The child path first, then the old in-process one, twice.
+    """
+    code = (
+        "import django, json; django.setup(); "
+        "from drafting.bench.export import memory_figures; "
+        f"print('MEMORY ' + json.dumps(memory_figures({document.pk})))"
+    )
+    done = subprocess.run(  # noqa: S603  (our own interpreter and fixed code)
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("MEMORY "))
+    m = json.loads(line.removeprefix("MEMORY "))
+    growth = m["after_child"] - m["before"]
+    goal = "goal: the worker's memory stays where it was (<= +20 MB)"
+    return [
+        Row(
+            "export",
+            f"worker RSS, {m['practices']}-practice PDF in a child",
+            note=(
+                f"{m['before']:.0f} -> {m['after_child']:.0f} MB ({growth:+.0f} MB; the child "
+                f"peaked at {m['child_peak']:.0f} MB and gave it back); {goal}: "
+                + ("met" if growth <= 20 else "NOT met")
+            ),
+        ),
+        Row(
+            "export",
+            f"worker RSS, {m['practices']}-practice PDF in process (old)",
+            note=(
+                f"{m['after_child']:.0f} -> {m['after_in_process']:.0f} MB "
+                f"({m['after_in_process'] - m['after_child']:+.0f} MB), "
+                f"{m['after_two']:.0f} MB after a second one: kept by the worker"
+            ),
+        ),
+    ]
+
+
+def memory_figures(document_id: int) -> dict[str, float]:
+    """RSS (MB) of this process around PDFs of the document (run by ``_memory``)."""
+    from drafting.models import Document
+
+    model = build(Document.objects.get(pk=document_id))
+    before = rss_mb()
+    pdf.render(model)
+    after_child = rss_mb()
+    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    pdf.render_in_process(model)
+    after_in_process = rss_mb()
+    pdf.render_in_process(model)
+    return {
+        "practices": len(model.practices),
+        "before": before,
+        "after_child": after_child,
+        "child_peak": child_peak,
+        "after_in_process": after_in_process,
+        "after_two": rss_mb(),
+    }
 
 
 def _peers(model: ExportDocument, docx_row: Row, pdf_row: Row) -> list[Row]:

@@ -3,7 +3,9 @@
 Every format renders the same model, built once by ``snapshot.build()`` from
 the history snapshot the pages use, so numbering, cover and DRAFT marking
 agree across formats and with the document page. ``export()`` is the one entry
-point for views, the management command and the benchmarks.
+point for the management command and the benchmarks; the download views go
+through ``jobs.serve()``, which adds the cache of finished files and the export
+jobs that make PDFs outside the request.
 """
 
 from __future__ import annotations

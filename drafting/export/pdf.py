@@ -17,6 +17,11 @@ refuse the document, each section and practice is tried on its own and the
 ones that fail are typeset as plain text with a note (and logged), so one bad
 practice cannot take the document's PDF, or any past version's, down with it.
 
+Memory and time: the source is built here (it needs the database) and typeset
+in a child process (``typesetter.py``) at lower CPU priority and with a time
+limit, so the compiler's caches (1.5-2 GB for a large redline) leave with the
+child and a web process's memory stays where it was.
+
 Fonts: Libertinus Serif (bundled with Typst) for Latin text, French included;
 Amiri (SIL Open Font License, shipped in ``export/fonts``) for Arabic, which
 Typst picks per character by fallback; DejaVu Sans Mono (bundled) for code.
@@ -26,16 +31,19 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
+import subprocess
+import sys
 import tempfile
-import threading
-from collections.abc import Container, Iterator
-from functools import cache
+import time
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 
-import typst
+from django.conf import settings
 
-from drafting.export import markup
+from drafting.export import markup, typesetter
 from drafting.export.snapshot import ExportDocument, ExportPractice, ExportSection
+from drafting.export.typesetter import TypesetError
 
 CONTENT_TYPE = "application/pdf"
 EXTENSION = "pdf"
@@ -134,18 +142,89 @@ WATERMARK = (
 )
 
 
-def render(doc: ExportDocument) -> bytes:
-    """The PDF of ``doc``. Never fails because of what a text holds (see the module docstring)."""
-    pdf = _try_compile(source(doc), doc.slug)
-    if pdf is not None:
-        return pdf
-    failing = _failing_texts(doc)
-    log.error("PDF of %s: typesetting as plain text: %s", doc.slug, ", ".join(failing) or "none")
-    pdf = _try_compile(source(doc, plain=failing), f"{doc.slug} (plain where it failed)")
-    if pdf is not None:
-        return pdf
-    log.error("PDF of %s: typesetting every text as plain text", doc.slug)
-    return compile_source(source(doc, plain=ALL))
+def render(doc: ExportDocument, *, waiting: Callable[[], None] | None = None) -> bytes:
+    """The PDF of ``doc``, typeset in a child process (settings.EXPORT_TYPESET_IN_CHILD).
+
+    Never fails because of what a text holds (see the module docstring).
+    ``waiting`` is called about every second while the child works (a job's
+    heartbeat). Raises TypesetError when the child is stopped: over the time
+    limit (settings.EXPORT_TIMEOUT_SECONDS), killed, or out of memory.
+    """
+    if getattr(settings, "EXPORT_TYPESET_IN_CHILD", True):
+        return typeset_in_child(plan(doc), waiting=waiting)
+    return render_in_process(doc)
+
+
+def render_in_process(doc: ExportDocument) -> bytes:
+    """The PDF of ``doc`` typeset in this process: its Typst caches stay in this process."""
+    return typesetter.typeset(plan(doc))
+
+
+def plan(doc: ExportDocument) -> typesetter.Plan:
+    """Everything the typesetter needs for ``doc``, as strings: each text formatted and plain."""
+    preamble = _preamble(doc)
+    head = [preamble]
+    _cover(doc, head.append)
+    head.append("#outline(title: [Contents], depth: 1, indent: 0pt)\n#pagebreak()\n")
+    rich = dict(_texts(doc, ()))
+    pieces = [typesetter.Piece(key, rich[key], fragment) for key, fragment in _texts(doc, ALL)]
+    return typesetter.Plan(doc.slug, preamble, "".join(head), pieces, [str(FONTS)])
+
+
+def child_command() -> list[str]:
+    """The child's command line: this interpreter, isolated (-I: no script directory on the
+    path, so the ``drafting`` package and its Django imports stay out), running typesetter.py."""
+    niceness = int(getattr(settings, "EXPORT_NICE", 10))
+    return [sys.executable, "-I", typesetter.__file__, str(niceness)]
+
+
+def typeset_in_child(plan: typesetter.Plan, *, waiting: Callable[[], None] | None = None) -> bytes:
+    """Typeset ``plan`` in a fresh child process and return the PDF; the child then exits.
+
+    Whatever memory the compiler takes goes back to the system with the child.
+    Raises TypesetError (in plain words) if the child runs past
+    settings.EXPORT_TIMEOUT_SECONDS (it is killed), is killed, or fails.
+    """
+    limit = float(getattr(settings, "EXPORT_TIMEOUT_SECONDS", 300))
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        # Files, not pipes: a 100 MB PDF cannot fill a pipe and stall the child.
+        child = subprocess.Popen(  # noqa: S603  (our own interpreter and script)
+            child_command(), stdin=subprocess.PIPE, stdout=out, stderr=err
+        )
+        try:
+            child.stdin.write(plan.to_json().encode())
+            child.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died before reading: its exit status says why
+        while True:
+            try:
+                child.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() - started > limit:
+                    child.kill()
+                    child.wait()
+                    raise TypesetError(
+                        f"Typesetting took longer than {limit:.0f} seconds and was stopped."
+                    ) from None
+                if waiting is not None:
+                    waiting()
+        err.seek(0)
+        messages = err.read().decode(errors="replace").strip()
+        for line in messages.splitlines():
+            log.error("PDF of %s (typesetter): %s", plan.name, line)
+        if child.returncode < 0:
+            name = signal.Signals(-child.returncode).name
+            raise TypesetError(
+                f"The typesetting process was stopped ({name})"
+                + (" — probably out of memory." if name == "SIGKILL" else ".")
+            )
+        if child.returncode != 0:
+            last = messages.splitlines()[-1] if messages else f"exit status {child.returncode}"
+            raise TypesetError(f"The typesetter failed: {last}")
+        out.seek(0)
+        return out.read()
 
 
 def source(doc: ExportDocument, *, plain: Container[str] = ()) -> str:
@@ -191,30 +270,6 @@ def _texts(doc: ExportDocument, plain: Container[str]) -> Iterator[tuple[str, st
                 yield practice.key, _plain_practice(practice)
             else:
                 yield practice.key, _practice(practice)
-
-
-def _failing_texts(doc: ExportDocument) -> list[str]:
-    """Keys of the texts the compiler refuses when each is typeset alone."""
-    preamble = _preamble(doc)
-    return [
-        key
-        for key, fragment in _texts(doc, ())
-        if _try_compile(preamble + fragment, f"{doc.slug}, text {key}") is None
-    ]
-
-
-def _try_compile(src: str, what: str) -> bytes | None:
-    """``src`` typeset, or None (logged) if the compiler refuses it."""
-    try:
-        return compile_source(src)
-    except typst.TypstError as error:
-        log.error("PDF of %s could not be typeset: %s", what, error)
-    except BaseException as error:
-        # pyo3 turns a panic of the Rust compiler into PanicException, a BaseException.
-        if type(error).__name__ != "PanicException":
-            raise
-        log.error("PDF of %s crashed the typesetter: %s", what, error)
-    return None
 
 
 def _cover(doc: ExportDocument, w) -> None:
@@ -401,28 +456,6 @@ def _plain_practice(practice: ExportPractice) -> str:
     return _practice_label(practice) + f"#strong[{heading}]\n\n" + _plain(practice.body_rich())
 
 
-@cache
-def _sandbox() -> str:
-    """An empty directory: the compiler's root and package paths, so nothing can be read."""
-    return tempfile.mkdtemp(prefix="drafting-typst-")
-
-
-_compiler_lock = threading.Lock()
-
-
-@cache
-def _compiler() -> typst.Compiler:
-    sandbox = _sandbox()
-    return typst.Compiler(
-        root=sandbox,
-        font_paths=[str(FONTS)],
-        ignore_system_fonts=True,
-        package_path=sandbox,
-        package_cache_path=sandbox,
-    )
-
-
 def compile_source(src: str, *, format: str = "pdf", ppi: float | None = None):
-    """Typeset Typst source. One compiler per process keeps fonts and caches warm."""
-    with _compiler_lock:
-        return _compiler().compile(input=src.encode(), format=format, ppi=ppi)
+    """Typeset Typst source in this process, in the sandbox, with the bundled fonts."""
+    return typesetter.compile_source(src, font_paths=[str(FONTS)], format=format, ppi=ppi)

@@ -2,6 +2,7 @@
 
 from drafting.models.deletions import Deletion
 from drafting.models.documents import POSITION_STEP, Document, Practice, Section, Version
+from drafting.models.exports import ExportJob
 from drafting.models.forum import Delegation, ExpertProfile, WorkingGroup
 from drafting.models.positions import POSITION_TEXT_LIMIT, Agreement, Position
 from drafting.models.presence import EditingPresence
@@ -18,6 +19,7 @@ __all__ = [
     "Delegation",
     "Document",
     "EditingPresence",
+    "ExportJob",
     "ExpertProfile",
     "Position",
     "Practice",

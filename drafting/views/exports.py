@@ -1,5 +1,9 @@
 """Downloads: the document (now, at a version, at a meeting's opening) and redlines.
 
+A file already made for the same text comes from the exports cache; a PDF (or
+a large Word file) is made by a job while the person waits on its page
+(drafting/export/jobs.py), so no request typesets.
+
 Every drafting role may download; everyone else only the current text of an
 adopted document (the published text): drafting.reads.access applies the rules.
 A point that does not exist is a 404; one that cannot be exported (a date
@@ -11,14 +15,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from drafting import export, permissions
+from drafting.export import jobs
 from drafting.forms import RedlineForm
 from drafting.history import points
-from drafting.models import Document, ReviewMeeting, Version
+from drafting.models import Document, ExportJob, ReviewMeeting, Version
 from drafting.reads import access
 
 
@@ -63,10 +69,16 @@ def document_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     historical = bool({"version", "meeting", "at"} & set(request.GET))
     document = _document(request, slug, historical=historical)
     try:
-        exported = export.export(document, fmt, _point(request, document))
+        outcome = jobs.serve(
+            document,
+            fmt,
+            _point(request, document),
+            by=request.user,
+            source_url=request.get_full_path(),
+        )
     except points.PointError as error:
         return _exports_page(request, document, error=str(error), status=400)
-    return _file(exported)
+    return _file_or_job(outcome, document)
 
 
 @login_required
@@ -86,12 +98,62 @@ def document_redline(request: HttpRequest, slug: str) -> HttpResponse:
         return _exports_page(request, document, form=form, status=400)
     data = form.cleaned_data
     try:
-        exported = export.export(
-            document, data["format"], data["end_point"], redline_from=data["start_point"]
+        outcome = jobs.serve(
+            document,
+            data["format"],
+            data["end_point"],
+            redline_from=data["start_point"],
+            by=request.user,
+            source_url=request.get_full_path(),
         )
     except points.PointError as error:
         form.add_error(None, str(error))
         return _exports_page(request, document, form=form, status=400)
+    return _file_or_job(outcome, document)
+
+
+def _file_or_job(outcome: export.Exported | ExportJob, document: Document) -> HttpResponse:
+    if isinstance(outcome, ExportJob):
+        return redirect("drafting:export-job", slug=document.slug, token=outcome.token)
+    return _file(outcome)
+
+
+def _job(request: HttpRequest, slug: str, token: str) -> tuple[Document, ExportJob]:
+    """The job and its document; 404 for another person's job, the document's rule otherwise."""
+    job = get_object_or_404(ExportJob.objects.select_related("document"), token=token)
+    mine = job.requested_by_id == (request.user.pk if request.user.is_authenticated else None)
+    if job.document.slug != slug or not mine:
+        raise Http404("No such export.")
+    return _document(request, slug, historical=job.historical), job
+
+
+@require_GET
+def export_job(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The page of an export being made: waiting (with how many ahead), being made, ready
+    (with the file), or failed (saying why, with "try again"). htmx polls its status part;
+    without JavaScript the page refreshes itself."""
+    document, job = _job(request, slug, token)
+    if job.active:
+        jobs.kick()
+    status = jobs.status(job)
+    context = {"document": document, "status": status}
+    if request.htmx:
+        if status.available and request.GET.get("fetch"):
+            # Ready while the person watched: export_job.js fetches the file for them.
+            context["fetch_url"] = reverse(
+                "drafting:export-job-file", kwargs={"slug": slug, "token": token}
+            )
+        return render(request, "drafting/exports/job.html#status", context)
+    return render(request, "drafting/exports/job.html", context)
+
+
+@require_GET
+def export_job_file(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The finished file of a job; back to the job page (which says so) if it is not there."""
+    _, job = _job(request, slug, token)
+    exported = jobs.cached(job.digest) if job.state == ExportJob.State.DONE else None
+    if exported is None:
+        return redirect("drafting:export-job", slug=slug, token=token)
     return _file(exported)
 
 
