@@ -48,6 +48,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "previews": ("asked for previews", "The preview is paused; your text is not affected."),
     "meetings": ("planned meetings", "Nothing was saved."),
     "versions": ("named versions", "Nothing was saved."),
+    # Every save of a text or of the order writes history that is never deleted.
+    "edits": ("saved texts or moved practices", "Nothing was saved; your text is still here."),
 }
 
 _PERIODS = {"s": ("second", 1), "m": ("minute", 60), "h": ("hour", 3600), "d": ("day", 86400)}

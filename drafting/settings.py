@@ -335,6 +335,9 @@ DRAFTING_RATES = {
     "previews": env_rate("DRAFTING_RATE_PREVIEWS", "120/m"),
     "meetings": env_rate("DRAFTING_RATE_MEETINGS", "30/h"),
     "versions": env_rate("DRAFTING_RATE_VERSIONS", "30/h"),
+    # Saves of practice and section texts and practice moves: each is a history row
+    # kept for ever, so a script saving 20,000-character bodies in a loop is stopped.
+    "edits": env_rate("DRAFTING_RATE_EDITS", "300/h"),
 }
 DRAFTING_SECRETARIAT_RATE_FACTOR = env_int("DRAFTING_SECRETARIAT_RATE_FACTOR", 10)
 # Size of one document, refused in words by the actions that add to it.
@@ -344,6 +347,10 @@ DRAFTING_MAX_SECTIONS_PER_DOCUMENT = env_int("DRAFTING_MAX_SECTIONS_PER_DOCUMENT
 DRAFTING_MAX_DOCUMENT_CHARACTERS = env_int("DRAFTING_MAX_DOCUMENT_CHARACTERS", 2_000_000)
 # The largest Word or Markdown draft the import accepts (drafting/imports/reader.py).
 DRAFTING_MAX_UPLOAD_BYTES = env_int("DRAFTING_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# pandoc reading an import is stopped past these (crafted files can take pathological
+# time and memory; pandoc's manual, "A note on security"); below gunicorn's timeout.
+DRAFTING_IMPORT_TIMEOUT_SECONDS = env_int("DRAFTING_IMPORT_TIMEOUT_SECONDS", 30)
+DRAFTING_IMPORT_PANDOC_MEMORY_MB = env_int("DRAFTING_IMPORT_PANDOC_MEMORY_MB", 1024)
 
 # --- Exports -----------------------------------------------------------------
 # A PDF is typeset in a child process (its memory leaves with it) at lower CPU

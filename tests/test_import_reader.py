@@ -12,7 +12,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
+import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -295,3 +298,85 @@ def test_a_label_and_lead_in_one_heading_and_capitals_are_read():
         ("GOOD PRACTICE 3", 3, "Keep the lead.")
     ]
     assert found["sections"][0]["number"] == "A"
+
+
+def _lying_bomb(padding: int) -> bytes:
+    """A real .docx whose document part inflates to ``padding`` more bytes than its
+    zip directory (size and checksum) admits: a reader that trusts the directory
+    sees the draft, one that inflates the stream gets the padding as well."""
+    source = zipfile.ZipFile(FIXTURES / "vessen-addendum-returns.pandoc.docx")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                real = data
+                packed = zipfile.ZipInfo(info.filename)
+                packed.compress_type = zipfile.ZIP_DEFLATED
+                with bomb.open(packed, "w") as part:
+                    part.write(data + b" " * padding)
+            else:
+                bomb.writestr(info, data)
+    raw = bytearray(out.getvalue())
+    name, crc = b"word/document.xml", zlib.crc32(real) & 0xFFFFFFFF
+    # Central directory (crc at +16, size at +24) and local header (crc +14, size +22).
+    for signature, name_len_at, name_at, crc_at, size_at in (
+        (b"PK\x01\x02", 28, 46, 16, 24),
+        (b"PK\x03\x04", 26, 30, 14, 22),
+    ):
+        at = raw.find(signature)
+        while at >= 0:
+            length = struct.unpack_from("<H", raw, at + name_len_at)[0]
+            if bytes(raw[at + name_at : at + name_at + length]) == name:
+                struct.pack_into("<I", raw, at + crc_at, crc)
+                struct.pack_into("<I", raw, at + size_at, len(real))
+            at = raw.find(signature, at + 4)
+    return bytes(raw)
+
+
+def test_a_docx_whose_directory_lies_about_sizes_reaches_pandoc_only_as_it_claims(monkeypatch):
+    """The probe's bomb: 1.5 MB claiming kilobytes, 5.3 GB in pandoc. What pandoc gets
+    now is the repacked file, whose parts are exactly what the directory admits."""
+    bomb = _lying_bomb(20 * 1024 * 1024)
+    assert len(bomb) < 200_000
+    seen: list[int] = []
+    real_pandoc = reader._pandoc
+
+    def measuring(data, fmt, *extra):
+        # Inflate each part's stream as pandoc does, whatever the directory says.
+        with zipfile.ZipFile(io.BytesIO(data)) as given:
+            total = 0
+            for info in given.infolist():
+                name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+                start = info.header_offset + 30 + name_len + extra_len
+                raw = data[start : start + info.compress_size]
+                stored = info.compress_type == zipfile.ZIP_STORED
+                total += len(raw if stored else zlib.decompressobj(-15).decompress(raw))
+            seen.append(total)
+        return real_pandoc(data, fmt, *extra)
+
+    monkeypatch.setattr(reader, "_pandoc", measuring)
+    source = reader.read("bomb.docx", bomb)
+    assert seen and seen[0] < 1024 * 1024  # not the 20 MB of padding
+    assert plan.make_plan(source).practice_count > 0  # the draft it claims to be
+
+
+def test_pandoc_that_needs_too_much_memory_is_stopped_in_words(settings):
+    settings.DRAFTING_IMPORT_PANDOC_MEMORY_MB = 64
+    nested = "# T\n\n## A. Part\n\n### Good Practice 1\n\n" + "[" * 200_000 + "x\n"
+    with pytest.raises(reader.ImportRefused, match="needed more than 64 MB"):
+        reader.read("brackets.md", nested.encode())
+
+
+def test_pandoc_that_runs_too_long_is_stopped_in_words(settings, monkeypatch):
+    settings.DRAFTING_IMPORT_TIMEOUT_SECONDS = 7
+    calls = []
+
+    def run(command, **kwargs):
+        calls.append(kwargs["timeout"])
+        raise subprocess.TimeoutExpired(command, kwargs["timeout"])
+
+    monkeypatch.setattr(reader.subprocess, "run", run)
+    with pytest.raises(reader.ImportRefused, match="longer than 7 seconds"):
+        reader.read("slow.md", b"# T\n")
+    assert calls == [7]

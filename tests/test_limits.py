@@ -417,8 +417,39 @@ def test_the_redline_memo_stays_within_its_memory_budget(monkeypatch):
     from drafting import diff
 
     memo = text.Memo(100_000)
-    monkeypatch.setattr(diff, "_redlines", memo)
+    monkeypatch.setattr(diff, "_memo", memo)
     for n in range(100):
         old = f"Version {n} of a long practice. " + "word " * 500
         assert "<ins>" in diff.redline_html(old, old + " One more sentence.")
     assert 0 < memo.bytes <= 100_000
+
+
+def test_saving_texts_and_moving_practices_stop_at_the_edit_rate_keeping_the_text(
+    client, expert, document, rates, rate_clock
+):
+    """The probe saved 200 bodies of 19,900 characters in 7.5 s: history kept for ever."""
+    rates(edits="2/h")
+    section = first_section(document)
+    practice = section.practices.order_by("position").first()
+    login(client, expert)
+    url = reverse("drafting:practice-edit", args=[practice.pk])
+    for n in (1, 2):
+        practice.refresh_from_db()
+        data = {"heading": f"Edit {n}", "body": "Text.", "base_revision": practice.revision}
+        assert client.post(url, {**data, "reason": ""}).status_code == 302
+    practice.refresh_from_db()
+    before = history_rows()
+    data = {"heading": "Edit 3", "body": "Typed " * 50, "base_revision": practice.revision}
+    response = client.post(url, {**data, "reason": ""})
+    assert response.status_code == 429
+    assert "faster than the site allows (2 an hour)" in response.text
+    assert "Typed Typed" in response.text  # the typed text is still in the form
+    move = {"direction": "down", "reason": "", "seen_revision": practice.revision}
+    moved = client.post(reverse("drafting:practice-move", args=[practice.pk]), move)
+    assert moved.status_code == 429
+    section_url = reverse("drafting:section-edit", args=[section.pk])
+    section_data = {"title": "New title", "introduction": "", "base_revision": section.revision}
+    assert client.post(section_url, {**section_data, "reason": ""}).status_code == 429
+    assert history_rows() == before
+    practice.refresh_from_db()
+    assert practice.heading == "Edit 2"

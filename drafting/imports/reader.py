@@ -18,7 +18,9 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -90,8 +92,38 @@ def read(name: str, data: bytes) -> Source:
 
 
 def _pandoc(data: bytes | str, fmt: str, *extra: str) -> tuple[dict, str]:
-    """pandoc's JSON AST of ``data`` read as ``fmt``, and the JSON text itself."""
-    out = pypandoc.convert_text(data, "json", format=fmt, extra_args=list(extra))
+    """pandoc's JSON AST of ``data`` read as ``fmt``, and the JSON text itself.
+
+    pandoc's readers can take pathological time and memory on crafted input (its
+    manual's "A note on security"), so it runs with a heap limit (``+RTS -M``,
+    DRAFTING_IMPORT_PANDOC_MEMORY_MB) and is killed after
+    DRAFTING_IMPORT_TIMEOUT_SECONDS, well inside a web worker's own timeout.
+    Raises ImportRefused when either limit stops it, RuntimeError when pandoc
+    refuses the input.
+    """
+    memory = int(getattr(settings, "DRAFTING_IMPORT_PANDOC_MEMORY_MB", 1024))
+    seconds = int(getattr(settings, "DRAFTING_IMPORT_TIMEOUT_SECONDS", 30))
+    command = [pypandoc.get_pandoc_path(), "-f", fmt, "-t", "json", *extra]
+    command += ["+RTS", f"-M{memory}m", "-RTS"]
+    source = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        done = subprocess.run(  # noqa: S603 (our own pandoc, fixed arguments; the file on stdin)
+            command, input=source, capture_output=True, timeout=seconds, check=False
+        )
+    except subprocess.TimeoutExpired as exc:  # run() has killed it
+        raise ImportRefused(
+            f"Reading this file took longer than {seconds} seconds, so it was stopped. "
+            "A draft that is this hard to read is usually damaged or deliberately malformed."
+        ) from exc
+    if done.returncode != 0:
+        error = done.stderr.decode("utf-8", "replace").strip()
+        if "Heap exhausted" in error:
+            raise ImportRefused(
+                f"Reading this file needed more than {memory} MB, so it was stopped. "
+                "A draft that needs this much is usually damaged or deliberately malformed."
+            )
+        raise RuntimeError(error.splitlines()[0] if error else f"pandoc exit {done.returncode}")
+    out = done.stdout.decode("utf-8")
     return json.loads(out), out
 
 
@@ -114,7 +146,16 @@ def _read_markdown(name: str, data: bytes) -> Source:
     return Source(name=name, kind="markdown", ast=ast, footnote_labels=labels)
 
 
-def _check_zip(name: str, data: bytes) -> zipfile.ZipFile:
+def _repack(name: str, data: bytes) -> bytes:
+    """The .docx rebuilt from what its parts really hold, or ImportRefused.
+
+    A zip's directory can lie about the size of its parts: a crafted file that
+    claims a few kilobytes can inflate to gigabytes in a reader that trusts the
+    compressed stream rather than the directory (pandoc does). Python's reader
+    stops at the claimed size and checks the checksum, so every part is read
+    here, counting what it really unpacks to, and written again into a new zip
+    whose directory is true; pandoc and python-docx read only that.
+    """
     if data[:8] == _OLE_MAGIC:
         raise ImportRefused(
             f"{name} is password-protected (or an old .doc file). Save it without a password "
@@ -135,11 +176,32 @@ def _check_zip(name: str, data: bytes) -> zipfile.ZipFile:
         )
     if "word/document.xml" not in archive.namelist():
         raise ImportRefused(f"{name} is not a valid Word file (it has no document part).")
-    return archive
+    too_big = ImportRefused(
+        f"{name} unpacks to more than {MAX_UNPACKED_BYTES / 1e6:.0f} MB, far more than a Word "
+        "draft holds; it was not opened."
+    )
+    budget = min(MAX_UNPACKED_BYTES, MAX_RATIO * max(len(data), 1))
+    repacked = io.BytesIO()
+    try:
+        with zipfile.ZipFile(repacked, "w", zipfile.ZIP_DEFLATED) as clean:
+            for info in infos:
+                if info.is_dir():
+                    continue
+                with archive.open(info) as part:
+                    content = part.read(budget + 1)
+                budget -= len(content)
+                if budget < 0:
+                    raise too_big
+                clean.writestr(info.filename, content)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
+        raise ImportRefused(
+            f"{name} is not a valid Word file (it is damaged or not a .docx)."
+        ) from exc
+    return repacked.getvalue()
 
 
 def _read_docx(name: str, data: bytes) -> Source:
-    _check_zip(name, data)
+    data = _repack(name, data)
     warnings: list[str] = []
     try:
         data, start = _materialise_numbering(data, warnings)

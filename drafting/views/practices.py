@@ -99,6 +99,7 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     already = False
     if page is None:
         try:
+            limits.spend(request, "edits")
             saved = actions.update_practice(
                 practice,
                 by=request.user,
@@ -114,7 +115,8 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
             page = flow.on_stale(stale.current)
         except ValidationError as error:
             form.add_error(None, error)
-            return _edit_response(request, {**context, "form": form}, status=422)
+            status = limits.rate_limited_status(form, 422)
+            return _edit_response(request, {**context, "form": form}, status=status)
     if page is not None:
         form = PracticeForm(
             page.form_data(request.POST), instance=Practice(section=practice.section), **tagging
@@ -313,6 +315,7 @@ def practice_move(request: HttpRequest, pk: int) -> HttpResponse:
         return _move_page(request, practice, form, status=422)
     data = form.cleaned_data
     try:
+        limits.spend(request, "edits")
         if data["direction"]:
             moved = actions.step_practice(
                 practice.pk,
@@ -341,7 +344,7 @@ def practice_move(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             return redirect(practice.section)
         form.add_error(None, error)
-        return _move_page(request, current, form, status=422)
+        return _move_page(request, current, form, status=limits.rate_limited_status(form, 422))
     messages.success(request, f"Moved; it is now Good Practice {_numbered(moved).number}.")
     return redirect(_section_anchor(moved))
 

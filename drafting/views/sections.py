@@ -138,6 +138,7 @@ def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
     page = flow.before_save()
     if page is None:
         try:
+            limits.spend(request, "edits")
             saved = actions.update_section(
                 section,
                 by=request.user,
@@ -154,8 +155,9 @@ def section_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(section)
         except ValidationError as error:
             form.add_error(None, error)
+            status = limits.rate_limited_status(form, 422)
             return render(
-                request, "drafting/section_form.html", {**context, "form": form}, status=422
+                request, "drafting/section_form.html", {**context, "form": form}, status=status
             )
         else:
             messages.success(request, f"Section saved (revision {saved.revision}).")
