@@ -453,3 +453,21 @@ def test_saving_texts_and_moving_practices_stop_at_the_edit_rate_keeping_the_tex
     assert history_rows() == before
     practice.refresh_from_db()
     assert practice.heading == "Edit 2"
+
+
+def test_a_comment_refused_without_javascript_comes_back_with_its_text(
+    client, expert, document, rates, rate_clock
+):
+    """The probe: without htmx, a refused comment redirected and the typed text was gone."""
+    rates(comments="1/h")
+    section = first_section(document)
+    url = reverse("drafting:comment-create", args=[section.pk])
+    login(client, expert)
+    assert client.post(url, {"body": "First comment."}).status_code == 302
+    before = history_rows()
+    response = client.post(url, {"body": "my-long-typed-comment-XYZ"})
+    assert response.status_code == 429
+    assert "faster than the site allows (1 an hour)" in response.text
+    assert "my-long-typed-comment-XYZ</textarea>" in response.text
+    assert f'action="{url}"' in response.text  # posts again where it was meant to go
+    assert history_rows() == before

@@ -1,7 +1,8 @@
 """Comments on sections and practices: add, reply, resolve, reopen.
 
 With htmx the views answer with the updated comment list of that practice (or
-section); without JavaScript they redirect back to the section page.
+section); without JavaScript they redirect back to the section page, or, when the
+comment was refused, show a page with the reason and the typed text to send again.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from drafting import actions, limits, permissions, reads
@@ -38,10 +40,24 @@ def _respond(
     After a refusal the thread list comes back with the typed text in the form it
     was typed in (``form``; ``reply_to``: the comment a refused reply answered).
     """
+    status = 200 if error is None else getattr(error, "status", 422)
     if not request.htmx:
-        if error is not None:
-            messages.error(request, " ".join(error.messages))
-        return redirect(_back(section, practice_id))
+        if error is None or form is None:
+            return redirect(_back(section, practice_id))
+        # Typed text is never lost: it comes back with the reason, ready to post again.
+        action = (
+            reverse("drafting:comment-reply", args=[reply_to])
+            if reply_to
+            else reverse("drafting:comment-create", args=[section.pk])
+        )
+        context = {
+            "error": " ".join(error.messages),
+            "action": action,
+            "form": form,
+            "practice_id": None if reply_to else practice_id,
+            "back": _back(section, practice_id),
+        }
+        return render(request, "drafting/comment_refused.html", context, status=status)
     items = reads.review_items_for_section(section, request.user).get(practice_id)
     return render(
         request,
@@ -56,7 +72,7 @@ def _respond(
             "reply_to": reply_to,
         },
         # 429 for a per-user rate (limits.RateLimited), 422 for anything else refused.
-        status=200 if error is None else getattr(error, "status", 422),
+        status=status,
     )
 
 
