@@ -189,3 +189,17 @@ def test_the_preview_page_needs_nothing_the_content_security_policy_forbids(clie
     assert response["Content-Security-Policy"]
     assert "no-store" in response["Cache-Control"]
     assert _violations(response.text) == []
+
+
+def test_a_draft_too_big_for_one_document_is_refused_on_the_preview(client, secretariat, settings):
+    """The probe learned this only after a long confirm; now the preview says so."""
+    settings.DRAFTING_MAX_PRACTICES_PER_DOCUMENT = 3
+    login(client, secretariat)
+    before = _counts()
+    url = _preview_url(_upload(client, "vessen-community-policing.md"))
+    page = client.get(url)
+    assert page.status_code == 422
+    assert "too big for one document" in page.text and "at most 3 practices" in page.text
+    response = client.post(url, {"confirm": "1", "changes": "reject", "title": "T"})
+    assert response.status_code == 422
+    assert _counts() == before

@@ -19,10 +19,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from drafting import permissions, text
+from drafting import limits, permissions, text
 from drafting.actions.imports import import_document
 from drafting.forms.imports import ImportChoicesForm, UploadForm
-from drafting.imports.plan import MODES, guess_delegations, make_plan
+from drafting.imports.plan import MODES, Plan, guess_delegations, make_plan
 from drafting.imports.reader import ImportRefused, max_upload_bytes, read
 
 _KEY = "drafting-import-"
@@ -82,6 +82,18 @@ def import_start(request: HttpRequest) -> HttpResponse:
     return render(request, "drafting/imports/upload.html", {"form": form}, status=status)
 
 
+def _size(plan: Plan) -> limits.Size:
+    """What importing ``plan`` as a new document adds, as the size limits count it."""
+    practices = [p for s in plan.sections for p in s.practices]
+    characters = limits.text_size(
+        *(s.title for s in plan.sections),
+        *(s.introduction for s in plan.sections),
+        *(p.heading for p in practices),
+        *(p.body for p in practices),
+    )
+    return limits.Size(len(practices), len(plan.sections), characters)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
@@ -113,7 +125,9 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         form = ImportChoicesForm(initial=initial, authors=authors)
     valid = form.is_valid() if form.is_bound else False
     choices = form.cleaned_data if valid else form.initial
-    if valid and "confirm" in request.POST:
+    # Said on the preview, not after a long confirm: the actions would refuse it anyway.
+    too_big = limits.why_too_big(limits.Size(), _size(plan))
+    if valid and not too_big and "confirm" in request.POST:
         try:
             result = import_document(
                 plan,
@@ -157,8 +171,9 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
                 for s in plan.sections
             ],
             "introduction": text.render(plan.introduction),
+            "too_big": too_big,
         },
-        status=422 if form.errors else 200,
+        status=422 if form.errors or too_big else 200,
     )
 
 
