@@ -9,6 +9,7 @@ page the secretariat opens meanwhile. The preview is worked out again each time.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from drafting.imports.plan import MODES, Plan, guess_delegations, make_plan
 from drafting.imports.reader import ImportRefused, max_upload_bytes, read
 
 _KEY = "drafting-import-"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16}")
 _WAITS_SECONDS = 24 * 3600  # an upload left unconfirmed is forgotten after a day
 
 
@@ -42,7 +44,8 @@ def _keep(request: HttpRequest, name: str, data: bytes) -> str:
 
 
 def _forget(request: HttpRequest, token: str) -> None:
-    cache.delete(_file_key(request, token))
+    if _TOKEN.fullmatch(token):
+        cache.delete(_file_key(request, token))
     request.session.pop(_KEY + token, None)
 
 
@@ -51,7 +54,8 @@ def _refuse_unless_secretariat(request: HttpRequest) -> None:
 
 
 def _upload(request: HttpRequest, token: str) -> tuple[str, bytes]:
-    stored = request.session.get(_KEY + token)
+    # Tokens are ours (token_urlsafe(12)); anything else names no upload.
+    stored = request.session.get(_KEY + token) if _TOKEN.fullmatch(token) else None
     data = cache.get(_file_key(request, token)) if stored else None
     if data is None:
         raise Http404("This upload is no longer waiting: it was imported, cancelled or expired.")
