@@ -369,6 +369,8 @@ EXPORT_DIRECT_MAX_PRACTICES = env_int("EXPORT_DIRECT_MAX_PRACTICES", 200)
 EXPORT_JOB_STALE_SECONDS = env_int("EXPORT_JOB_STALE_SECONDS", 30)
 # ... and goes back to the queue until it has been started this many times.
 EXPORT_JOB_ATTEMPTS = env_int("EXPORT_JOB_ATTEMPTS", 2)
+# Exports one person may have waiting or being made at once (others are refused in words).
+EXPORT_JOBS_PER_USER = env_int("EXPORT_JOBS_PER_USER", 3)
 # "thread": a job runs in a thread of the web process that starts it (the typesetting
 # in its child process); "inline": within the request (tests, where threads cannot
 # see the test's transaction).

@@ -468,3 +468,60 @@ def test_pdfs_of_a_version_a_meeting_a_date_and_a_redline_come_through_jobs(
     assert "redline-version-draft-1-to-current.pdf" in redline["Content-Disposition"]
     assert ExportJob.objects.filter(state=ExportJob.State.DONE).count() == 4
     assert set(ExportJob.objects.values_list("historical", flat=True)) == {True}
+
+
+# --- found by a hostile tester -----------------------------------------------------------
+
+
+def test_a_request_after_an_edit_is_not_joined_to_a_job_that_read_the_text_before_it(
+    client, expert, other_expert, secretariat, settings
+):
+    """Download, spot a typo, fix it, Download again: the second file must hold the fix."""
+    settings.EXPORT_MAX_RUNNING = 1
+    document = make_document(by=secretariat, sections=1, practices=1)
+    blocking_job(make_document(by=secretariat, sections=1, practices=1), other_expert)
+    login(client, expert)
+    before = client.get(export_url(document, "pdf"))["Location"]
+    assert client.get(export_url(document, "pdf"))["Location"] == before  # a double click
+    practice = document.sections.get().practices.get()
+    practice.heading = "Typo fixed"
+    stamp(practice, by=expert)
+    practice.save()
+    after = client.get(export_url(document, "pdf"))["Location"]
+    assert after != before
+
+
+def test_one_person_cannot_queue_more_than_the_allowed_exports(
+    client, observer, expert, secretariat, settings
+):
+    settings.EXPORT_MAX_RUNNING = 1
+    settings.EXPORT_JOBS_PER_USER = 2
+    document = make_document(by=secretariat, sections=1, practices=1)
+    blocking_job(make_document(by=secretariat, sections=1, practices=1), secretariat)
+    login(client, observer)
+    # Moments a minute or two ahead (the document is brand new): each its own export.
+    moments = [f"at={(timezone.localtime() + timedelta(minutes=m)):%Y-%m-%dT%H:%M}" for m in (1, 2)]
+    for query in moments:
+        assert client.get(export_url(document, "pdf", query)).status_code == 302
+    before = ExportJob.objects.count()
+    third = f"at={(timezone.localtime() + timedelta(minutes=3)):%Y-%m-%dT%H:%M}"
+    refused = client.get(export_url(document, "pdf", third))
+    assert refused.status_code == 429
+    assert "You already have 2 exports waiting or being made" in refused.content.decode()
+    assert ExportJob.objects.count() == before
+    # Everyone else is unaffected.
+    login(client, expert)
+    assert client.get(export_url(document, "pdf", third)).status_code == 302
+
+
+def test_a_typed_moment_in_the_future_is_refused_not_labelled_as_if_it_were_past(
+    client, expert, secretariat
+):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    login(client, expert)
+    response = client.get(export_url(document, "md", "at=2099-01-01"))
+    assert response.status_code == 400
+    assert "is in the future" in response.content.decode()
+    # A minute ahead, to be sure to include the latest change, is fine.
+    soon = f"at={(timezone.localtime() + timedelta(minutes=1)):%Y-%m-%dT%H:%M}"
+    assert client.get(export_url(document, "md", soon)).status_code == 200

@@ -52,6 +52,12 @@ def point_from(data: dict | None) -> Point | None:
     return Point(data["kind"], data["label"], data["slug"], when)
 
 
+class TooManyJobs(Exception):
+    """A person asked for more exports at once than EXPORT_JOBS_PER_USER; nothing was queued."""
+
+    status = 429
+
+
 @transaction.atomic
 def start_job(
     document: Document,
@@ -63,13 +69,18 @@ def start_job(
     source_url: str,
     label: str,
     practices: int,
+    digest: str = "",
 ) -> ExportJob:
     """A queued job making ``document`` at ``point`` in ``fmt`` for ``by`` (anonymous: None).
 
-    The same request while the same person's identical job is still waiting or
-    running gives back that job rather than a second one (a double click queues
-    one PDF). Raises PermissionDenied, in the rule's words, if ``by`` may not
-    download it: a point in the past or a redline needs ``can_export_history``.
+    The same request for the same text (``digest``: the snapshot's, see
+    drafting.export.jobs.digest) while the same person's identical job is still
+    waiting or running gives back that job rather than a second one (a double
+    click queues one PDF); after an edit the digest differs, so the edited text is
+    never answered with a job that read the text before it. Raises
+    PermissionDenied, in the rule's words, if ``by`` may not download it (a point
+    in the past or a redline needs ``can_export_history``), and TooManyJobs when
+    ``by`` already has settings.EXPORT_JOBS_PER_USER jobs waiting or running.
     """
     historical = redline_from is not None or point.kind != "now"
     refuse_if(
@@ -83,7 +94,7 @@ def start_job(
         "point": point_data(point),
         "redline_from": point_data(redline_from),
     }
-    key = json.dumps([document.pk, user.pk if user else None, fields], sort_keys=True)
+    key = json.dumps([document.pk, user.pk if user else None, fields, digest], sort_keys=True)
     key = hashlib.sha256(key.encode()).hexdigest()
     same = (
         ExportJob.objects.select_for_update()
@@ -93,6 +104,18 @@ def start_job(
     )
     if same is not None:
         return same
+    if user is not None:
+        # One person's queue of different moments must not hold everyone else's PDF up.
+        allowed = settings.EXPORT_JOBS_PER_USER
+        active = ExportJob.objects.filter(
+            requested_by=user, state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING]
+        ).count()
+        if active >= allowed:
+            raise TooManyJobs(
+                f"You already have {active} exports waiting or being made; at most {allowed} "
+                "can wait for one person. Your earlier exports are on their way: download "
+                "them, then ask for this one again."
+            )
     # Finished jobs are kept a while for their pages ("Ready", "failed: why"), not for ever.
     ExportJob.objects.filter(
         state__in=[ExportJob.State.DONE, ExportJob.State.FAILED],

@@ -139,6 +139,7 @@ def serve(
         source_url=source_url,
         label=f"{LABELS[fmt]} of {_what(model)}",
         practices=len(model.practices),
+        digest=key,
     )
     kick()
     job.refresh_from_db()

@@ -175,7 +175,8 @@ def child_command() -> list[str]:
     """The child's command line: this interpreter, isolated (-I: no script directory on the
     path, so the ``drafting`` package and its Django imports stay out), running typesetter.py."""
     niceness = int(getattr(settings, "EXPORT_NICE", 10))
-    return [sys.executable, "-I", typesetter.__file__, str(niceness)]
+    seconds = int(getattr(settings, "EXPORT_TIMEOUT_SECONDS", 300))
+    return [sys.executable, "-I", typesetter.__file__, str(niceness), str(seconds)]
 
 
 def typeset_in_child(plan: typesetter.Plan, *, waiting: Callable[[], None] | None = None) -> bytes:

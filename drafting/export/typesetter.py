@@ -18,9 +18,13 @@ plain text with a note, so one bad practice cannot take the document's PDF down.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import os
+import resource
+import signal
 import sys
 import tempfile
 import threading
@@ -139,14 +143,36 @@ def compile_source(
         return _compiler(tuple(font_paths)).compile(input=src.encode(), format=format, ppi=ppi)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the process that started it dies, so a
+    killed web worker leaves no typesetting behind it (uncounted by the job queue).
+    Elsewhere (no prctl) the CPU limit still ends it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(3)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def main() -> int:
     """Child entry point: a Plan as JSON on stdin -> the PDF on stdout; errors on stderr.
 
-    ``argv[1]`` is the niceness increment (0: none). Exit status 0 with the PDF,
-    2 when the typesetter refused the document (message on stderr).
+    ``argv[1]`` is the niceness increment (0: none), ``argv[2]`` the CPU seconds the
+    child may use (0: no limit). Exit status 0 with the PDF, 2 when the typesetter
+    refused the document (message on stderr).
     """
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
     niceness = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    cpu_seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    _die_with_parent()
+    if cpu_seconds:
+        # The parent's deadline holds only while the parent lives; this one holds anyway.
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
     if niceness:
         os.nice(niceness)  # page views first: the site must not wait for a PDF
     plan = Plan.from_json(sys.stdin.buffer.read().decode())

@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from drafting import export, permissions
+from drafting.actions import exports as job_actions
 from drafting.export import jobs
 from drafting.forms import RedlineForm
 from drafting.history import points
@@ -78,6 +79,8 @@ def document_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         )
     except points.PointError as error:
         return _exports_page(request, document, error=str(error), status=400)
+    except job_actions.TooManyJobs as error:
+        return _exports_page(request, document, error=str(error), status=error.status)
     return _file_or_job(outcome, document)
 
 
@@ -109,6 +112,9 @@ def document_redline(request: HttpRequest, slug: str) -> HttpResponse:
     except points.PointError as error:
         form.add_error(None, str(error))
         return _exports_page(request, document, form=form, status=400)
+    except job_actions.TooManyJobs as error:
+        form.add_error(None, str(error))
+        return _exports_page(request, document, form=form, status=error.status)
     return _file_or_job(outcome, document)
 
 
