@@ -525,3 +525,39 @@ def test_a_typed_moment_in_the_future_is_refused_not_labelled_as_if_it_were_past
     # A minute ahead, to be sure to include the latest change, is fine.
     soon = f"at={(timezone.localtime() + timedelta(minutes=1)):%Y-%m-%dT%H:%M}"
     assert client.get(export_url(document, "md", soon)).status_code == 200
+
+
+def test_the_typesetting_child_dies_with_the_process_that_started_it(tmp_path):
+    """A killed web worker must not leave a typesetter running, uncounted by the queue."""
+    import os
+    import select
+    import subprocess
+
+    # The child's stdin is a pipe this test holds open: it would wait for ever on its own.
+    read_end, write_end = os.pipe()
+    command = pdf.child_command()
+    starter = (
+        "import subprocess, sys\n"
+        f"child = subprocess.Popen({command!r}, stdin={read_end}, pass_fds=[{read_end}])\n"
+        "print(child.pid, flush=True)\n"
+        "sys.stdin.read()\n"  # lives until the test kills it
+    )
+    parent = subprocess.Popen(  # noqa: S603 (this interpreter, a fixed script)
+        [sys.executable, "-c", starter],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        pass_fds=[read_end],
+        text=True,
+    )
+    child_pid = int(parent.stdout.readline())
+    child = os.pidfd_open(child_pid)
+    try:
+        assert select.select([child], [], [], 0)[0] == []  # the child is alive, waiting
+        parent.kill()
+        parent.wait()
+        # The kernel ends the child with its parent: its pidfd becomes readable on exit.
+        assert select.select([child], [], [], 60)[0] == [child]
+    finally:
+        os.close(child)
+        os.close(read_end)
+        os.close(write_end)
