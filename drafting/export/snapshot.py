@@ -14,7 +14,7 @@ that is not final, and, for a redline, the change marks computed by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.apps import apps
 from django.utils import timezone
@@ -202,11 +202,6 @@ class ExportDocument:
         return self.point.label
 
 
-# A date-time typed a few minutes ahead (to be sure to include the latest change) is
-# accepted; beyond that a typed moment in the future is refused.
-FUTURE_TOLERANCE = timedelta(minutes=5)
-
-
 def build(
     document: Document, point: Point = NOW, *, redline_from: Point | None = None
 ) -> ExportDocument:
@@ -217,13 +212,6 @@ def build(
     PointError for a point before the document existed or a redline that ends
     before it starts.
     """
-    if point.kind == "date" and point.when > timezone.now() + FUTURE_TOLERANCE:
-        # A typed future moment would be today's text under a label promising another.
-        # (A meeting's opening may lie ahead: its text is the text so far.)
-        raise PointError(
-            f"{point.label} is in the future. Export the text as it stands now, or as it "
-            "stood at an earlier moment."
-        )
     if redline_from is not None:
         start_at, end_at = check_order(redline_from, point)
     else:

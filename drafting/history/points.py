@@ -104,6 +104,29 @@ def at(when: datetime) -> Point:
     )
 
 
+# A moment typed a few minutes ahead (to be sure to include the latest change) is
+# accepted; beyond that a typed moment in the future is refused.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def typed_moment(value: str) -> Point:
+    """The point a person typed (``?at=``): ``at(parse_datetime(value))``, refusing the future.
+
+    A future moment would be today's text under a label promising another, so one
+    more than FUTURE_TOLERANCE ahead of this host's clock raises PointError, as
+    does anything parse_datetime refuses. Only for moments people type: history
+    itself is ordered by history_id, never by a host's clock.
+    """
+    when = parse_datetime(value)
+    point = at(when)
+    if when > timezone.now() + FUTURE_TOLERANCE:
+        raise PointError(
+            f"{point.label} is in the future. Export the text as it stands now, or as it "
+            "stood at an earlier moment."
+        )
+    return point
+
+
 def parse_datetime(value: str) -> datetime:
     """The one parser for a moment a person types: an ISO date or date-time, as an aware datetime.
 

@@ -50,7 +50,7 @@ def _point(request: HttpRequest, document: Document) -> points.Point:
         )
         return points.of_meeting(meeting)
     if at := request.GET.get("at"):
-        return points.at(points.parse_datetime(at))
+        return points.typed_moment(at)
     return points.NOW
 
 
