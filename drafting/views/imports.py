@@ -1,65 +1,28 @@
 """Importing a draft: upload -> preview (nothing saved) -> confirm (one change) or cancel.
 
-The uploaded file waits in the shared cache (``CACHES["default"]``, a database
-table, so any application process can show the preview or confirm it) for a day
-or until it is confirmed or cancelled, under a key that names its uploader; the
-session holds only the file's name, so a 20 MB upload is not loaded with every
-page the secretariat opens meanwhile. The preview is worked out again each time.
+The uploaded file waits in drafting.imports.uploads until it is confirmed or
+cancelled; the preview is worked out again from it each time.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from drafting import limits, permissions, text
 from drafting.actions.imports import import_document
 from drafting.forms.imports import ImportChoicesForm, UploadForm
+from drafting.imports import uploads
 from drafting.imports.plan import MODES, Plan, guess_delegations, make_plan
 from drafting.imports.reader import ImportRefused, max_upload_bytes, read
-
-_KEY = "drafting-import-"
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{16}")
-_WAITS_SECONDS = 24 * 3600  # an upload left unconfirmed is forgotten after a day
-
-
-def _file_key(request: HttpRequest, token: str) -> str:
-    return f"{_KEY}{request.user.pk}-{token}"
-
-
-def _keep(request: HttpRequest, name: str, data: bytes) -> str:
-    """Hold an upload until it is confirmed or cancelled; returns its token."""
-    token = secrets.token_urlsafe(12)
-    cache.set(_file_key(request, token), data, _WAITS_SECONDS)
-    request.session[_KEY + token] = {"name": name}
-    return token
-
-
-def _forget(request: HttpRequest, token: str) -> None:
-    if _TOKEN.fullmatch(token):
-        cache.delete(_file_key(request, token))
-    request.session.pop(_KEY + token, None)
 
 
 def _refuse_unless_secretariat(request: HttpRequest) -> None:
     permissions.refuse_if(permissions.why_cannot_import_document(request.user))
-
-
-def _upload(request: HttpRequest, token: str) -> tuple[str, bytes]:
-    # Tokens are ours (token_urlsafe(12)); anything else names no upload.
-    stored = request.session.get(_KEY + token) if _TOKEN.fullmatch(token) else None
-    data = cache.get(_file_key(request, token)) if stored else None
-    if data is None:
-        raise Http404("This upload is no longer waiting: it was imported, cancelled or expired.")
-    return stored["name"], data
 
 
 @login_required
@@ -80,7 +43,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         except ImportRefused as exc:
             form.add_error("file", str(exc))
         else:
-            token = _keep(request, upload.name, data)
+            token = uploads.keep(request, upload.name, data)
             return redirect("drafting:import-preview", token=token)
     status = 422 if form.errors else 200
     return render(request, "drafting/imports/upload.html", {"form": form}, status=status)
@@ -102,11 +65,11 @@ def _size(plan: Plan) -> limits.Size:
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     _refuse_unless_secretariat(request)
-    name, data = _upload(request, token)
+    name, data = uploads.waiting(request, token)
     try:
         source = read(name, data)
     except ImportRefused as exc:  # e.g. the size limit was lowered since the upload
-        _forget(request, token)
+        uploads.forget(request, token)
         messages.error(request, str(exc))
         return redirect("drafting:import-start")
     # The plan is worked out once, with the choices posted (the form is bound after it,
@@ -143,7 +106,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            _forget(request, token)
+            uploads.forget(request, token)
             messages.success(
                 request,
                 f"{result.reason} {result.practices} practice(s) in {result.sections} "
@@ -185,6 +148,6 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def import_cancel(request: HttpRequest, token: str) -> HttpResponse:
     _refuse_unless_secretariat(request)
-    _forget(request, token)
+    uploads.forget(request, token)
     messages.info(request, "The import was cancelled; nothing was saved.")
     return redirect("drafting:home")

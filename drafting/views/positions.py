@@ -73,34 +73,29 @@ def _back(practice: Practice) -> str:
     return f"{practice.section.get_absolute_url()}#positions-{practice.pk}"
 
 
+def _render(
+    request: HttpRequest, practice: Practice, template: str, extra: dict, status: int
+) -> HttpResponse:
+    context = practice_positions_context(
+        request.user, practice, _number(practice), _entry(request.user, practice)
+    )
+    return render(request, template, {**context, **extra}, status=status)
+
+
 def _block(
     request: HttpRequest, practice: Practice, *, form=None, error: str = "", status: int = 200
 ) -> HttpResponse:
     """The practice's positions block (htmx), with the form's errors when it was refused."""
-    context = practice_positions_context(
-        request.user, practice, _number(practice), _entry(request.user, practice)
-    )
-    return render(
-        request,
-        "drafting/positions/_practice.html",
-        {**context, "form": form, "error": error},
-        status=status,
-    )
+    extra = {"form": form, "error": error}
+    return _render(request, practice, "drafting/positions/_practice.html", extra, status)
 
 
 def _page(
     request: HttpRequest, practice: Practice, *, form=None, error: str = "", status: int = 200
 ) -> HttpResponse:
     """The plain form page (no JavaScript, or a refused submission)."""
-    context = practice_positions_context(
-        request.user, practice, _number(practice), _entry(request.user, practice)
-    )
-    return render(
-        request,
-        "drafting/positions/practice.html",
-        {**context, "document": practice.section.document, "form": form, "error": error},
-        status=status,
-    )
+    extra = {"document": practice.section.document, "form": form, "error": error}
+    return _render(request, practice, "drafting/positions/practice.html", extra, status)
 
 
 @login_required
