@@ -465,3 +465,52 @@ def test_two_secretaries_accepting_at_once_apply_it_once(expert, secretariat):
     practice.refresh_from_db()
     assert (practice.heading, practice.revision) == ("Once", 2)
     assert practice.history.filter(history_type="~").count() == 1
+
+
+def _listed_ids(response) -> list[int]:
+    return [item.amendment.pk for item in response.context["items"]]
+
+
+def test_amendment_list_is_in_document_order_and_filters_by_delegation(
+    client, expert, other_expert, secretariat
+):
+    document = make_document(by=secretariat, sections=2, practices=2)
+    first, second = document.sections.order_by("position")
+    p11, p12 = first.practices.order_by("position")
+    (p21, _p22) = second.practices.order_by("position")
+    # Proposed newest-last in the reverse of document order.
+    late = actions.propose_change(p21, by=expert, heading="X", body="", rationale="R")
+    new_after_p11 = actions.propose_practice(
+        first, by=other_expert, heading="New", body="", rationale="R", after=p11
+    )
+    on_p12 = actions.propose_deletion(p12, by=expert, rationale="R")
+    on_p11 = actions.propose_change(p11, by=other_expert, heading="Y", body="", rationale="R")
+    at_start = actions.propose_practice(second, by=expert, heading="First", body="", rationale="R")
+    login(client, secretariat)
+    url = reverse("drafting:amendment-list", args=[document.slug])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert _listed_ids(page) == [on_p11.pk, new_after_p11.pk, on_p12.pk, at_start.pk, late.pk]
+    code = expert.profile.delegation.code
+    mine = client.get(url, {"delegation": code})
+    assert _listed_ids(mine) == [on_p12.pk, at_start.pk, late.pk]
+    assert f'<option value="{code}" selected>' in mine.content.decode()
+    # A forged code filters nothing out rather than failing.
+    forged = client.get(url, {"delegation": "<script>", "status": "all"})
+    assert forged.status_code == 200 and len(_listed_ids(forged)) == 5
+    # The status filter keeps the delegation chosen.
+    actions.withdraw_amendment(late, by=expert, reason="Overtaken.")
+    assert _listed_ids(client.get(url, {"delegation": code})) == [on_p12.pk, at_start.pk]
+
+
+@pytest.mark.parametrize("practices", [2, 8])
+def test_amendment_list_takes_a_fixed_number_of_queries(
+    client, expert, secretariat, practices, django_assert_max_num_queries
+):
+    document = make_document(by=secretariat, sections=2, practices=practices)
+    for practice in Practice.objects.filter(section__document=document):
+        actions.propose_change(practice, by=expert, heading="Z", body="", rationale="R")
+    login(client, secretariat)
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("drafting:amendment-list", args=[document.slug]))
+    assert len(_listed_ids(page)) == 2 * practices

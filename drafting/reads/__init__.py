@@ -6,6 +6,7 @@ from drafting.reads.amendments import (  # noqa: F401
     AmendmentItem,
     CommentThread,
     ReviewItems,
+    amendment_delegations,
     amendment_item,
     amendments_for_document,
     concerned_section,

@@ -153,18 +153,49 @@ def open_amendment_counts(document: Document) -> dict[int, int]:
     return counts
 
 
-def amendments_for_document(document: Document, user=None, *, status: str = "") -> list:
-    """The document's amendments (optionally of one status), newest first, with redlines.
+def document_order(amendment: Amendment) -> tuple:
+    """Sort key placing an amendment where its text stands in the document now.
 
-    Two queries: the amendments and the practice numbers.
+    By the section it concerns, then the practice it changes or deletes; a new
+    practice comes right after the one it is proposed to follow (first in its
+    section when it follows none); then oldest first. ``practice__section`` and
+    ``section`` must be loaded.
     """
-    rows = (
-        Amendment.objects.filter(section__document=document)
-        .select_related(
-            "practice__section", "section__document", "delegation", "proposed_by", "decided_by"
-        )
-        .order_by("-created_at", "-id")
+    section = concerned_section(amendment)
+    practice = amendment.practice
+    if practice is not None and practice.section_id == section.pk:
+        where = (practice.position, 1 if amendment.kind == Amendment.Kind.NEW else 0)
+    elif amendment.kind == Amendment.Kind.NEW and practice is None:
+        where = (float("-inf"), 1)
+    else:  # follows a practice that has since moved to another section
+        where = (float("inf"), 1)
+    return (section.position, *where, amendment.created_at, amendment.pk)
+
+
+def amendments_for_document(
+    document: Document, user=None, *, status: str = "", delegation: str = ""
+) -> list[AmendmentItem]:
+    """The document's amendments in document order, with redlines against the text now.
+
+    ``status``: one of Amendment.Status (empty: every status); ``delegation``: a
+    delegation's short code (empty: every delegation). Two queries: the
+    amendments and the practice numbers.
+    """
+    rows = Amendment.objects.filter(section__document=document).select_related(
+        "practice__section", "section__document", "delegation", "proposed_by", "decided_by"
     )
     if status:
         rows = rows.filter(status=status)
-    return [amendment_item(a, user) for a in rows]
+    if delegation:
+        rows = rows.filter(delegation__code=delegation)
+    return [amendment_item(a, user) for a in sorted(rows, key=document_order)]
+
+
+def amendment_delegations(document: Document) -> list[tuple[str, str]]:
+    """(code, name) of every delegation with an amendment on ``document``, by name. One query."""
+    return list(
+        Amendment.objects.filter(section__document=document)
+        .order_by("delegation__name")
+        .values_list("delegation__code", "delegation__name")
+        .distinct()
+    )

@@ -203,12 +203,20 @@ def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The document's amendments in document order, filtered by status and delegation."""
     document = access.document_for(request.user, slug, rule=permissions.why_cannot_view_review)
     status = request.GET.get("status", Amendment.Status.OPEN)
     if status not in Amendment.Status.values and status != "all":
         status = Amendment.Status.OPEN
+    delegations = reads.amendment_delegations(document)
+    delegation = request.GET.get("delegation", "")
+    if delegation not in {code for code, _ in delegations}:
+        delegation = ""  # an unknown or forged code shows every delegation, not an error page
     items = reads.amendments_for_document(
-        document, request.user, status="" if status == "all" else status
+        document,
+        request.user,
+        status="" if status == "all" else status,
+        delegation=delegation,
     )
     return render(
         request,
@@ -218,6 +226,8 @@ def amendment_list(request: HttpRequest, slug: str) -> HttpResponse:
             "items": items,
             "status": status,
             "statuses": [*Amendment.Status.choices, ("all", "All")],
+            "delegation": delegation,
+            "delegations": delegations,
             "numbers": _numbers(document),
         },
     )
