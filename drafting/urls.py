@@ -77,6 +77,11 @@ drafting_patterns = [
     path("meetings/<int:pk>/circulate/", meeting_views.meeting_circulate, name="meeting-circulate"),
     path("documents/<slug:slug>/versions/", workflow_views.version_list, name="version-list"),
     path(
+        "documents/<slug:slug>/versions/<int:pk>/",
+        workflow_views.version_detail,
+        name="version-detail",
+    ),
+    path(
         "documents/<slug:slug>/versions/new/", workflow_views.version_create, name="version-create"
     ),
     path("documents/<slug:slug>/amendments/", amendments.amendment_list, name="amendment-list"),

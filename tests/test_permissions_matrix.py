@@ -616,6 +616,7 @@ READ_ONLY = {
     "practice-detail",
     "document-dashboard",
     "version-list",
+    "version-detail",
     "amendment-list",
     "amendment-detail",
     "meeting-list",

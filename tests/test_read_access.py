@@ -184,6 +184,8 @@ EXPECTED = """
     drafting:version-create                adopted   L    403  403  403  403  403
     drafting:version-list                  drafting  L    403  200  200  200  200
     drafting:version-list                  adopted   L    403  200  200  200  200
+    drafting:version-detail                drafting  L    403  200  200  200  200
+    drafting:version-detail                adopted   L    403  200  200  200  200
     healthz                                drafting  200  200  200  200  200  200
     healthz                                adopted   200  200  200  200  200  200
     login                                  drafting  200  200  200  200  200  200

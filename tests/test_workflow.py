@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from drafting import actions, permissions, workflow
 from drafting.history import stamp
-from drafting.models import Document, ExpertProfile, ReviewMeeting, Section, Version
+from drafting.models import Document, ExpertProfile, Practice, ReviewMeeting, Section, Version
 from tests.conftest import clock, login, make_document, make_user
 
 S, D = Section.Status, Document.Status
@@ -519,3 +519,55 @@ def test_overlong_version_note_is_refused_next_to_the_field(client, secretariat,
     assert not Version.objects.filter(document=document).exists()
     assert client.post(url, {"name": "Draft 3", "note": "x" * NOTE_LIMIT}).status_code == 302
     assert len(Version.objects.get(document=document).note) == NOTE_LIMIT
+
+
+def _version_with_later_edit(secretariat, document) -> tuple[Version, Practice]:
+    practice = Practice.objects.filter(section__document=document).order_by("pk").first()
+    at = timezone.now() + timedelta(minutes=5)
+    with clock(at):
+        version = actions.name_version(document, by=secretariat, name="Draft 1 — circulated")
+    with clock(at + timedelta(minutes=5)):
+        actions.update_practice(
+            practice,
+            by=secretariat,
+            heading="Rewritten after Draft 1",
+            body="New body.",
+            base_revision=practice.revision,
+        )
+    return version, practice
+
+
+def test_a_named_version_reads_on_screen_as_it_stood(client, secretariat, observer, document):
+    version, practice = _version_with_later_edit(secretariat, document)
+    old_heading = practice.heading
+    login(client, secretariat)
+    listing = client.get(reverse("drafting:version-list", args=[document.slug])).content.decode()
+    url = reverse("drafting:version-detail", args=[document.slug, version.pk])
+    assert f'href="{url}"' in listing
+    login(client, observer)
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Draft 1 — circulated" in html and old_heading in html
+    assert "Rewritten after Draft 1" not in html
+    assert f"?version={version.pk}" in html  # its downloads and "what changed since"
+
+
+def test_a_version_of_another_document_is_not_found(client, secretariat, document):
+    version, _ = _version_with_later_edit(secretariat, document)
+    other = make_document(by=secretariat, slug="other-document", sections=1, practices=1)
+    login(client, secretariat)
+    response = client.get(reverse("drafting:version-detail", args=[other.slug, version.pk]))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("practices", [2, 10])
+def test_the_version_page_takes_a_fixed_number_of_queries(
+    client, secretariat, practices, django_assert_max_num_queries
+):
+    document = make_document(by=secretariat, sections=3, practices=practices)
+    version, _ = _version_with_later_edit(secretariat, document)
+    login(client, secretariat)
+    with django_assert_max_num_queries(30):
+        page = client.get(reverse("drafting:version-detail", args=[document.slug, version.pk]))
+    assert page.content.decode().count('class="practice-number"') == 3 * practices

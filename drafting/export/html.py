@@ -37,13 +37,19 @@ class _Block:
 
 
 def render(doc: ExportDocument) -> bytes:
+    """The standalone HTML file of ``doc`` (UTF-8 bytes)."""
+    return render_to_string("drafting/exports/document.html", context(doc)).encode()
+
+
+def context(doc: ExportDocument) -> dict:
+    """What ``drafting/exports/_document_body.html`` lays out: cover, contents and text.
+
+    Every text is already rendered (and sanitised) HTML; the on-screen version page
+    uses the same context, so a version reads on screen exactly as its HTML file.
+    """
     sections = [_section(s) for s in doc.sections]
     intro = _text(doc.introduction, doc.old_introduction, "intro-", None)
-    html = render_to_string(
-        "drafting/exports/document.html",
-        {"doc": doc, "cover": doc.cover, "intro": intro, "sections": sections},
-    )
-    return html.encode()
+    return {"doc": doc, "cover": doc.cover, "intro": intro, "sections": sections}
 
 
 def _section(section: ExportSection) -> _Block:

@@ -15,7 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from drafting import actions, limits, permissions, workflow
+from drafting.export import html as export_html
+from drafting.export import snapshot
 from drafting.forms import TransitionForm, VersionForm
+from drafting.history import points
 from drafting.models import Document, Section, Version
 from drafting.reads import access
 from drafting.views.common import form_status, safe_next
@@ -120,6 +123,28 @@ def version_list(request: HttpRequest, slug: str) -> HttpResponse:
             "versions": versions,
             "can_name_version": permissions.can_name_version(request.user, document),
             "can_view_history": permissions.can_export_history(request.user, document),
+        },
+    )
+
+
+@login_required
+def version_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A named version read on screen, laid out exactly like its HTML export.
+
+    The text is rebuilt from history at the version's moment (history's rule: not
+    for the public). A version of another document is a 404.
+    """
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_export_history)
+    version = access.version_for(request.user, pk, document=document)
+    model = snapshot.build(document, points.of_version(version))
+    return render(
+        request,
+        "drafting/workflow/version_detail.html",
+        {
+            "document": document,
+            "version": version,
+            "can_view_history": True,
+            **export_html.context(model),
         },
     )
 
