@@ -31,6 +31,7 @@ import pytest
 from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from drafting import actions
 from drafting.history import stamp
@@ -116,7 +117,7 @@ def build(state: str) -> World:
     if state in {"submitted", "adopted"}:
         actions.submit_document(document, by=secretariat, meeting=meeting)
     if state == "adopted":
-        actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+        actions.adopt_document(document, by=secretariat, adopted_on=timezone.localdate())
     return World(
         users=users,
         document=Document.objects.get(pk=document.pk),
@@ -359,7 +360,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "document-adopt": Action(
         lambda w: _u("document-adopt", w.document.slug),
-        lambda w: {"adopted_on": "2018-09-27"},
+        lambda w: {"adopted_on": timezone.localdate().isoformat()},
         _document_step("submitted"),
     ),
     "version-create": Action(

@@ -16,6 +16,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from drafting import actions, workflow
 from drafting.history import stamp
@@ -113,7 +114,7 @@ def build(state: str) -> World:
         plenary = _plenary(document, by=secretariat)
         actions.submit_document(document.pk, by=secretariat, meeting=plenary)
     if state == "adopted":
-        actions.adopt_document(document.pk, by=secretariat, adopted_on=date(2018, 9, 27))
+        actions.adopt_document(document.pk, by=secretariat, adopted_on=timezone.localdate())
     return World(fresh(document), fresh(a), fresh(b), fresh(c), users)
 
 

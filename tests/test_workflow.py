@@ -187,10 +187,10 @@ def test_document_goes_all_the_way_to_adoption(secretariat, document):
     actions.submit_document(document, by=secretariat, meeting=plenary)
     document.refresh_from_db()
     assert (document.status, document.target_meeting) == (D.SUBMITTED, plenary)
-    actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+    actions.adopt_document(document, by=secretariat, adopted_on=timezone.localdate())
     document.refresh_from_db()
     assert document.status == D.ADOPTED
-    assert document.adopted_on == date(2018, 9, 27)
+    assert document.adopted_on == timezone.localdate()
     assert document.adopted_at == plenary
     reasons = list(
         document.history.order_by("history_date", "history_id").values_list(
@@ -201,7 +201,7 @@ def test_document_goes_all_the_way_to_adoption(secretariat, document):
         (secretariat.pk, "Opened for review."),
         (secretariat.pk, "Marked final."),
         (secretariat.pk, "Submitted for adoption at Ministerial plenary."),
-        (secretariat.pk, "Adopted on 27 September 2018 at Ministerial plenary."),
+        (secretariat.pk, f"Adopted on {timezone.localdate():%d %B %Y} at Ministerial plenary."),
     ]
     assert Version.objects.filter(document=document, name__startswith="Adopted text").exists()
 
@@ -268,7 +268,7 @@ def adopted(secretariat):
     approve_all(document, by=secretariat)
     actions.finalise_document(document, by=secretariat)
     actions.submit_document(document, by=secretariat, meeting=plenary)
-    actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 27))
+    actions.adopt_document(document, by=secretariat, adopted_on=timezone.localdate())
     document.refresh_from_db()
     return document
 
@@ -571,3 +571,53 @@ def test_the_version_page_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(30):
         page = client.get(reverse("drafting:version-detail", args=[document.slug, version.pk]))
     assert page.content.decode().count('class="practice-number"') == 3 * practices
+
+
+def _submitted_on(document, secretariat, day: date):
+    """Submit ``document`` on ``day`` (noon in the site's time zone) for its plenary."""
+    plenary = make_meeting(document, by=secretariat)
+    actions.open_document_review(document, by=secretariat)
+    approve_all(document, by=secretariat)
+    actions.finalise_document(document, by=secretariat)
+    noon = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+    with clock(noon + timedelta(hours=12)):
+        actions.submit_document(document, by=secretariat, meeting=plenary)
+    return plenary
+
+
+def test_adoption_cannot_be_dated_before_the_submission(secretariat, document):
+    _submitted_on(document, secretariat, date(2018, 9, 20))
+    with pytest.raises(ValidationError, match=r"precede the submission.*20 September 2018"):
+        actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 19))
+    document.refresh_from_db()
+    assert (document.status, document.adopted_on) == (D.SUBMITTED, None)
+    actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 20))
+    document.refresh_from_db()
+    assert document.adopted_on == date(2018, 9, 20)
+
+
+def test_adoption_form_proposes_the_plenary_date_and_refuses_an_earlier_one(
+    client, secretariat, document
+):
+    _submitted_on(document, secretariat, date(2018, 9, 20))
+    login(client, secretariat)
+    url = reverse("drafting:document-adopt", args=[document.slug])
+    page = client.get(url).content.decode()
+    # The plenary's (last) day, the date input bounded by the submission and today.
+    assert 'value="2018-09-27"' in page and 'min="2018-09-20"' in page
+    assert "Submitted for adoption on 20 September 2018" in page
+    refused = client.post(url, {"adopted_on": "2018-09-01"})
+    assert refused.status_code == 422
+    assert "cannot precede the submission" in refused.content.decode()
+    document.refresh_from_db()
+    assert document.status == D.SUBMITTED
+
+
+def test_a_resubmission_counts_from_its_own_day(secretariat, document):
+    _submitted_on(document, secretariat, date(2018, 9, 1))
+    actions.withdraw_submission(document, by=secretariat, reason="Plenary postponed.")
+    plenary = ReviewMeeting.objects.get(document=document)
+    with clock(timezone.make_aware(timezone.datetime(2018, 9, 24, 12))):
+        actions.submit_document(document, by=secretariat, meeting=plenary)
+    with pytest.raises(ValidationError, match="24 September 2018"):
+        actions.adopt_document(document, by=secretariat, adopted_on=date(2018, 9, 10))

@@ -12,6 +12,7 @@ skipped: extend ``MODEL_FOR_SEGMENT`` or ``PARAM_VALUES`` below.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -33,6 +34,7 @@ from drafting.models import (
     Version,
     WorkingGroup,
 )
+from tests.conftest import clock
 
 User = get_user_model()
 
@@ -201,7 +203,9 @@ def adopt(world: World) -> None:
             actions.approve_section(section, by=clerk)
     actions.finalise_document(document, by=clerk)
     plenary = document.meetings.filter(kind=ReviewMeeting.Kind.MINISTERIAL).latest("starts_on")
-    actions.submit_document(document, by=clerk, meeting=plenary)
+    # The demo's history is dated 2018: submitted the day before its plenary, as it was.
+    with clock(datetime.combine(plenary.starts_on - timedelta(days=1), time(12), tzinfo=UTC)):
+        actions.submit_document(document, by=clerk, meeting=plenary)
     actions.adopt_document(document, by=clerk, adopted_on=plenary.ends_on)
     world.document = Document.objects.get(pk=document.pk)
 

@@ -24,6 +24,7 @@ from drafting import permissions
 from drafting.actions.base import _record, lock_document, pk_of
 from drafting.actions.versions import _save_version
 from drafting.models import Document, ReviewMeeting, Version
+from drafting.reads.documents import submitted_on
 from drafting.workflow import DOCUMENT_TRANSITIONS, _check, _document_blockers, ministerial_meetings
 
 
@@ -102,6 +103,12 @@ def adopt_document(document: Document | int, *, by, adopted_on: date, reason: st
         raise ValidationError("Give the date on which the document was adopted.")
     if adopted_on > timezone.localdate():
         raise ValidationError("The adoption date cannot be in the future.")
+    submitted = submitted_on(current)
+    if submitted is not None and adopted_on < submitted:
+        raise ValidationError(
+            f"The adoption date cannot precede the submission for adoption "
+            f"({submitted.day} {submitted:%B %Y})."
+        )
     meeting = current.target_meeting
     name = f"Adopted text — {meeting or adopted_on.isoformat()}"
     if not Version.objects.filter(document=current, name=name).exists():

@@ -17,13 +17,13 @@ class RedlineForm(forms.Form):
     start_date = forms.DateTimeField(
         label="Date (when “a date” is chosen)",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     end = forms.ChoiceField(label="Up to", initial="now")
     end_date = forms.DateTimeField(
         label="Date (when “a date” is chosen)",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     format = forms.ChoiceField(
         choices=[(k, LABELS[k]) for k in FORMATS], initial="pdf", label="Format"

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from drafting.forms.common import TEXT_WIDGET, SeenRevisionField
 from drafting.models import Document, ReviewMeeting
+from drafting.reads.documents import submitted_on
 from drafting.workflow import Transition
 
 
@@ -59,12 +60,26 @@ class TransitionForm(forms.Form):
                 error_messages={"required": "Choose the ministerial plenary."},
             )
         if transition.name == "adopt":
-            meeting = document.target_meeting
-            default = meeting.ends_on if meeting else timezone.localdate()
+            # The plenary's date, never before the submission nor after today.
+            meeting, today = document.target_meeting, timezone.localdate()
+            earliest = submitted_on(document)
+            default = min(meeting.ends_on if meeting else today, today)
+            if earliest is not None:
+                default = max(default, earliest)
+            limits = {"max": today.isoformat()}
+            if earliest is not None:
+                limits["min"] = earliest.isoformat()
             self.fields["adopted_on"] = forms.DateField(
                 label="Adopted on",
-                initial=min(default, timezone.localdate()),
-                widget=forms.DateInput(attrs={"type": "date"}),
+                initial=default,
+                # ISO, as a date input reads it (the locale's 27/09/2018 shows an empty field).
+                widget=forms.DateInput(attrs={"type": "date", **limits}, format="%Y-%m-%d"),
+                help_text=(
+                    f"Submitted for adoption on {earliest.day} {earliest:%B %Y}; "
+                    "the adoption cannot be dated earlier."
+                    if earliest is not None
+                    else ""
+                ),
                 error_messages={"required": "Give the date of adoption."},
             )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from drafting import permissions
 from drafting.models import (
@@ -76,3 +78,18 @@ def documents_without_group(user) -> list[Document]:
     """Documents outside any working group that ``user`` may read."""
     documents = permissions.readable_documents(user, Document.objects.all())
     return list(documents.filter(working_group__isnull=True).prefetch_related("co_leads"))
+
+
+def submitted_on(document: Document) -> date | None:
+    """The day (site time zone) ``document`` was last submitted for adoption, if it is submitted.
+
+    Read from its history: the oldest row of the latest unbroken run of rows in the
+    "submitted" status. None when the document is not submitted.
+    """
+    day = None
+    rows = document.history.order_by("-history_id").values_list("status", "history_date")
+    for status, when in rows.iterator(chunk_size=20):
+        if status != Document.Status.SUBMITTED:
+            break
+        day = timezone.localdate(when)
+    return day
