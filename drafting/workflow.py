@@ -401,6 +401,28 @@ def section_steps(user, document: Document, outline: Sequence) -> dict[int, Step
     return steps
 
 
+def section_step_effect(outline: Sequence, section_id: int, direction: str) -> str:
+    """What one step of a section does, in words, for the page that asks first.
+
+    "This moves “Detection” above “Prevention” and renumbers Good Practices 1–11."
+    ``outline`` is reads.document_outline(document); ``direction`` "up" or "down".
+    Empty when there is no such step (the action refuses it and says why). No queries.
+    """
+    index = next((i for i, e in enumerate(outline) if e.section.pk == section_id), None)
+    if index is None or direction not in ("up", "down"):
+        return ""
+    other_index = index - 1 if direction == "up" else index + 1
+    if not 0 <= other_index < len(outline):
+        return ""
+    moving, other = outline[index], outline[other_index]
+    where = "above" if direction == "up" else "below"
+    sentence = f"This moves “{moving.section.title}” {where} “{other.section.title}”"
+    if not (moving.practices and other.practices):
+        return f"{sentence}; no practice changes its number."
+    numbers = [p.number for p in [*moving.practices, *other.practices]]
+    return f"{sentence} and renumbers Good Practices {min(numbers)}–{max(numbers)}."
+
+
 def practice_steps(user, sections: Sequence[Section], section: Section, practices) -> dict:
     """Practice id -> may ``user`` move it one place up / down (into the neighbouring
     section at an edge), for the section page's ↑ ↓ buttons. No queries.

@@ -757,5 +757,5 @@ def test_get_on_post_only_endpoints_is_405(client, db):
         response = client.get(url)
         # Form pages show their form on GET; pure actions refuse GET.
         assert response.status_code in {200, 403, 405}, f"GET {url}: {response.status_code}"
-    for name in ("amendment-withdraw", "comment-create", "comment-resolve", "section-move"):
+    for name in ("amendment-withdraw", "comment-create", "comment-resolve"):
         assert client.get(ACTIONS[name].url(world)).status_code == 405, name

@@ -170,8 +170,8 @@ EXPECTED = """
     drafting:section-edit                  adopted   L    403  403  403  403  403
     drafting:section-history               drafting  L    403  200  200  200  200
     drafting:section-history               adopted   L    403  200  200  200  200
-    drafting:section-move                  drafting  L    405  405  405  405  405
-    drafting:section-move                  adopted   L    405  405  405  405  405
+    drafting:section-move                  drafting  L    403  403  200  200  200
+    drafting:section-move                  adopted   L    403  403  403  403  403
     drafting:section-reopen                drafting  L    403  403  403  403  200
     drafting:section-reopen                adopted   L    403  403  403  403  403
     drafting:section-request-review        drafting  L    403  403  200  200  200

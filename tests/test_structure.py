@@ -465,6 +465,40 @@ def test_a_double_submitted_section_step_is_taken_once(client, expert, secretari
     assert fresh(a).revision == 2
 
 
+def test_a_section_step_asks_first_and_names_the_numbers_it_changes(client, expert, secretariat):
+    document = make_document(by=secretariat, sections=3, practices=2)
+    a, b, c = ordered(document)
+    login(client, expert)
+    doc_page = client.get(document.get_absolute_url()).content.decode()
+    url = reverse("drafting:section-move", args=[b.pk])
+    # The document page's ↓ opens the question; it moves nothing by itself.
+    assert f'<form method="get" action="{url}"' in doc_page
+    before = history_rows()
+    asked = client.get(url, {"direction": "down", "seen_revision": 1})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "This moves “Section 2” below “Section 3” and renumbers Good Practices 3–6." in page
+    assert 'name="seen_revision" value="1"' in page
+    assert history_rows() == before and ordered(document) == [a, b, c]
+    assert client.post(url, {"direction": "down", "seen_revision": 1}).status_code == 302
+    assert ordered(document) == [a, c, b]
+    # Asked from a page shown before that move, the step is refused as stale.
+    stale = client.post(url, {"direction": "up", "seen_revision": 1})
+    assert stale.status_code == 409 and ordered(document) == [a, c, b]
+
+
+def test_a_step_that_cannot_be_taken_is_explained_not_offered(client, expert, secretariat):
+    document = make_document(by=secretariat, sections=2, practices=1)
+    first, _second = ordered(document)
+    login(client, expert)
+    url = reverse("drafting:section-move", args=[first.pk])
+    page = client.get(url, {"direction": "up"}).content.decode()
+    assert "already the first section" in page and "This moves" not in page
+    assert ">Move up</button>" not in page
+    forged = client.get(url, {"direction": "sideways", "seen_revision": "x"})
+    assert forged.status_code == 200 and "This moves" not in forged.content.decode()
+
+
 def test_a_move_without_the_revision_seen_is_a_form_error(client, expert, three):
     document, p1, p2, p3 = three
     response = login(client, expert).post(_move_url(p3), {"direction": "up"})

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from drafting import actions, limits, permissions, reads, workflow
 from drafting.forms import (
@@ -234,12 +234,15 @@ def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def section_move(request: HttpRequest, pk: int) -> HttpResponse:
-    """One step up or down. The action decides under lock: 403 if the rules refuse,
+    """One step up or down: GET asks first, saying what moves and which numbers change;
+    POST takes the step. The action decides under lock: 403 if the rules refuse,
     409 if the section changed since the page was shown, 422 for a step that cannot be."""
     section = access.section_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_add_section(request.user, section.document))
+    if request.method == "GET":
+        return _section_move_page(request, section, None, status=200, asking=True)
     form = MoveSectionForm(request.POST)
     if not form.is_valid():
         return _section_move_page(request, section, form, status=422)
@@ -266,20 +269,42 @@ def section_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _section_move_page(
-    request: HttpRequest, section: Section, form, *, refusal: str = "", status: int
+    request: HttpRequest,
+    section: Section,
+    form,
+    *,
+    refusal: str = "",
+    status: int,
+    asking: bool = False,
 ) -> HttpResponse:
-    """Why the step was not taken, and the ↑ ↓ buttons again for the section as it is now."""
+    """The step asked for (``asking``: what it will do, and a button to take it), or why
+    it was not taken; with the ↑ ↓ buttons for the section as it is now."""
     document = section.document
     outline = reads.document_outline(document)
+    current = next(e.section for e in outline if e.section.pk == section.pk)
+    steps = workflow.section_steps(request.user, document, outline).get(section.pk)
+    direction = request.GET.get("direction", "") if asking else ""
+    effect = workflow.section_step_effect(outline, section.pk, direction)
+    if effect and steps is not None:
+        why_not = steps.why_not_up if direction == "up" else steps.why_not_down
+        allowed = steps.up if direction == "up" else steps.down
+        if not allowed:
+            effect, refusal = "", why_not or refusal
+    seen = request.GET.get("seen_revision", "")
     return render(
         request,
         "drafting/section_move.html",
         {
             "document": document,
-            "section": next(e.section for e in outline if e.section.pk == section.pk),
-            "steps": workflow.section_steps(request.user, document, outline).get(section.pk),
+            "section": current,
+            "steps": steps,
             "form": form,
             "refusal": refusal,
+            "asking": asking,
+            "direction": direction,
+            "effect": effect,
+            # The revision the document page showed, so a stale page is still refused.
+            "seen_revision": int(seen) if seen.isdigit() else current.revision,
         },
         status=status,
     )
