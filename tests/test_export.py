@@ -391,8 +391,13 @@ def test_cover_says_where_the_document_was_adopted(secretariat):
     set_status(document, Document.Status.ADOPTED, by=secretariat)
     for fmt in FORMATS:
         text = text_of(fmt, export(document, fmt).content)
-        assert squash("Adopted at the Ninth Ministerial Plenary") in squash(text), fmt
-        assert squash("on 26 September 2018") in squash(text), fmt
+        assert squash(
+            "Adopted at the Ninth Ministerial Plenary, New York on 26 September 2018"
+        ) in (squash(text)), fmt
+        # Each date is said once: not the plenary's beside the adoption's, not today's.
+        assert squash(text).count(squash("26 September 2018")) == 1, fmt
+        assert squash("The adopted text") in squash(text), fmt
+        assert "Current text" not in text, fmt
 
 
 # --- redlines --------------------------------------------------------------------

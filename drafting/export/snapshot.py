@@ -197,6 +197,8 @@ class ExportDocument:
         if self.redline:
             return f"Changes from {self.redline.start.label} to {self.redline.end.label}"
         if self.point.kind == "now":
+            if self.cover.status == Document.Status.ADOPTED.label:
+                return "The adopted text"  # the cover's adoption line already gives its date
             local = timezone.localtime(self.at)
             return f"{self.point.label}, {local.day} {local:%B %Y}"
         return self.point.label
@@ -318,7 +320,10 @@ def _cover(snapshot: DocumentSnapshot) -> Cover:
 
 def _adoption_line(status, target, adopted_at, adopted_on) -> str:
     if status == Document.Status.ADOPTED:
-        where = f" at the {describe_meeting(adopted_at)}" if adopted_at else ""
+        # The date is said once: the adoption's, not the plenary's as well.
+        where = (
+            f" at the {describe_meeting(adopted_at, dated=not adopted_on)}" if adopted_at else ""
+        )
         when = f" on {adopted_on.day} {adopted_on:%B %Y}" if adopted_on else ""
         return f"Adopted{where}{when}"
     if target is None:
@@ -328,9 +333,9 @@ def _adoption_line(status, target, adopted_at, adopted_on) -> str:
     return f"To be submitted for adoption at the {describe_meeting(target)}"
 
 
-def describe_meeting(meeting: ReviewMeeting) -> str:
-    """“Ninth Ministerial Plenary, New York, 20 September 2018”."""
-    day = f"{meeting.starts_on.day} {meeting.starts_on:%B %Y}"
+def describe_meeting(meeting: ReviewMeeting, *, dated: bool = True) -> str:
+    """“Ninth Ministerial Plenary, New York, 20 September 2018” (without the date: ``dated``)."""
+    day = f"{meeting.starts_on.day} {meeting.starts_on:%B %Y}" if dated else ""
     return ", ".join(part for part in [meeting.title, meeting.city, day] if part)
 
 
