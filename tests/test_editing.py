@@ -177,6 +177,8 @@ def test_htmx_save_returns_the_updated_fragment(client, expert, practice):
     body = response.content.decode()
     assert "<strong>Swapped in</strong>" in body
     assert "<html" not in body
+    assert "Good Practice 1 saved (revision 2)." in body  # confirmed in place, and spoken
+    assert '<div id="live-status" hx-swap-oob="true"' in body
 
 
 def test_stale_save_is_refused_and_keeps_text(client, expert, other_expert, practice):

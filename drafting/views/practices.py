@@ -43,7 +43,11 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _practice_fragment(request, practice)
 
 
-def _practice_fragment(request: HttpRequest, practice: Practice, status: int = 200) -> HttpResponse:
+def _practice_fragment(
+    request: HttpRequest, practice: Practice, status: int = 200, *, saved_note: str = ""
+) -> HttpResponse:
+    """The practice as the section page shows it; ``saved_note`` confirms a save in place
+    (shown, and spoken through the page's live region)."""
     page = reads.section_page(practice.section)
     item = next(i for i in page.practices if i.practice.pk == practice.pk)
     return render(
@@ -53,6 +57,7 @@ def _practice_fragment(request: HttpRequest, practice: Practice, status: int = 2
             "item": item,
             "can_edit": permissions.can_edit_section(request.user, practice.section),
             "section": practice.section,
+            "saved_note": saved_note,
             "steps": workflow.practice_steps(
                 request.user, page.sections, practice.section, [i.practice for i in page.practices]
             ),
@@ -124,17 +129,17 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.is_valid()
         return _edit_response(request, {**context, "form": form, "merge": page}, status=page.status)
     actions.leave(saved, user=request.user)
-    if request.htmx:
-        return _practice_fragment(request, saved)
     number = _numbered(saved).number
     if already:
-        messages.info(
-            request,
+        note = (
             f"Good Practice {number} already reads as you submitted it (revision "
-            f"{saved.revision}); nothing more to save.",
+            f"{saved.revision}); nothing more to save."
         )
     else:
-        messages.success(request, f"Good Practice {number} saved (revision {saved.revision}).")
+        note = f"Good Practice {number} saved (revision {saved.revision})."
+    if request.htmx:
+        return _practice_fragment(request, saved, saved_note=note)
+    (messages.info if already else messages.success)(request, note)
     return redirect(_section_anchor(saved))
 
 

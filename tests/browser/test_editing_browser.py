@@ -33,6 +33,10 @@ def test_expert_edits_in_place_with_live_preview(page_for, live_server, expert, 
     saved = page.locator(f"#practice-{practice.pk}")
     expect(saved.locator(".practice-heading")).to_have_text("Engage families early")
     expect(saved.locator(".practice-body strong")).to_have_text("first")
+    # The save confirms itself in place, and the page's live region says it to screen readers.
+    expect(saved.locator(".saved-note")).to_have_text("✓ Good Practice 3 saved (revision 2).")
+    expect(page.locator("#live-status")).to_have_text("Good Practice 3 saved (revision 2).")
+    expect(page.locator("#live-status")).to_have_attribute("aria-live", "polite")
     practice.refresh_from_db()
     assert practice.revision == 2
     assert practice.history.latest().history_change_reason == "Agreed at the workshop."
