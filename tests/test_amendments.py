@@ -358,6 +358,21 @@ def test_section_page_shows_open_amendments_with_redlines(client, expert, observ
     assert "Accept…" not in page
 
 
+def test_where_both_routes_are_offered_one_sentence_says_which_to_use(
+    client, expert, observer, secretariat, practice
+):
+    sentence = "proposals are for changes you want the secretariat to decide"
+    section = practice.section
+    login(client, expert)
+    assert sentence in client.get(section.get_absolute_url()).content.decode()
+    login(client, observer)  # reads only: no route, no sentence
+    assert sentence not in client.get(section.get_absolute_url()).content.decode()
+    actions.request_review(section, by=secretariat)  # in review: proposals only
+    login(client, expert)
+    page = client.get(section.get_absolute_url()).content.decode()
+    assert "Propose a change" in page and sentence not in page
+
+
 def test_document_page_counts_open_amendments_per_section(client, expert, document):
     first, second = document.sections.order_by("position")
     for p in first.practices.all()[:2]:
