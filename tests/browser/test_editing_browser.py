@@ -52,11 +52,47 @@ def test_toolbar_adds_markdown(page_for, live_server, expert, secretariat):
     body.fill("")
     page.locator(f"#practice-{practice.pk}").get_by_role("button", name="B").click()
     expect(body).to_have_value("**bold text**")
-    page.locator(f"#practice-{practice.pk}").get_by_role("button", name="Footnote").click()
-    expect(body).to_have_value(re.compile(r"\[\^1\]: Footnote text\.$"))
     expect(page.locator(f"#practice-{practice.pk} .preview strong")).to_contain_text("bold text")
-    expect(page.locator(f"#practice-{practice.pk} .preview .footnotes")).to_contain_text(
-        "Footnote text."
+
+
+def test_a_footnote_goes_where_the_cursor_is_and_is_written_there(
+    page_for, live_server, expert, secretariat
+):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    practice = Practice.objects.get(section__document=document)
+    page = page_for(expert)
+    page.goto(live_server.url + practice.section.get_absolute_url())
+    article = page.locator(f"#practice-{practice.pk}")
+    article.get_by_role("link", name="Edit").click()
+    body = article.locator("textarea[name=body]")
+    body.fill("Families notice first. Schools notice next.")
+    # The cursor after "first.", by keyboard only.
+    body.focus()
+    page.keyboard.press("Control+Home")
+    for _ in range(len("Families notice first.")):
+        page.keyboard.press("ArrowRight")
+    article.get_by_role("button", name="Footnote").click()
+    note = article.get_by_label("Footnote text")
+    expect(note).to_be_focused()
+    note.fill("As the 2016 survey found.")
+    note.press("Enter")
+    expect(body).to_have_value(
+        "Families notice first.[^1] Schools notice next.\n\n[^1]: As the 2016 survey found."
+    )
+    expect(body).to_be_focused()
+    expect(article.locator(".preview .footnotes")).to_contain_text("As the 2016 survey found.")
+    # Escape leaves the text as it was; a second note is numbered 2.
+    article.get_by_role("button", name="Footnote").click()
+    note.press("Escape")
+    expect(body).to_have_value(re.compile(r"found\.$"))
+    page.keyboard.press("Control+End")
+    article.get_by_role("button", name="Footnote").click()
+    note.fill("Second note.")
+    article.get_by_role("button", name="Insert footnote").click()
+    # The cursor was among the notes: the number goes at the end of the text instead.
+    expect(body).to_have_value(
+        "Families notice first.[^1] Schools notice next.[^2]\n\n"
+        "[^1]: As the 2016 survey found.\n\n[^2]: Second note."
     )
 
 
