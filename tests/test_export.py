@@ -7,6 +7,7 @@ part), the HTML and Markdown as text.
 
 from __future__ import annotations
 
+import copy
 import html as htmllib
 import io
 import re
@@ -464,6 +465,91 @@ def test_redline_marks_the_right_words_in_every_format(secretariat):
     for word_ in ["CHANGED", "ADDED", "DELETED", "MOVED", "formerly Good Practice 4"]:
         assert word_ in text
     assert "REDLINE" in text or "DRAFT" in text
+
+
+def _resolved(content: bytes, *, accept: bool) -> list[str]:
+    """Word's Accept all (``accept``) or Reject all applied to a DOCX's body: paragraph texts.
+
+    Run-level changes: the kept kind is unwrapped, the other removed. A paragraph mark
+    of the removed kind (w:ins/w:del in the mark's w:rPr) joins its paragraph to the
+    next, as Word does; one of the kept kind simply stops being a change.
+    """
+    body = copy.deepcopy(python_docx.Document(io.BytesIO(content)).element.body)
+    keep, drop = (f"{W}ins", f"{W}del") if accept else (f"{W}del", f"{W}ins")
+    for change in list(body.iter(keep, drop)):
+        parent = change.getparent()
+        if parent.tag == f"{W}rPr":
+            continue  # a paragraph mark: below
+        if change.tag == drop:
+            parent.remove(change)
+        else:
+            for child in list(change):
+                change.addprevious(child)
+            parent.remove(change)
+    for paragraph in list(body.iter(f"{W}p")):
+        mark = paragraph.find(f"{W}pPr/{W}rPr")
+        if mark is None or not len(mark):
+            continue
+        if mark.find(drop) is None:
+            mark.remove(mark.find(keep))
+            continue
+        following = paragraph.getnext()
+        if following is None or following.tag != f"{W}p":
+            continue  # the document's last paragraph mark stays (Word keeps one), emptied
+        content = [c for c in paragraph if c.tag != f"{W}pPr"]
+        anchor = following.find(f"{W}pPr")
+        for child in reversed(content):
+            if anchor is not None:
+                anchor.addnext(child)
+            else:
+                following.insert(0, child)
+        paragraph.getparent().remove(paragraph)
+    texts = [
+        "".join(t.text or "" for t in p.iter(f"{W}t", f"{W}delText")) for p in body.iter(f"{W}p")
+    ]
+    return [t for t in texts if t.strip()]
+
+
+def test_word_redline_accepts_and_rejects_to_the_texts_paragraphs_included(secretariat):
+    document = make_document(by=secretariat, sections=0)
+    section = make_section(document, by=secretariat, title="Prevention")
+    split = make_practice(
+        section, by=secretariat, heading="Split", body="Alpha one. Alpha two.\n\nAlpha three."
+    )
+    joined = make_practice(section, by=secretariat, heading="Joined", body="Beta one.\n\nBeta two.")
+    doomed = make_practice(section, by=secretariat, heading="Doomed", body="Gamma gone.")
+    version = Version(
+        document=document, name="Draft 1", taken_at=timezone.now(), created_by=secretariat
+    )
+    stamp(version, by=secretariat)
+    version.save()
+    split.body = "Alpha one.\n\nAlpha two, revised.\n\nAlpha three."
+    joined.body = "Beta one. Beta two."
+    for practice in (split, joined):
+        stamp(practice, by=secretariat)
+        practice.save()
+    stamp(doomed, by=secretariat)
+    doomed.delete()
+    make_practice(section, by=secretariat, heading="Fresh", body="Delta new.\n\nDelta more.")
+    model = build(document, redline_from=points.of_version(version))
+    content = render(model, "docx").content
+
+    accepted = _resolved(content, accept=True)
+    rejected = _resolved(content, accept=False)
+
+    def run_of(texts: list[str], first: str, count: int) -> list[str]:
+        start = next(i for i, t in enumerate(texts) if t.startswith(first))
+        return texts[start : start + count]
+
+    assert run_of(accepted, "Alpha one", 3) == ["Alpha one.", "Alpha two, revised.", "Alpha three."]
+    assert run_of(rejected, "Alpha one", 2) == ["Alpha one. Alpha two.", "Alpha three."]
+    assert run_of(accepted, "Beta one", 1) == ["Beta one. Beta two."]
+    assert run_of(rejected, "Beta one", 2) == ["Beta one.", "Beta two."]
+    # A practice added or deleted whole goes with its label, lead and paragraphs.
+    assert run_of(accepted, "Delta new", 2) == ["Delta new.", "Delta more."]
+    assert not any("Delta" in t or t == "Fresh" for t in rejected)
+    assert "Gamma gone." in rejected and "Doomed" in rejected
+    assert not any("Gamma" in t or t == "Doomed" for t in accepted)
 
 
 def test_redline_from_before_the_document_existed_marks_everything_added(secretariat):

@@ -145,9 +145,17 @@ class _Writer:
 
     # --- blocks ---
 
-    def para(self, inner: str, *, style: str = "", ppr: str = "") -> str:
+    def para(self, inner: str, *, style: str = "", ppr: str = "", mark: str = "") -> str:
+        """One paragraph; ``mark`` "ins"/"del" tracks its paragraph mark as inserted or
+        deleted, so Accept all / Reject all also split and join paragraphs (ECMA-376
+        17.13.5.16 and .14: w:ins / w:del in the paragraph mark's w:rPr, last in w:pPr)."""
         pstyle = f'<w:pStyle w:val="{style}"/>' if style else ""
-        props = f"<w:pPr>{pstyle}{ppr}</w:pPr>" if (pstyle or ppr) else ""
+        tracked = (
+            f'<w:rPr><w:{mark} w:id="{next(self.ids)}" {self.change_attrs}/></w:rPr>'
+            if mark
+            else ""
+        )
+        props = f"<w:pPr>{pstyle}{ppr}{tracked}</w:pPr>" if (pstyle or ppr or tracked) else ""
         return f"<w:p>{props}{inner}</w:p>"
 
     def blocks_xml(
@@ -165,7 +173,7 @@ class _Writer:
         for block in blocks:
             if isinstance(block, markup.Para):
                 runs = self.runs(block.inlines, style=style, rich=rich)
-                out.append(self.para(prefix + runs, ppr=ppr))
+                out.append(self.para(prefix + runs, ppr=ppr, mark=block.mark))
                 prefix = ""
             elif isinstance(block, markup.ListBlock):
                 out.append(self.list_xml(block, rich=rich, style=style, level=level))
@@ -196,7 +204,9 @@ class _Writer:
             for i, sub in enumerate(item):
                 if isinstance(sub, markup.Para):
                     runs = self.runs(sub.inlines, style=style, rich=rich)
-                    out.append(self.para((first if i == 0 else "") + runs, ppr=item_ppr))
+                    out.append(
+                        self.para((first if i == 0 else "") + runs, ppr=item_ppr, mark=sub.mark)
+                    )
                 elif isinstance(sub, markup.ListBlock):
                     out.append(self.list_xml(sub, rich=rich, style=style, level=level + 1))
                 else:
@@ -303,13 +313,13 @@ class _Writer:
                 )
             )
 
-    def heading(self, inner: str, level: int) -> str:
+    def heading(self, inner: str, level: int, *, mark: str = "") -> str:
         ppr = "<w:pageBreakBefore/>" if level == 1 else ""
-        return self.para(inner, style=f"Heading{level}", ppr=ppr)
+        return self.para(inner, style=f"Heading{level}", ppr=ppr, mark=mark)
 
     def section(self, section: ExportSection) -> None:
         w = self.body.append
-        w(self.heading(self.runs(section.title_inlines()), 1))
+        w(self.heading(self.runs(section.title_inlines()), 1, mark=_MARK.get(section.change, "")))
         if section.change or section.moved:
             w(self.para(self.flag(section.change, section.moved, section.note)))
         self.rich(section.introduction_rich())
@@ -318,14 +328,17 @@ class _Writer:
 
     def practice(self, practice: ExportPractice) -> None:
         w = self.body.append
-        label_style = frozenset({"del"}) if practice.change == "deleted" else frozenset()
-        w(self.heading(self.run(practice.label, label_style), 2))
+        # A practice added or deleted whole: its label and lead go with it on Accept/Reject.
+        mark = _MARK.get(practice.change, "")
+        label_style = frozenset({mark}) if mark else frozenset()
+        w(self.heading(self.run(practice.label, label_style), 2, mark=mark))
         if practice.change or practice.moved:
             w(self.para(self.flag(practice.change, practice.moved, practice.note)))
         w(
             self.para(
                 self.runs(practice.heading_inlines(), style=frozenset({"strong"})),
                 ppr="<w:keepNext/>",
+                mark=mark,
             )
         )
         self.rich(practice.body_rich())
@@ -334,6 +347,10 @@ class _Writer:
         words = " · ".join(x.upper() for x in [change, "moved" if moved else None] if x)
         props = '<w:color w:val="6B4E00"/><w:sz w:val="18"/><w:shd w:val="clear" w:fill="FFF3C4"/>'
         return self.run(f"{words} — {note}" if note else words, frozenset({"strong"}), extra=props)
+
+
+# A section or practice added or deleted whole: the mark of each of its paragraphs.
+_MARK = {"added": "ins", "deleted": "del"}
 
 
 def render(doc: ExportDocument) -> bytes:

@@ -70,7 +70,11 @@ Inline = Text | Code | Span | Link | NoteRef | Break
 
 @dataclass(frozen=True, slots=True)
 class Para:
+    """A paragraph; in a redline, ``mark`` says whether its end (the paragraph mark, where
+    a paragraph was split or two were joined) was inserted ("ins") or deleted ("del")."""
+
     inlines: tuple[Inline, ...]
+    mark: Literal["", "ins", "del"] = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,15 +288,22 @@ def redline(old: str | None, new: str | None) -> Rich:
     an emphasis mark that changed is shown as typed.
     """
     paragraphs: list[list[Inline]] = [[]]
+    marks: list[str] = [""]
     for seg in diff.segments(old or "", new or ""):
         pieces = _PARAGRAPH_BREAK.split(seg.text)
         for n, piece in enumerate(pieces):
             if n:
+                # The break that ends this paragraph was inserted (a split) or deleted (a join).
+                marks[-1] = _MARKS.get(seg.kind, "")
                 paragraphs.append([])
+                marks.append("")
             if piece:
                 paragraphs[-1].extend(_marked(seg.kind, _lines(piece)))
-    blocks = tuple(Para(tuple(p)) for p in paragraphs if p)
+    blocks = tuple(Para(tuple(p), m) for p, m in zip(paragraphs, marks, strict=True) if p)
     return Rich(blocks)
+
+
+_MARKS = {"insert": "ins", "delete": "del"}
 
 
 def redline_inline(old: str | None, new: str | None) -> tuple[Inline, ...]:
@@ -331,7 +342,7 @@ def whole(kind: Literal["ins", "del"], rich: Rich) -> Rich:
 
 def _mark_block(kind: Literal["ins", "del"], block: Block) -> Block:
     if isinstance(block, Para):
-        return Para((Span(kind, block.inlines),)) if block.inlines else block
+        return Para((Span(kind, block.inlines),) if block.inlines else (), kind)
     if isinstance(block, ListBlock):
         return ListBlock(
             block.ordered,
