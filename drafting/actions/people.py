@@ -58,8 +58,10 @@ def _lock_person(person_id: int):
 
 
 def _lock_profile(person) -> ExpertProfile | None:
+    # Only the profile row is locked (PostgreSQL cannot lock the outer side of a join
+    # with the delegation, and the delegation is not changed here).
     return (
-        ExpertProfile.objects.select_for_update()
+        ExpertProfile.objects.select_for_update(of=("self",))
         .select_related("delegation")
         .filter(user=person)
         .first()
