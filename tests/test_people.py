@@ -7,8 +7,12 @@ inviting transaction commits, so those requests run inside
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -488,3 +492,46 @@ def test_people_list_filters_by_delegation_and_role(client, secretariat):
     assert forged.status_code == 200
     assert "That delegation does not exist" in forged.content.decode()
     assert len(forged.context["people"]) == User.objects.count()
+
+
+# --- e-mail settings ------------------------------------------------------------------------
+
+
+def _email_settings(env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EMAIL_") and k != "DEBUG"}
+    code = (
+        "import drafting.settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "SECRET_KEY": "x" * 50, **env},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_email_is_printed_in_development_and_sent_by_smtp_from_the_environment():
+    development = _email_settings({"DEBUG": "1"})
+    assert development.stdout.split()[0] == "django.core.mail.backends.console.EmailBackend"
+    production = _email_settings(
+        {
+            "DEBUG": "0",
+            "EMAIL_HOST": "smtp.example.org",
+            "EMAIL_PORT": "587",
+            "EMAIL_USE_TLS": "1",
+            "DEFAULT_FROM_EMAIL": "drafting@forum.example.org",
+        }
+    )
+    assert production.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.org",
+        "587",
+        "True",
+        "drafting@forum.example.org",
+    ], production.stderr
+    both = _email_settings({"DEBUG": "1", "EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"})
+    assert both.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL are both set" in both.stderr
