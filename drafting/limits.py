@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,6 +51,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "versions": ("named versions", "Nothing was saved."),
     # Every save of a text or of the order writes history that is never deleted.
     "edits": ("saved texts or moved practices", "Nothing was saved; your text is still here."),
+    # People (issue 12): each invitation and each reset link is an e-mail sent by the site.
+    "invitations": ("sent invitations", "No invitation was sent."),
+    "password_resets": ("asked for password e-mails", "No e-mail was sent."),
 }
 
 _PERIODS = {"s": ("second", 1), "m": ("minute", 60), "h": ("hour", 3600), "d": ("day", 86400)}
@@ -104,8 +108,13 @@ def _wait(seconds: int) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def spend(request: HttpRequest, kind: str) -> None:
+def spend(request: HttpRequest, kind: str, *, key: str | Callable = "user") -> None:
     """Count one ``kind`` request by the logged-in user; raise RateLimited when over the rate.
+
+    ``key`` is what is counted, as django-ratelimit takes it: the logged-in user by
+    default; pages that people use before logging in (a forgotten password) pass a
+    function of the request instead (its client address, the address typed), each
+    counted on its own.
 
     Call it just before the action, once the form is valid: the request counts
     whether or not the action then succeeds. The count lives in the shared cache
@@ -116,7 +125,7 @@ def spend(request: HttpRequest, kind: str) -> None:
     rate = rate_for(request.user, kind)
     if rate is None:
         return
-    usage = get_usage(request, group=f"drafting.{kind}", key="user", rate=rate, increment=True)
+    usage = get_usage(request, group=f"drafting.{kind}", key=key, rate=rate, increment=True)
     if usage is None or not usage["should_limit"]:
         return
     # time_left is -1 only when the cache could not count: ask for a moment's patience.

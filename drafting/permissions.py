@@ -504,3 +504,40 @@ def why_cannot_record_agreement(user, document: Document) -> str | None:
 
 def can_record_agreement(user, document: Document) -> bool:
     return why_cannot_record_agreement(user, document) is None
+
+
+# --- People: accounts, roles and delegations (issue 12) --------------------------------------
+# The secretariat manages people in the application (no admin needed): it invites experts,
+# changes roles and delegations, deactivates and reactivates accounts. Two rules keep the
+# forum administrable: nobody deactivates or demotes themselves, and the last active
+# member of the secretariat stays (drafting.actions.people counts them under lock).
+
+
+def why_cannot_manage_people(user) -> str | None:
+    """The People pages and every change to an account are the secretariat's."""
+    if is_secretariat(user):
+        return None
+    if role_of(user) is None:
+        if getattr(user, "is_authenticated", False):
+            return "Only the secretariat manages people; your account has no drafting role."
+        return "Log in to manage people."
+    return "Only the secretariat manages people: invitations, roles and deactivation."
+
+
+def can_manage_people(user) -> bool:
+    return why_cannot_manage_people(user) is None
+
+
+def why_cannot_change_account(user, person) -> str | None:
+    """Changing ``person``'s role, delegation or active state: the secretariat's, and never
+    one's own (a secretariat officer who demoted or deactivated themselves would be locked
+    out of the very page that undoes it; another member of the secretariat does it)."""
+    reason = why_cannot_manage_people(user)
+    if reason is not None:
+        return reason
+    if person.pk == user.pk:
+        return (
+            "You cannot change your own role or deactivate your own account; "
+            "ask another member of the secretariat."
+        )
+    return None

@@ -95,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # Text kept from a form posted after the session expired (base.html).
                 "drafting.kept_text.offers",
+                # The header's "People" link for the secretariat (views/accounts.py).
+                "drafting.views.accounts.account_links",
             ],
         },
     }
@@ -338,6 +340,10 @@ DRAFTING_RATES = {
     # Saves of practice and section texts and practice moves: each is a history row
     # kept for ever, so a script saving 20,000-character bodies in a loop is stopped.
     "edits": env_rate("DRAFTING_RATE_EDITS", "300/h"),
+    # People (issue 12): invitations the secretariat sends (times the factor below), and
+    # "forgot password" e-mails asked for, counted per client address and per address typed.
+    "invitations": env_rate("DRAFTING_RATE_INVITATIONS", "30/h"),
+    "password_resets": env_rate("DRAFTING_RATE_PASSWORD_RESETS", "5/h"),
 }
 DRAFTING_SECRETARIAT_RATE_FACTOR = env_int("DRAFTING_SECRETARIAT_RATE_FACTOR", 10)
 # Size of one document, refused in words by the actions that add to it.
@@ -384,3 +390,31 @@ CACHES["exports"] = {
     "TIMEOUT": env_int("EXPORT_CACHE_SECONDS", 7 * 86400),
     "OPTIONS": {"MAX_ENTRIES": env_int("EXPORT_CACHE_MAX_FILES", 200), "CULL_FREQUENCY": 4},
 }
+
+# --- E-mail (issue 12: invitations and password links) -----------------------------------------
+# Development (DEBUG, `make run`) prints every message on the console, so a newcomer sees
+# the invitation; production sends through SMTP configured here. EMAIL_BACKEND overrides
+# either (e.g. django.core.mail.backends.filebased.EmailBackend with EMAIL_FILE_PATH).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both set: choose one (TLS for port 587, SSL for 465)."
+    )
+# A mail server that does not answer must not hold a web worker for long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if os.environ.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "drafting@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How long an invitation's or a reset's set-password link works (Django's token).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_LINK_HOURS", 72) * 3600

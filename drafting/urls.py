@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from drafting import workflow
@@ -11,6 +12,7 @@ from drafting.views import (
     documents,
     health,
     imports,
+    people,
     positions,
     practices,
     sections,
@@ -27,6 +29,14 @@ drafting_patterns = [
     path("imports/new/", imports.import_start, name="import-start"),
     path("imports/<str:token>/", imports.import_preview, name="import-preview"),
     path("imports/<str:token>/cancel/", imports.import_cancel, name="import-cancel"),
+    # People (issue 12): the secretariat invites experts, changes roles, deactivates accounts.
+    path("people/", people.people_list, name="people-list"),
+    path("people/invite/", people.people_invite, name="people-invite"),
+    path("people/<int:pk>/", people.person_detail, name="person-detail"),
+    path("people/<int:pk>/role/", people.person_role, name="person-role"),
+    path("people/<int:pk>/deactivate/", people.person_deactivate, name="person-deactivate"),
+    path("people/<int:pk>/reactivate/", people.person_reactivate, name="person-reactivate"),
+    path("people/<int:pk>/invite-again/", people.person_resend, name="person-resend"),
     # Asked by session.js while someone types: keeps the session alive, or says it ended.
     path("session/keep-alive/", session.keep_alive, name="session-keep-alive"),
     path("documents/<slug:slug>/", documents.document_detail, name="document-detail"),
@@ -152,6 +162,43 @@ urlpatterns = [
     path("", include((drafting_patterns, "drafting"))),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
+    # Passwords (issue 12): one's own, a forgotten one, and the link an invitation sends.
+    path(
+        "accounts/password/",
+        account_views.PasswordChangeView.as_view(),
+        name="password-change",
+    ),
+    path(
+        "accounts/password/changed/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done.html"
+        ),
+        name="password-change-done",
+    ),
+    path(
+        "accounts/password/forgotten/",
+        account_views.PasswordResetView.as_view(),
+        name="password-reset",
+    ),
+    path(
+        "accounts/password/forgotten/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_done.html"
+        ),
+        name="password-reset-sent",
+    ),
+    path(
+        "accounts/password/set/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "accounts/password/set/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -608,6 +608,62 @@ ACTIONS |= {
     ),
 }
 
+# --- people (issue 12): the secretariat's, whatever state any document is in ---------------------
+PEOPLE = _same("L 403 403 403  403  302+")
+# "Send again" answers at once; the e-mail (and its record) leaves after the commit, which a
+# rolled-back attempt never reaches: tests/test_people.py follows it through.
+PEOPLE_AFTER_COMMIT = _same("L 403 403 403  403  302=")
+
+
+def _person(w: World, username: str, *, active: bool = True, password: bool = True):
+    """A person the secretariat manages (made once per world): deactivated, or invited."""
+    from django.contrib.auth import get_user_model
+
+    found = get_user_model().objects.filter(username=username).first()
+    if found is None:
+        found = make_user(Role.EXPERT, username=username)
+        found.is_active = active
+        if not password:
+            found.set_unusable_password()
+            found.email = f"{username}@example.org"
+        found.save()
+    return found
+
+
+ACTIONS |= {
+    "people-invite": Action(
+        lambda w: _u("people-invite"),
+        lambda w: {
+            "first_name": "Ingrid",
+            "last_name": "Solberg",
+            "email": "ingrid@norvania.example",
+            "delegation": w.users["expert"].profile.delegation_id,
+            "role": "expert",
+        },
+        PEOPLE,
+    ),
+    "person-role": Action(
+        lambda w: _u("person-role", w.users["other_expert"].pk),
+        lambda w: {"role": "observer", "delegation": "", "reason": "Changed jobs."},
+        PEOPLE,
+    ),
+    "person-deactivate": Action(
+        lambda w: _u("person-deactivate", w.users["other_expert"].pk),
+        lambda w: {"reason": "Left the forum."},
+        PEOPLE,
+    ),
+    "person-reactivate": Action(
+        lambda w: _u("person-reactivate", _person(w, "left.forum", active=False).pk),
+        lambda w: {},
+        PEOPLE,
+    ),
+    "person-resend": Action(
+        lambda w: _u("person-resend", _person(w, "invited.person", password=False).pk),
+        lambda w: {},
+        PEOPLE_AFTER_COMMIT,
+    ),
+}
+
 # Pages that only read (GET); the sweep below still POSTs to each of them.
 READ_ONLY = {
     "home",
@@ -636,6 +692,9 @@ READ_ONLY = {
     "position-export",
     "export-job",  # the page of a download being made (the download link starts it)
     "export-job-file",
+    # people (issue 12)
+    "people-list",
+    "person-detail",
 }
 
 

@@ -126,6 +126,21 @@ EXPECTED = """
     drafting:meeting-edit                  adopted   L    403  403  403  403  403
     drafting:meeting-list                  drafting  L    403  200  200  200  200
     drafting:meeting-list                  adopted   L    403  200  200  200  200
+    # People (issue 12): the secretariat's, whatever state a document is in.
+    drafting:people-invite                 drafting  L    403  403  403  403  200
+    drafting:people-invite                 adopted   L    403  403  403  403  200
+    drafting:people-list                   drafting  L    403  403  403  403  200
+    drafting:people-list                   adopted   L    403  403  403  403  200
+    drafting:person-deactivate             drafting  L    405  405  405  405  405
+    drafting:person-deactivate             adopted   L    405  405  405  405  405
+    drafting:person-detail                 drafting  L    403  403  403  403  200
+    drafting:person-detail                 adopted   L    403  403  403  403  200
+    drafting:person-reactivate             drafting  L    405  405  405  405  405
+    drafting:person-reactivate             adopted   L    405  405  405  405  405
+    drafting:person-resend                 drafting  L    405  405  405  405  405
+    drafting:person-resend                 adopted   L    405  405  405  405  405
+    drafting:person-role                   drafting  L    405  405  405  405  405
+    drafting:person-role                   adopted   L    405  405  405  405  405
     drafting:agreement-set                 drafting  L    405  405  405  405  405
     drafting:agreement-set                 adopted   L    405  405  405  405  405
     drafting:position-export               drafting  L    403  403  200  200  200
@@ -192,6 +207,20 @@ EXPECTED = """
     login                                  adopted   200  200  200  200  200  200
     logout                                 drafting  405  405  405  405  405  405
     logout                                 adopted   405  405  405  405  405  405
+    # Passwords: one's own (logged in); a forgotten one and an e-mailed link (anyone; a forged
+    # link is a page saying it no longer works).
+    password-change                        drafting  L    200  200  200  200  200
+    password-change                        adopted   L    200  200  200  200  200
+    password-change-done                   drafting  L    200  200  200  200  200
+    password-change-done                   adopted   L    200  200  200  200  200
+    password-reset                         drafting  200  200  200  200  200  200
+    password-reset                         adopted   200  200  200  200  200  200
+    password-reset-complete                drafting  200  200  200  200  200  200
+    password-reset-complete                adopted   200  200  200  200  200  200
+    password-reset-confirm                 drafting  200  200  200  200  200  200
+    password-reset-confirm                 adopted   200  200  200  200  200  200
+    password-reset-sent                    drafting  200  200  200  200  200  200
+    password-reset-sent                    adopted   200  200  200  200  200  200
 """
 
 

@@ -52,6 +52,7 @@ MODEL_FOR_SEGMENT = {
     "working-groups": WorkingGroup,
     "groups": WorkingGroup,
     "positions": Position,
+    "people": User,
 }
 
 
@@ -88,7 +89,12 @@ def _export_job_tokens() -> list[str]:
 # token is a real job of the secretariat's, so the walk covers the job page and its file.
 PARAM_VALUES = {"fmt": _formats, "token": lambda: ["not-waiting", *_export_job_tokens()]}
 # The same, where one route takes other values than the rest.
-ROUTE_PARAM_VALUES = {("drafting:position-export", "fmt"): lambda: ["csv", "docx"]}
+ROUTE_PARAM_VALUES = {
+    ("drafting:position-export", "fmt"): lambda: ["csv", "docx"],
+    # An e-mailed set-password link that is not (or no longer) valid: the page says so.
+    ("password-reset-confirm", "uidb64"): lambda: ["MQ"],
+    ("password-reset-confirm", "token"): lambda: ["forged-token"],
+}
 # Routes with these parameters answer with files to download, not pages.
 DOWNLOAD_PARAMS = {"fmt"}
 
@@ -180,6 +186,8 @@ def demo_world() -> World:
         Version: list(Version.objects.filter(document=document).order_by("pk")[:1]),
         Delegation: list(Delegation.objects.order_by("pk")[:1]),
         WorkingGroup: list(WorkingGroup.objects.order_by("pk")[:1]),
+        # People (issue 12): an expert's account and the secretariat's own.
+        User: [users["expert"], users["secretariat"]],
         # The demo's positions: the reservation on the record, and one that is not.
         Position: list(Position.objects.order_by("-for_the_record", "pk")[:2]),
     }

@@ -58,6 +58,14 @@ from drafting.actions.meetings import (  # noqa: F401
 from drafting.actions.ordering import (  # noqa: F401
     position_after,
 )
+from drafting.actions.people import (  # noqa: F401
+    change_role,
+    deactivate_person,
+    invite_person,
+    reactivate_person,
+    record_password,
+    resend_invitation,
+)
 from drafting.actions.positions import (  # noqa: F401
     record_agreement,
     record_reservation,
