@@ -345,6 +345,55 @@ def test_draft_export_lists_unapproved_sections_and_open_amendments(secretariat,
         assert squash(line) in squash(text), fmt
 
 
+def test_draft_stands_in_the_header_corner_in_pdf_and_word_alike(secretariat):
+    document = footnoted_document(secretariat)
+    # PDF: on every page after the cover, DRAFT at the top right, and nowhere else on it.
+    reader = PdfReader(io.BytesIO(export(document, "pdf").content))
+    page = reader.pages[1]
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() == "DRAFT":
+            found.append((tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]))
+
+    page.extract_text(visitor_text=visit)
+    assert len(found) == 1, found
+    x, y = found[0]
+    assert x > width * 0.75 and y > height * 0.9, (x, y, width, height)
+    # Word: the header's one tab reaches the right margin (the style's centre stop cleared).
+    word = python_docx.Document(io.BytesIO(export(document, "docx").content))
+    header = word.sections[0].header.paragraphs[0]._p
+    stops = {
+        (t.get(f"{W}val"), t.get(f"{W}pos")) for t in header.iter(f"{W}tab") if t.get(f"{W}val")
+    }
+    assert ("clear", "4680") in stops and ("right", "9184") in stops
+    runs = [r for r in header.iter(f"{W}r")]
+    assert [r.find(f"{W}t").text for r in runs if r.find(f"{W}t") is not None][-1] == "DRAFT"
+    assert runs[-2].find(f"{W}tab") is not None  # DRAFT follows the tab to the right margin
+
+
+def test_no_label_or_lead_is_stranded_at_the_foot_of_a_page(secretariat):
+    document = make_document(by=secretariat, sections=0)
+    section = make_section(document, by=secretariat, title="Prevention")
+    for n in range(1, 41):
+        # Bodies of 1 to 9 lines, in an order that puts every kind of break at a page foot.
+        body = " ".join(
+            f"Sentence {n}.{k} of the practice text runs on." for k in range((n * 7) % 17 + 1)
+        )
+        make_practice(section, by=secretariat, heading=f"Lead of practice {n}.", body=body)
+    reader = PdfReader(io.BytesIO(export(document, "pdf").content))
+    for number, page in enumerate(reader.pages[2:], start=3):  # after the cover and contents
+        lines = [line.strip() for line in (page.extract_text() or "").splitlines() if line.strip()]
+        last = lines[-2] if lines[-1].isdigit() else lines[-1]  # the page number is last
+        assert not last.startswith(("Good Practice", "Lead of practice")), (number, lines[-4:])
+    # Word: labels, flags and leads keep with the next paragraph.
+    word = python_docx.Document(io.BytesIO(export(document, "docx").content))
+    assert word.styles["Heading 2"].paragraph_format.keep_with_next
+    leads = [p for p in word.paragraphs if p.text.startswith("Lead of practice")]
+    assert len(leads) == 40 and all(p.paragraph_format.keep_with_next for p in leads)
+
+
 @pytest.mark.parametrize(
     "status", [Document.Status.FINAL, Document.Status.SUBMITTED, Document.Status.ADOPTED]
 )

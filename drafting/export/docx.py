@@ -321,7 +321,7 @@ class _Writer:
         w = self.body.append
         w(self.heading(self.runs(section.title_inlines()), 1, mark=_MARK.get(section.change, "")))
         if section.change or section.moved:
-            w(self.para(self.flag(section.change, section.moved, section.note)))
+            w(self.para(self.flag(section.change, section.moved, section.note), ppr=_KEEP))
         self.rich(section.introduction_rich())
         for practice in section.practices:
             self.practice(practice)
@@ -333,11 +333,11 @@ class _Writer:
         label_style = frozenset({mark}) if mark else frozenset()
         w(self.heading(self.run(practice.label, label_style), 2, mark=mark))
         if practice.change or practice.moved:
-            w(self.para(self.flag(practice.change, practice.moved, practice.note)))
+            w(self.para(self.flag(practice.change, practice.moved, practice.note), ppr=_KEEP))
         w(
             self.para(
                 self.runs(practice.heading_inlines(), style=frozenset({"strong"})),
-                ppr="<w:keepNext/>",
+                ppr=_KEEP,
                 mark=mark,
             )
         )
@@ -349,6 +349,8 @@ class _Writer:
         return self.run(f"{words} — {note}" if note else words, frozenset({"strong"}), extra=props)
 
 
+# Labels, flags and leads stay on the page of the text they introduce.
+_KEEP = "<w:keepNext/>"
 # A section or practice added or deleted whole: the mark of each of its paragraphs.
 _MARK = {"added": "ins", "deleted": "del"}
 
@@ -397,7 +399,12 @@ def _page_setup(document, doc: ExportDocument) -> None:
     # The cover has no header or footer.
     section.different_first_page_header_footer = True
     header = section.header.paragraphs[0]
-    tab = '<w:tabs><w:tab w:val="right" w:pos="9072"/></w:tabs>'
+    # The Header style's own stops (centre 4680, right 9360) are cleared: one tab must take
+    # DRAFT to the right margin (16.2 cm of text = 9184 twips), not to the page's middle.
+    tab = (
+        '<w:tabs><w:tab w:val="clear" w:pos="4680"/><w:tab w:val="clear" w:pos="9360"/>'
+        '<w:tab w:val="right" w:pos="9184"/></w:tabs>'
+    )
     right = "DRAFT" if doc.draft else ("REDLINE" if doc.redline else "")
     header_xml = (
         f'<w:p {_NS}><w:pPr><w:pStyle w:val="Header"/>{tab}</w:pPr>'
@@ -432,6 +439,7 @@ def _styles(document) -> None:
         style.font.size = Pt(size)
         style.font.color.rgb = RGBColor(0x22, 0x22, 0x22)
         style.font.bold = True
+        style.paragraph_format.keep_with_next = True  # never alone at the foot of a page
     styles["Heading 2"].font.color.rgb = RGBColor(0x44, 0x44, 0x44)
 
 

@@ -96,8 +96,10 @@ def string(value: str) -> str:
 PREAMBLE = r"""
 #let ins(body) = text(fill: rgb("#0a6b2b"), underline(offset: 2pt, body))
 #let del(body) = text(fill: rgb("#b3261e"), strike(body))
-#let flag(body) = box(inset: (x: 3pt, y: 1pt), radius: 2pt, fill: rgb("#fff3c4"),
-  text(size: 8.5pt, weight: "bold", fill: rgb("#6b4e00"), body))
+#let flag(body) = block(sticky: true, box(inset: (x: 3pt, y: 1pt), radius: 2pt,
+  fill: rgb("#fff3c4"), text(size: 8.5pt, weight: "bold", fill: rgb("#6b4e00"), body)))
+// A practice's lead stays on the page of the text it introduces (as its label does).
+#let lead(body) = block(sticky: true, strong(body))
 #set document(title: TITLE)
 #set text(font: ("Libertinus Serif", "Amiri"), size: 11pt, lang: "en", fallback: true)
 #set par(justify: true, leading: 0.62em, spacing: 0.9em)
@@ -132,14 +134,9 @@ PREAMBLE = r"""
       align(center, counter(page).display("1"))
     }
   },
-  BACKGROUND
 )
 """
 
-WATERMARK = (
-    'background: rotate(-50deg, text(size: 120pt, weight: "bold", '
-    "fill: rgb(200, 30, 30, 28))[DRAFT]),"
-)
 
 
 def render(doc: ExportDocument, *, waiting: Callable[[], None] | None = None) -> bytes:
@@ -239,12 +236,13 @@ def source(doc: ExportDocument, *, plain: Container[str] = ()) -> str:
 
 def _preamble(doc: ExportDocument) -> str:
     cover = doc.cover
-    header_right = "[DRAFT]" if doc.draft else ("[REDLINE]" if doc.redline else "[]")
+    # DRAFT stands in the header's right corner, bold and red, as in Word.
+    mark = "DRAFT" if doc.draft else ("REDLINE" if doc.redline else "")
+    header_right = f'text(weight: "bold", fill: rgb("#b3261e"))[{mark}]' if mark else "[]"
     return (
         PREAMBLE.replace("TITLE", string(cover.title))
         .replace("HEADER_LEFT", f"[{escape(cover.short_title)}]")
         .replace("HEADER_RIGHT", header_right)
-        .replace("BACKGROUND", WATERMARK if doc.draft else "")
     )
 
 
@@ -335,7 +333,7 @@ def _section(section: ExportSection) -> str:
 def _practice(practice: ExportPractice) -> str:
     notes = _Notes(practice.key)
     out = [_practice_label(practice)]
-    out.append(f"#strong[{_inlines(practice.heading_inlines(), notes, practice.key)}]\n\n")
+    out.append(f"#lead[{_inlines(practice.heading_inlines(), notes, practice.key)}]\n\n")
     out.append(_rich(practice.body_rich(), practice.key))
     return "".join(out)
 
