@@ -538,3 +538,21 @@ def test_pages_with_many_brackets_take_a_fixed_number_of_queries(
         response = client.get(document.get_absolute_url())
     assert response.content.decode().count("standing-under_negotiation") == 2 * size + 1  # legend
     assert Delegation.objects.filter(code=us.code).exists()
+
+
+def test_demo_shows_open_brackets_with_their_delegations(client, db):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from drafting.demo import content
+
+    call_command("seed_demo", "--quiet-logins")
+    user = get_user_model().objects.get(username="observer")
+    client.force_login(user)
+    document = content.DOCUMENT["slug"]
+    page = client.get(reverse("drafting:document-brackets", args=[document])).content.decode()
+    assert "<strong>2</strong> open brackets in the document." in page
+    assert '<abbr title="Netherlands">NL</abbr>' in page or ">NL</abbr>" in page
+    text_page = client.get(reverse("drafting:document-detail", args=[document])).content.decode()
+    assert "2 open square brackets" in text_page
+    assert '[radicalisation<span class="bracket-by"> (NL)</span>]' in text_page
