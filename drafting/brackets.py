@@ -167,6 +167,9 @@ def problems(source: str | None) -> list[str]:
                 )
     if depth > 0:
         _add(found, "A bracket is opened with [[ and never closed with ]]{codes}.")
+    if not found and len(ALTERNATIVE.findall(source)) != source.count("[["):
+        # Balanced marks that still do not make a bracket: one spans a blank line.
+        _add(found, "A bracket must stay within one paragraph; bracket each paragraph apart.")
     if _NOTE_INSIDE.search(source):
         _add(found, _NOTE_MESSAGE)
     for m in ALTERNATIVE.finditer(source):

@@ -82,6 +82,7 @@ def test_markdown_links_and_footnotes_are_untouched():
         ("a [[b [^1] c]]{US}\n\n[^1]: n", "footnote marker"),
         ("a [[ ]]{US}", "empty"),
         ("a [[b]]{U$S}", "not a delegation short code"),
+        ("a [[b\n\nc]]{US}", "within one paragraph"),
     ],
 )
 def test_malformed_brackets_are_refused_in_words(source, message):
