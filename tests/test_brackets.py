@@ -517,6 +517,17 @@ def test_every_export_prints_the_brackets(client, forum):
     assert "[should (MA, US)] [may (FR)]" in xml
 
 
+def test_pdf_source_prints_the_brackets_in_lead_and_text(client, forum):
+    from drafting.export import pdf, snapshot
+
+    _bracket(client, forum)
+    _bracket(client, forum, field="body", passage="yearly", alternative_1="monthly")
+    source = pdf.source(snapshot.build(forum["document"]))
+    assert pdf.escape("States [should (MA, US)] [may (FR)] establish") in source
+    assert pdf.escape("reports [yearly (MA, US)] [monthly (FR)]") in source
+    assert pdf.escape("[[") not in source  # the syntax itself never reaches the PDF
+
+
 @pytest.mark.parametrize("size", [2, 10])
 def test_pages_with_many_brackets_take_a_fixed_number_of_queries(
     client, secretariat, size, django_assert_max_num_queries
