@@ -187,7 +187,7 @@ def _document(report: LoadReport, delegations, users, group: WorkingGroup) -> No
             _at(when),
             meeting=rabat if when.startswith("2018-06-25") else None,
         )
-    _brackets(sections, users, meeting=rabat)
+    _brackets(sections, users)
     _positions(sections, users, meeting=rabat)
     document.target_meeting = meetings[4]
     stamp(
@@ -243,8 +243,8 @@ def _apply_edit(sections, user, reason, kind, args, when, *, meeting) -> None:
         record_deletion_from_history(pk, by=user, reason=reason, when=when)
 
 
-def _brackets(sections, users, *, meeting: ReviewMeeting) -> None:
-    """Passages left in square brackets at the Rabat meeting, written into the texts directly
+def _brackets(sections, users) -> None:
+    """Passages put in square brackets after the Rabat meeting, written into the texts directly
     and back-dated (the actions stamp "now"), with the reason the action would record."""
     for when, username, title, where, passage, alternatives in content.BRACKETS:
         # Found by its words: the edits above renumber the sections' practices.
@@ -263,7 +263,6 @@ def _brackets(sections, users, *, meeting: ReviewMeeting) -> None:
             by=users[username],
             reason=f"Put in square brackets: {printed}.",
             when=_at(when),
-            meeting=meeting,
         )
         practice.save()
 

@@ -114,6 +114,7 @@ class AcceptForm(forms.Form):
             self.fields["how"] = forms.ChoiceField(
                 choices=ACCEPT_HOW,
                 initial="replace",
+                required=False,  # not sent: replace, as before alternatives existed
                 widget=forms.RadioSelect,
                 label="How to apply it",
                 help_text="As an alternative, the passage the amendment changes goes in square "
