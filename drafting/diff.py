@@ -26,7 +26,7 @@ from typing import Literal
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from drafting import text
+from drafting import brackets, text
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 
@@ -193,8 +193,12 @@ def _common_space(a: str, b: str) -> str:
 
 
 def redline_html(old: str, new: str) -> SafeString:
-    """HTML with <del> and <ins> marking the changes; every piece of text is escaped."""
-    return text.markup(_redline_html(old or "", new or ""))
+    """HTML with <del> and <ins> marking the changes; every piece of text is escaped.
+
+    Square brackets are compared in their printed form ("[should (US, MA)]"), so a
+    resolution reads as the bracket struck out and the kept words inserted.
+    """
+    return text.markup(_redline_html(brackets.printed(old), brackets.printed(new)))
 
 
 # Memoised: a history page and "what changed since" show the same pairs again and again.

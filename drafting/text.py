@@ -26,9 +26,12 @@ import threading
 import nh3
 from cachetools import LRUCache
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
+
+from drafting import brackets
 
 # markdown-it stops parsing at maxNesting levels and silently drops what lies
 # deeper (and what follows it in the same container). 50 keeps everything up to
@@ -44,6 +47,59 @@ _md = (
     .disable(["image", "heading", "lheading", "code", "fence", "hr", "html_block", "html_inline"])
     .use(footnote_plugin)
 )
+
+
+def _bracket_rule(state, silent: bool) -> bool:
+    """Inline rule: ``[[text]]{US, MA}`` is one alternative of a square bracket (drafting.brackets).
+
+    The text inside is parsed as ordinary inline Markdown (emphasis, links). The
+    open token carries "[" and the close token " (US, MA)]" as content: the
+    exports (drafting/export/markup.py) print them as text, the page renderer
+    below wraps them in a span.
+    """
+    if not state.src.startswith("[[", state.pos):
+        return False
+    m = brackets.ALTERNATIVE.match(state.src, state.pos)
+    if m is None:
+        return False
+    if not silent:
+        codes = brackets.codes_of(m["codes"])
+        opening = state.push("bracket_open", "span", 1)
+        opening.meta = {"codes": codes}
+        opening.content = "["
+        pos, end = state.pos, state.posMax
+        state.pos, state.posMax = m.start("text"), m.end("text")
+        state.md.inline.tokenize(state)
+        state.pos, state.posMax = pos, end
+        closing = state.push("bracket_close", "span", -1)
+        closing.meta = {"codes": codes}
+        closing.content = f" ({', '.join(codes)})]" if codes else "]"
+    state.pos = m.end()
+    return True
+
+
+def _render_bracket_open(renderer, tokens, idx, options, env) -> str:
+    return _bracket_opening(tokens[idx].meta["codes"])
+
+
+def _render_bracket_close(renderer, tokens, idx, options, env) -> str:
+    return _bracket_closing(tokens[idx].meta["codes"])
+
+
+def _bracket_opening(codes: tuple[str, ...]) -> str:
+    who = f"proposed by {escape(', '.join(codes))}" if codes else "the text as it stands"
+    return f'<span class="bracket" title="In square brackets: {who}">['
+
+
+def _bracket_closing(codes: tuple[str, ...]) -> str:
+    if not codes:
+        return "]</span>"
+    return f'<span class="bracket-by"> ({escape(", ".join(codes))})</span>]</span>'
+
+
+_md.inline.ruler.before("link", "bracket", _bracket_rule)
+_md.add_render_rule("bracket_open", _render_bracket_open)
+_md.add_render_rule("bracket_close", _render_bracket_close)
 
 # The limits of the text format. The typesetter (Typst) gives up on quotes nested
 # about 17 deep and on emphasis nested about 100 deep; no real text needs more than
@@ -68,8 +124,10 @@ _ALLOWED_TAGS = {
     "sup",
     "section",
     "hr",
+    "span",
 }
 _ALLOWED_ATTRIBUTES = {
+    "span": {"class", "title"},
     "a": {"href", "id", "class", "title"},
     "sup": {"class", "id"},
     "li": {"id", "class"},
@@ -185,12 +243,45 @@ def problems(source: str | None) -> list[str]:
             f"Emphasis and links can be nested at most {MAX_INLINE_NESTING} levels deep; "
             f"this text has {inline_depth}."
         )
+    found.extend(brackets.problems(source))
     return found
+
+
+def unknown_delegations(source: str | None) -> list[str]:
+    """Messages for delegation codes in ``source``'s brackets that name no delegation.
+
+    One query, and only for a text that has brackets.
+    """
+    codes = brackets.all_codes(source)
+    if not codes:
+        return []
+    from drafting.models import Delegation  # the models import this module
+
+    known = {c.upper() for c in Delegation.objects.values_list("code", flat=True)}
+    unknown = sorted(codes - known)
+    if not unknown:
+        return []
+    return [
+        f"No delegation has the short code {', '.join(unknown)}; "
+        "use the codes listed on the delegations' page (for example US, FR)."
+    ]
 
 
 def validate_markdown(value: str | None) -> None:
     """Model and form field validator: raises ``ValidationError`` listing ``problems(value)``."""
-    found = problems(value)
+    found = problems(value) or unknown_delegations(value)
+    if found:
+        raise ValidationError(found, code="text_format")
+
+
+def line_problems(source: str | None) -> list[str]:
+    """What a one-line text (a practice's lead sentence) may not hold: malformed brackets."""
+    return brackets.problems(source)
+
+
+def validate_line(value: str | None) -> None:
+    """Validator of one-line texts that may carry square brackets (a practice's lead)."""
+    found = line_problems(value) or unknown_delegations(value)
     if found:
         raise ValidationError(found, code="text_format")
 
@@ -309,6 +400,25 @@ def _markup_now(html: str) -> str:
         part if part.startswith("<") else part.replace('"', "&quot;").replace("'", "&#x27;")
         for part in _TAG.split(cleaned)
     )
+
+
+def render_line(source: str | None) -> SafeString:
+    """A one-line plain text (a practice's lead sentence) as HTML: escaped, with its brackets.
+
+    Nothing else is interpreted, as before brackets existed: the lead is plain text.
+    """
+    source = source or ""
+    if "[[" not in source:
+        return escape(source)
+    parts, pos = [], 0
+    for m in brackets.ALTERNATIVE.finditer(source):
+        codes = brackets.codes_of(m["codes"])
+        parts += [escape(source[pos : m.start()]), _bracket_opening(codes)]
+        parts += [escape(m["text"]), _bracket_closing(codes)]
+        pos = m.end()
+    parts.append(escape(source[pos:]))
+    html = nh3.clean("".join(parts), tags={"span"}, attributes={"span": {"class", "title"}})
+    return mark_safe(html)  # noqa: S308  (every piece escaped, then sanitised by nh3)
 
 
 def plain(source: str | None) -> str:

@@ -6,6 +6,7 @@ from drafting import workflow
 from drafting.views import accounts as account_views
 from drafting.views import (
     amendments,
+    brackets,
     comments,
     dashboard,
     deletions,
@@ -119,6 +120,11 @@ drafting_patterns = [
     path("practices/<int:pk>/position/", positions.position_set, name="position-set"),
     path("positions/<int:pk>/record/", positions.reservation_record, name="position-record"),
     path("practices/<int:pk>/agreement/", positions.agreement_set, name="agreement-set"),
+    # Square brackets (issue 14): a practice's brackets, support, resolution; the open list.
+    path("practices/<int:pk>/brackets/", brackets.practice_brackets, name="practice-brackets"),
+    path("practices/<int:pk>/brackets/support/", brackets.bracket_support, name="bracket-support"),
+    path("practices/<int:pk>/brackets/resolve/", brackets.bracket_resolve, name="bracket-resolve"),
+    path("documents/<slug:slug>/brackets/", brackets.document_brackets, name="document-brackets"),
     path("documents/<slug:slug>/positions/", positions.position_matrix, name="position-matrix"),
     path(
         "documents/<slug:slug>/positions/export/<str:fmt>/",

@@ -664,6 +664,58 @@ ACTIONS |= {
     ),
 }
 
+
+# --- square brackets (issue 14), kept apart too ---------------------------------------------
+def _bracketed(w: World) -> Practice:
+    """The first practice with one bracket in its body (written once per world, whatever the
+    state: the matrix asks who may act on it, not how it got there)."""
+    practice = Practice.objects.get(pk=w.practice.pk)
+    if "[[" not in practice.body:
+        code = w.users["expert"].profile.delegation.code
+        practice.body = f"Edited [[once]]{{}} [[twice]]{{{code}}}."
+        practice.revision += 1
+        stamp(practice, by=w.users["secretariat"], reason="Test: a bracket.")
+        practice.save()
+    return practice
+
+
+ACTIONS |= {
+    # Bracketing, supporting and resolving change the text: who may edit it, when.
+    "practice-brackets": Action(
+        lambda w: _u("practice-brackets", w.practice.pk),
+        lambda w: {
+            "field": "heading",
+            "passage": "Practice",
+            "alternative_1": "Measure",
+            "alternative_1_delegations": [w.users["expert"].profile.delegation_id],
+            "base_revision": w.practice.revision,
+        },
+        EDIT_FIRST_SECTION,
+    ),
+    # Each supports for their own delegation (the secretariat's officer belongs to one).
+    "bracket-support": Action(
+        lambda w: _u("bracket-support", w.practice.pk),
+        lambda w: {
+            "field": "body",
+            "bracket": 1,
+            "alternative": 1,
+            "base_revision": _bracketed(w).revision,
+        },
+        EDIT_FIRST_SECTION,
+    ),
+    "bracket-resolve": Action(
+        lambda w: _u("bracket-resolve", w.practice.pk),
+        lambda w: {
+            "field": "body",
+            "bracket": 1,
+            "outcome": "keep-2",
+            "meeting": w.meeting.pk,
+            "base_revision": _bracketed(w).revision,
+        },
+        EDIT_FIRST_SECTION,
+    ),
+}
+
 # Pages that only read (GET); the sweep below still POSTs to each of them.
 READ_ONLY = {
     "home",
@@ -690,6 +742,7 @@ READ_ONLY = {
     # positions (issue 14)
     "position-matrix",
     "position-export",
+    "document-brackets",  # square brackets (issue 14)
     "export-job",  # the page of a download being made (the download link starts it)
     "export-job-file",
     # people (issue 12)

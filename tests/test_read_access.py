@@ -151,6 +151,14 @@ EXPECTED = """
     drafting:position-record               adopted   L    405  405  405  405  405
     drafting:position-set                  drafting  L    403  403  200  200  200
     drafting:position-set                  adopted   L    403  403  200  200  200
+    drafting:bracket-resolve               drafting  L    405  405  405  405  405
+    drafting:bracket-resolve               adopted   L    405  405  405  405  405
+    drafting:bracket-support               drafting  L    405  405  405  405  405
+    drafting:bracket-support               adopted   L    405  405  405  405  405
+    drafting:document-brackets             drafting  L    403  200  200  200  200
+    drafting:document-brackets             adopted   200  200  200  200  200  200
+    drafting:practice-brackets             drafting  L    403  200  200  200  200
+    drafting:practice-brackets             adopted   L    200  200  200  200  200
     drafting:practice-add                  drafting  L    403  403  200  200  200
     drafting:practice-add                  adopted   L    403  403  403  403  403
     drafting:practice-compare              drafting  L    403  200  200  200  200

@@ -22,6 +22,11 @@ from drafting.actions.amendments import (  # noqa: F401
 from drafting.actions.base import (  # noqa: F401
     StaleRevision,
 )
+from drafting.actions.brackets import (  # noqa: F401
+    bracket_passage,
+    resolve_bracket,
+    support_alternative,
+)
 from drafting.actions.comments import (  # noqa: F401
     COMMENT_LIMIT,
     add_comment,

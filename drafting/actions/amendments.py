@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drafting import permissions, text
+from drafting.actions import brackets
 from drafting.actions.base import (
     StaleRevision,
     gone,
@@ -286,8 +287,15 @@ def accept_amendment(
     after: Practice | None = None,
     first: bool = False,
     meeting: ReviewMeeting | None = None,
+    as_alternative: bool = False,
 ) -> Amendment:
     """Apply an amendment as the proposer's change, then record the decision.
+
+    ``as_alternative`` (a change amendment only): the text is not replaced; the
+    passage the amendment changes is put in square brackets, the current wording
+    next to the proposed one attributed to the proposer's delegation
+    (drafting.actions.brackets.as_alternative; ValidationError when the change
+    cannot be held in one bracket).
 
     ``heading``/``body`` let the secretariat adjust the proposed text before applying
     it. ``seen_revision`` is the practice revision the secretariat was shown; when it
@@ -301,6 +309,15 @@ def accept_amendment(
     _check_meeting(meeting, current)
     proposer = current.proposed_by
     reason = f"Amendment #{current.pk} by {current.delegation.name}, accepted by {_name(by)}."
+    if as_alternative:
+        if current.kind != Kind.CHANGE:
+            raise ValidationError(
+                "Only a change to a practice's text can be accepted as an alternative."
+            )
+        reason = (
+            f"Amendment #{current.pk} by {current.delegation.name}, accepted as an alternative "
+            f"by {_name(by)}: the passage it changes is in square brackets."
+        )
 
     if current.kind in {Kind.CHANGE, Kind.NEW}:
         heading, body = _clean_text(
@@ -341,6 +358,12 @@ def accept_amendment(
             raise AmendmentConflict(current, practice)
         try:
             if current.kind == Kind.CHANGE:
+                if as_alternative:
+                    codes = [current.delegation.code.upper()]
+                    heading = brackets.as_alternative(
+                        practice.heading, heading, codes, field="heading"
+                    )
+                    body = brackets.as_alternative(practice.body, body, codes, field="body")
                 update_practice(
                     practice,
                     by=by,

@@ -531,3 +531,26 @@ POSITIONS = [
 RESERVATIONS_ON_RECORD = [("2018-06-25T17:30", "expert.nl", "Prevention", 1)]
 # Practices the secretariat recorded as agreed at the meeting: (when, section, n, status).
 AGREEMENTS = [("2018-06-25T17:45", "Response", 1, "ad_referendum")]
+
+# Square brackets put in after the Rabat review meeting, still open (issue 14): (when, username,
+# section title, field, passage, ((alternative, delegation codes), ...)). The
+# passage itself is the first alternative. Written into the practice's text as the
+# "Bracket a passage" form would (drafting/brackets.py).
+BRACKETS = [
+    (
+        "2018-07-09T15:00",
+        "expert.nl",
+        "Detection",
+        "heading",
+        "mobilisation to violence",
+        (("mobilisation to violence", ("MA", "US")), ("radicalisation", ("NL",))),
+    ),
+    (
+        "2018-07-09T15:10",
+        "expert.us",
+        "Prevention",
+        "heading",
+        "Equip",
+        (("Equip", ("MA",)), ("Encourage and support", ("US", "UN"))),
+    ),
+]

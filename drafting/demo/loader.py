@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from drafting import brackets
 from drafting.actions.deletions import record_deletion_from_history
 from drafting.actions.ordering import position_after
 from drafting.demo import content
@@ -186,6 +187,7 @@ def _document(report: LoadReport, delegations, users, group: WorkingGroup) -> No
             _at(when),
             meeting=rabat if when.startswith("2018-06-25") else None,
         )
+    _brackets(sections, users)
     _positions(sections, users, meeting=rabat)
     document.target_meeting = meetings[4]
     stamp(
@@ -239,6 +241,30 @@ def _apply_edit(sections, user, reason, kind, args, when, *, meeting) -> None:
         practice.delete()
         # So the demo's Deleted page lists it, as a delete made through the app would.
         record_deletion_from_history(pk, by=user, reason=reason, when=when)
+
+
+def _brackets(sections, users) -> None:
+    """Passages put in square brackets after the Rabat meeting, written into the texts directly
+    and back-dated (the actions stamp "now"), with the reason the action would record."""
+    for when, username, title, where, passage, alternatives in content.BRACKETS:
+        # Found by its words: the edits above renumber the sections' practices.
+        practice = next(
+            p
+            for p in sections[title].practices.order_by("position")
+            if passage in getattr(p, where)
+        )
+        source = getattr(practice, where)
+        parts = [brackets.alternative(text, codes) for text, codes in alternatives]
+        setattr(practice, where, source.replace(passage, " ".join(parts), 1))
+        practice.revision += 1
+        printed = " ".join(brackets.printed(p) for p in parts)
+        stamp(
+            practice,
+            by=users[username],
+            reason=f"Put in square brackets: {printed}.",
+            when=_at(when),
+        )
+        practice.save()
 
 
 def _positions(sections, users, *, meeting: ReviewMeeting) -> None:

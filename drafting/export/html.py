@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from drafting import diff, text
+from drafting import brackets, diff, text
 from drafting.export.snapshot import ExportDocument, ExportPractice, ExportSection
 
 CONTENT_TYPE = "text/html; charset=utf-8"
@@ -115,12 +115,12 @@ def _reservations(practice: ExportPractice) -> SafeString:
 
 def _line(new: str, old: str, change: str | None, changed: bool) -> SafeString:
     if change == "added":
-        return text.markup(f"<ins>{escape(new)}</ins>")
+        return text.markup(f"<ins>{escape(brackets.printed(new))}</ins>")
     if change == "deleted":
-        return text.markup(f"<del>{escape(old)}</del>")
+        return text.markup(f"<del>{escape(brackets.printed(old))}</del>")
     if changed:
         return diff.redline_html(old, new)
-    return escape(new)
+    return text.render_line(new)
 
 
 def _text(new: str, old: str | None, prefix: str, change: str | None) -> SafeString:

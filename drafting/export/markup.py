@@ -4,7 +4,8 @@ The PDF (Typst), Word and Markdown writers walk this tree instead of HTML. It
 is built from ``text.parse()``, the token stream of the one renderer the pages
 use, so an export interprets exactly what a page interprets: paragraphs,
 bullet and numbered lists, block quotes, emphasis, links, inline code and
-footnotes. Everything else a user typed (``# heading``, raw HTML, images,
+footnotes, and square brackets, printed "[should (US, MA)]" (drafting/brackets.py).
+Everything else a user typed (``# heading``, raw HTML, images,
 dangling ``[^9]`` references) is plain text here as it is on the page, and
 nesting beyond the text format's limits (drafting/text.py) arrives flattened.
 
@@ -23,7 +24,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from drafting import diff, text
+from drafting import brackets, diff, text
 
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 
@@ -289,7 +290,8 @@ def redline(old: str | None, new: str | None) -> Rich:
     """
     paragraphs: list[list[Inline]] = [[]]
     marks: list[str] = [""]
-    for seg in diff.segments(old or "", new or ""):
+    # Square brackets compare in their printed form, as on the pages (diff.redline_html).
+    for seg in diff.segments(brackets.printed(old), brackets.printed(new)):
         pieces = _PARAGRAPH_BREAK.split(seg.text)
         for n, piece in enumerate(pieces):
             if n:
@@ -309,7 +311,7 @@ _MARKS = {"insert": "ins", "delete": "del"}
 def redline_inline(old: str | None, new: str | None) -> tuple[Inline, ...]:
     """One-line changes (a heading, a title): runs of equal / inserted / deleted text."""
     out: list[Inline] = []
-    for seg in diff.segments(old or "", new or ""):
+    for seg in diff.segments(brackets.printed(old), brackets.printed(new)):
         out.extend(_marked(seg.kind, (Text(_WHITESPACE.sub(" ", seg.text)),)))
     return tuple(out)
 

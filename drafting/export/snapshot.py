@@ -19,6 +19,7 @@ from datetime import datetime
 from django.apps import apps
 from django.utils import timezone
 
+from drafting import brackets
 from drafting.export import markup
 from drafting.history import DocumentSnapshot, document_as_of, document_now, latest_rows_as_of
 from drafting.history.points import NOW, Point, PointError, check_order
@@ -81,13 +82,14 @@ class ExportPractice:
         return self.change == "changed" and self.old_body != self.body
 
     def heading_inlines(self) -> tuple[markup.Inline, ...]:
+        # The lead is plain text but for square brackets, printed "[should (US, MA)]".
         if self.change == "added":
-            return (markup.Span("ins", (markup.Text(self.heading),)),)
+            return (markup.Span("ins", (markup.Text(brackets.printed(self.heading)),)),)
         if self.change == "deleted":
-            return (markup.Span("del", (markup.Text(self.old_heading),)),)
+            return (markup.Span("del", (markup.Text(brackets.printed(self.old_heading)),)),)
         if self.heading_changed:
             return markup.redline_inline(self.old_heading, self.heading)
-        return (markup.Text(self.heading),)
+        return (markup.Text(brackets.printed(self.heading)),)
 
     def body_rich(self) -> markup.Rich:
         if self.change == "added":

@@ -11,6 +11,11 @@ from drafting.forms.amendments import (  # noqa: F401
     RejectForm,
     WithdrawForm,
 )
+from drafting.forms.brackets import (  # noqa: F401
+    BracketForm,
+    ResolveForm,
+    SupportForm,
+)
 from drafting.forms.comments import (  # noqa: F401
     CommentForm,
     ReplyForm,

@@ -8,7 +8,7 @@ from django import forms
 
 from drafting.forms.common import BODY_LIMIT, TEXT_WIDGET, _decided_at_field
 from drafting.models import Amendment, Practice
-from drafting.text import validate_markdown
+from drafting.text import validate_line, validate_markdown
 
 
 def _rationale_field() -> forms.CharField:
@@ -24,6 +24,7 @@ def _rationale_field() -> forms.CharField:
 class _TextFields(forms.Form):
     heading = forms.CharField(
         max_length=1000,
+        validators=[validate_line],
         label="Heading",
         error_messages={"required": "A practice needs a heading."},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -72,6 +73,12 @@ class NewPracticeAmendmentForm(_TextFields):
         return None if value == "first" else self.practices[int(value)]
 
 
+ACCEPT_HOW = [
+    ("replace", "Replace the text with the proposal"),
+    ("alternative", "Add it as an alternative in square brackets (the current text stays)"),
+]
+
+
 class AcceptForm(forms.Form):
     """Accepting: a note, optionally a meeting, and (when text is involved) the text to apply."""
 
@@ -103,6 +110,18 @@ class AcceptForm(forms.Form):
             self.fields["body"].label = "Text to apply"
         if amendment.kind == Amendment.Kind.NEW:
             self.fields["after"] = _placement_field(practices, numbers or {})
+        if amendment.kind == Amendment.Kind.CHANGE:
+            self.fields["how"] = forms.ChoiceField(
+                choices=ACCEPT_HOW,
+                initial="replace",
+                required=False,  # not sent: replace, as before alternatives existed
+                widget=forms.RadioSelect,
+                label="How to apply it",
+                help_text="As an alternative, the passage the amendment changes goes in square "
+                "brackets: the current wording next to the proposed one, attributed to "
+                f"{amendment.delegation.code}, until the bracket is resolved.",
+            )
+            self.order_fields(["how"])
         self.fields["meeting"] = _decided_at_field(amendment.section.document)
 
     def arguments(self) -> dict:
@@ -114,6 +133,8 @@ class AcceptForm(forms.Form):
         }
         if "heading" in data:
             args["heading"], args["body"] = data["heading"], data["body"]
+        if data.get("how") == "alternative":
+            args["as_alternative"] = True
         if "after" in data:
             if data["after"] == "first":
                 args["first"] = True

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from drafting.models.base import tracked
 from drafting.models.forum import Delegation, WorkingGroup
-from drafting.text import validate_markdown
+from drafting.text import validate_line, validate_markdown
 
 # Positions are stored with gaps so that inserting or moving one row writes
 # that row only; numbers shown to readers are derived from the order.
@@ -102,7 +102,9 @@ class Practice(models.Model):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="practices")
     position = models.BigIntegerField()
     heading = models.CharField(
-        max_length=1000, help_text="The bold lead sentence of the good practice."
+        max_length=1000,
+        validators=[validate_line],
+        help_text="The bold lead sentence of the good practice.",
     )
     body = models.TextField(
         blank=True,

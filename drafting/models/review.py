@@ -8,7 +8,7 @@ from django.utils import timezone
 from drafting.models.base import tracked
 from drafting.models.documents import Document, Practice, Section
 from drafting.models.forum import Delegation
-from drafting.text import validate_markdown
+from drafting.text import validate_line, validate_markdown
 
 
 class ReviewMeeting(models.Model):
@@ -91,7 +91,7 @@ class Amendment(models.Model):
     base_revision = models.PositiveIntegerField(
         null=True, blank=True, help_text="The practice revision the proposal was written against."
     )
-    proposed_heading = models.CharField(max_length=1000, blank=True)
+    proposed_heading = models.CharField(max_length=1000, blank=True, validators=[validate_line])
     proposed_body = models.TextField(blank=True, validators=[validate_markdown])
     rationale = models.TextField()
     delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="amendments")

@@ -14,6 +14,15 @@ from drafting.reads.amendments import (  # noqa: F401
     open_amendment_counts,
     review_items_for_section,
 )
+from drafting.reads.brackets import (  # noqa: F401
+    BracketList,
+    OpenBracket,
+    bracket_counts,
+    bracket_list,
+    count_open,
+    delegation_names,
+    open_brackets_of,
+)
 from drafting.reads.dashboard import (  # noqa: F401
     Change,
     Dashboard,

@@ -8,7 +8,7 @@ from itertools import islice
 
 from django.urls import reverse
 
-from drafting import history
+from drafting import brackets, history
 from drafting.models import (
     Amendment,
     Comment,
@@ -27,6 +27,7 @@ class SectionRow:
     practices: int = 0
     open_amendments: int = 0
     unresolved_comments: int = 0
+    open_brackets: int = 0  # square brackets open in its practices' texts
 
 
 @dataclass
@@ -59,6 +60,10 @@ class Dashboard:
     def open_amendments(self) -> int:
         return len(self.open_amendment_rows)
 
+    @property
+    def open_brackets(self) -> int:
+        return sum(row.open_brackets for row in self.rows)
+
 
 def document_dashboard(document: Document, *, changes: int = 25) -> Dashboard:
     """Everything the secretariat's dashboard shows, in a fixed number of queries (13)."""
@@ -68,10 +73,14 @@ def document_dashboard(document: Document, *, changes: int = 25) -> Dashboard:
         .order_by("position", "id")
     )
     rows = {s.pk: SectionRow(s) for s in sections}
-    for section_id in Practice.objects.filter(section__document=document).values_list(
-        "section_id", flat=True
-    ):
+    # The texts come along: open square brackets live in them (drafting/brackets.py).
+    for section_id, heading, body in Practice.objects.filter(
+        section__document=document
+    ).values_list("section_id", "heading", "body"):
         rows[section_id].practices += 1
+        rows[section_id].open_brackets += len(brackets.brackets(heading)) + len(
+            brackets.brackets(body)
+        )
 
     open_amendment_rows = []
     open_amendments = Amendment.objects.filter(

@@ -14,6 +14,7 @@ from drafting import permissions
 from drafting.history.order import rows_as_of
 from drafting.models import Agreement, Delegation, Document, Position, Practice, Section
 from drafting.models.positions import reservation_lead
+from drafting.reads.brackets import open_brackets
 from drafting.reads.documents import document_outline
 
 Stance = Position.Stance
@@ -178,7 +179,7 @@ class PracticeStanding:
         return Standing(self.status).label
 
 
-def objections(positions: list[Position]) -> dict[int, list[str]]:
+def objections(positions: list[Position], practices: list[Practice]) -> dict[int, list[str]]:
     """A practice some delegation objects to is under negotiation: practice id -> reasons."""
     found: dict[int, list[str]] = defaultdict(list)
     for position in positions:
@@ -187,10 +188,13 @@ def objections(positions: list[Position]) -> dict[int, list[str]]:
     return found
 
 
-# What keeps a practice under negotiation, each a function of the section's positions
-# returning practice id -> reasons. Square brackets plug in here as one more condition
-# ("2 open brackets"), which may fetch its own rows.
-NEGOTIATION_CONDITIONS: list[Callable[[list[Position]], dict[int, list[str]]]] = [objections]
+# What keeps a practice under negotiation, each a function of the positions and the
+# practices at hand returning practice id -> reasons: an objection, an open square
+# bracket in the text (reads.brackets, no query: brackets live in the text).
+NEGOTIATION_CONDITIONS: list[Callable[[list[Position], list[Practice]], dict[int, list[str]]]] = [
+    objections,
+    open_brackets,
+]
 
 
 def standing_of(
@@ -244,7 +248,7 @@ def document_standings(
     }
     reasons: dict[int, list[str]] = defaultdict(list)
     for condition in NEGOTIATION_CONDITIONS:
-        for practice_id, found in condition(rows).items():
+        for practice_id, found in condition(rows, practices).items():
             reasons[practice_id].extend(found)
     return {p.pk: standing_of(p, agreements.get(p.pk), reasons[p.pk]) for p in practices}
 
@@ -286,7 +290,7 @@ def positions_for_section(
     }
     reasons: dict[int, list[str]] = defaultdict(list)
     for condition in NEGOTIATION_CONDITIONS:
-        for practice_id, found in condition(rows).items():
+        for practice_id, found in condition(rows, practices).items():
             reasons[practice_id].extend(found)
     entries: dict[int, PracticePositions] = {
         p.pk: PracticePositions(standing=standing_of(p, agreements.get(p.pk), reasons[p.pk]))

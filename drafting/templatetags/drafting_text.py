@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from drafting import text
+from drafting import brackets, text
 
 register = template.Library()
 
@@ -16,6 +16,18 @@ def markdown(source: str, prefix: object = "", key: object = "") -> SafeString:
     """
     anchor = f"n{prefix}{key}-" if f"{prefix}{key}" else ""
     return text.render(source, anchor_prefix=anchor)
+
+
+@register.simple_tag
+def line(source: str) -> SafeString:
+    """``{% line practice.heading %}`` — a one-line text, escaped, with its square brackets."""
+    return text.render_line(source)
+
+
+@register.filter
+def open_bracket_count(practice) -> int:
+    """``{{ practice|open_bracket_count }}`` — square brackets open in its text (no query)."""
+    return brackets.count_open(practice.heading, practice.body)
 
 
 @register.filter

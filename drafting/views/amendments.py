@@ -304,9 +304,12 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, error)
                 status = 422
             else:
-                messages.success(
-                    request, f"Amendment #{amendment.pk} accepted and applied to the text."
+                how = (
+                    "added to the text as an alternative in square brackets"
+                    if form.cleaned_data.get("how") == "alternative"
+                    else "applied to the text"
                 )
+                messages.success(request, f"Amendment #{amendment.pk} accepted and {how}.")
                 return redirect(_section_anchor(reads.concerned_section(amendment)))
         else:
             status = 422

@@ -59,6 +59,10 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if permissions.can_view_review(request.user, document)
             else {},
             "can_view_positions": permissions.can_view_positions(request.user, document),
+            # Square brackets live in the texts just read: counted without a query.
+            "open_brackets": sum(
+                reads.count_open(i.practice) for entry in outline for i in entry.practices
+            ),
         },
     )
 
