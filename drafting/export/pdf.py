@@ -138,7 +138,6 @@ PREAMBLE = r"""
 """
 
 
-
 def render(doc: ExportDocument, *, waiting: Callable[[], None] | None = None) -> bytes:
     """The PDF of ``doc``, typeset in a child process (settings.EXPORT_TYPESET_IN_CHILD).
 
