@@ -58,6 +58,7 @@ from drafting.actions.meetings import (  # noqa: F401
 from drafting.actions.ordering import (  # noqa: F401
     position_after,
 )
+from drafting.actions.packages import build_adoption_package  # noqa: F401
 from drafting.actions.positions import (  # noqa: F401
     record_agreement,
     record_reservation,
