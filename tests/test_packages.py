@@ -216,6 +216,7 @@ def test_the_secretariat_builds_a_package_and_everyone_reads_it_back(client, wor
     assert [a["section"] for a in approvals] == ["Section 1", "Section 2"]
     assert all(world.secretariat.last_name in a["approved_by"] for a in approvals)
     assert all(f"Section {n} — approved by" in record for n in (1, 2))
+    assert "Reservations for the record" in record and RESERVATION in record
     assert [s["status"] for s in manifest["record"]["steps"]][-1] == "Submitted for adoption"
 
 

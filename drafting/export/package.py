@@ -16,7 +16,8 @@ its SHA-256 and size):
   in the text's footnotes at that moment;
 - ``record.docx``: the record of the process: meetings with their dates and
   outcomes, named versions, who approved which section when, the document's
-  steps towards adoption. The same facts, machine-readable, are in the manifest.
+  steps towards adoption, the reservations for the record. The same facts,
+  machine-readable, are in the manifest.
 
 "The moment" is the date of the document's history row that submitted it (the
 latest submission, if it was withdrawn and submitted again): the text of the
@@ -200,11 +201,15 @@ def _docx(title: str, subtitle: str, parts: Iterable[tuple[str, list[str]]]) -> 
     return buffer.getvalue()
 
 
-def reservations_docx(model: ExportDocument, entries: list[dict]) -> bytes:
-    lines = [
+def _reservation_lines(entries: list[dict]) -> list[str]:
+    return [
         f"Good Practice {e['practice']} — {e['heading']}\n{e['note']} {e['statement']}".strip()
         for e in entries
     ]
+
+
+def reservations_docx(model: ExportDocument, entries: list[dict]) -> bytes:
+    lines = _reservation_lines(entries)
     return _docx(
         f"Reservations for the record — {model.cover.title}",
         f"As printed in the footnotes of the text: {model.what}.",
@@ -212,7 +217,7 @@ def reservations_docx(model: ExportDocument, entries: list[dict]) -> bytes:
     )
 
 
-def record_docx(model: ExportDocument, record: dict) -> bytes:
+def record_docx(model: ExportDocument, record: dict, entries: list[dict]) -> bytes:
     meetings = [
         f"{m['title']} ({m['kind']}, {m['status'].lower()}), "
         f"{m['city'] + ', ' if m['city'] else ''}{m['starts_on']} to {m['ends_on']}."
@@ -244,6 +249,7 @@ def record_docx(model: ExportDocument, record: dict) -> bytes:
             ("Named versions", versions),
             ("Section approvals", approvals),
             ("Steps towards adoption", steps),
+            ("Reservations for the record", _reservation_lines(entries)),
         ],
     )
 
@@ -303,7 +309,11 @@ def make(
             reservations_docx(model, entries),
             "The reservations for the record (Word).",
         ),
-        Member("record.docx", record_docx(model, record), "The record of the process (Word)."),
+        Member(
+            "record.docx",
+            record_docx(model, record, entries),
+            "The record of the process (Word).",
+        ),
     ]
     manifest = {
         "format": FORMAT,
