@@ -293,6 +293,17 @@ def test_verify_package_names_what_was_changed(world, tmp_path):
     assert "clean-text.pdf" not in out  # what did not change is not blamed
 
 
+def test_verify_package_names_files_missing_and_added(world, tmp_path):
+    package = build_adoption_package(world.document, by=world.secretariat)
+    files = _files(_zip(package))
+    del files["redline.pdf"]
+    files["extra.txt"] = b"slipped in"
+    code, out = _verify(tmp_path, _rezip(files))
+    assert code == 1
+    assert "redline.pdf is listed in the manifest but missing from the ZIP." in out
+    assert "extra.txt is in the ZIP but not in the manifest." in out
+
+
 def test_verify_package_notices_a_manifest_made_to_match(world, tmp_path):
     """Changing a file and its line in the manifest still differs from the stored record."""
     package = build_adoption_package(world.document, by=world.secretariat)
