@@ -20,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from drafting.history import stamp
 from drafting.models import (
+    AdoptionPackage,
     AgendaItem,
     Amendment,
     Comment,
@@ -175,6 +176,16 @@ class DeletionAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AdoptionPackage)
+class AdoptionPackageAdmin(DraftAdmin):
+    """Read-only: a package is stored once, as built (drafting.actions.packages), never changed.
+    The ZIP itself is not shown here; it is downloaded from the document's packages page."""
+
+    list_display = ["__str__", "document", "built_by", "built_at", "text_digest"]
+    list_filter = ["document"]
+    exclude = ["manifest"]
 
 
 # User accounts: deletion disabled (see drafting.admin_accounts).

@@ -541,3 +541,32 @@ def why_cannot_change_account(user, person) -> str | None:
             "ask another member of the secretariat."
         )
     return None
+
+
+# --- Adoption packages (issue 14) ---
+# Reading and downloading a package follows why_cannot_export_history (it holds the
+# redline and the record of who did what): every drafting role, observers included.
+
+PACKAGE_STATUSES = {Document.Status.SUBMITTED, Document.Status.ADOPTED}
+
+
+def why_cannot_build_package(user, document: Document) -> str | None:
+    """The secretariat builds the adoption package, once the document is submitted.
+
+    From submission on, adopted documents included (a package may be rebuilt then);
+    a draft, or a document taken back from submission, has no text to hand over.
+    """
+    if role_of(user) != Role.SECRETARIAT:
+        if role_of(user) is None:
+            return _why_no_role(user)
+        return "Only the secretariat builds the adoption package."
+    if document.status not in PACKAGE_STATUSES:
+        return (
+            "The adoption package is built once the document has been submitted for "
+            f"adoption; this document is “{Document.Status(document.status).label.lower()}”."
+        )
+    return None
+
+
+def can_build_package(user, document: Document) -> bool:
+    return why_cannot_build_package(user, document) is None

@@ -22,6 +22,7 @@ from drafting.views import (
 from drafting.views import exports as export_views
 from drafting.views import history as history_views
 from drafting.views import meetings as meeting_views
+from drafting.views import packages as package_views
 from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
@@ -161,6 +162,18 @@ drafting_patterns = [
         "documents/<slug:slug>/exports/<str:token>/file/",
         export_views.export_job_file,
         name="export-job-file",
+    ),
+    # Adoption packages (issue 14): the list with digests, building one, downloading one.
+    path("documents/<slug:slug>/packages/", package_views.package_list, name="package-list"),
+    path(
+        "documents/<slug:slug>/packages/build/",
+        package_views.package_build,
+        name="package-build",
+    ),
+    path(
+        "documents/<slug:slug>/packages/<int:pk>/",
+        package_views.package_download,
+        name="package-download",
     ),
 ]
 

@@ -363,6 +363,19 @@ ACTIONS: dict[str, Action] = {
         lambda w: {"adopted_on": timezone.localdate().isoformat()},
         _document_step("submitted"),
     ),
+    # --- adoption packages (issue 14): the secretariat's, once the document is submitted ---
+    "package-build": Action(
+        lambda w: _u("package-build", w.document.slug),
+        lambda w: {"seen_package": "0"},
+        """
+        drafting   L 403 403 403  403  403
+        in_review  L 403 403 403  403  403
+        approved   L 403 403 403  403  403
+        final      L 403 403 403  403  403
+        submitted  L 403 403 403  403  302+
+        adopted    L 403 403 403  403  302+
+        """,
+    ),
     "version-create": Action(
         lambda w: _u("version-create", w.document.slug),
         lambda w: {"name": "Draft 9 — circulated"},
@@ -748,6 +761,9 @@ READ_ONLY = {
     # people (issue 12)
     "people-list",
     "person-detail",
+    # adoption packages (issue 14)
+    "package-list",
+    "package-download",
 }
 
 

@@ -143,6 +143,12 @@ EXPECTED = """
     drafting:person-role                   adopted   L    405  405  405  405  405
     drafting:agreement-set                 drafting  L    405  405  405  405  405
     drafting:agreement-set                 adopted   L    405  405  405  405  405
+    drafting:package-build                 drafting  L    405  405  405  405  405
+    drafting:package-build                 adopted   L    405  405  405  405  405
+    drafting:package-download              drafting  L    403  200  200  200  200
+    drafting:package-download              adopted   L    403  200  200  200  200
+    drafting:package-list                  drafting  L    403  200  200  200  200
+    drafting:package-list                  adopted   L    403  200  200  200  200
     drafting:position-export               drafting  L    403  403  200  200  200
     drafting:position-export               adopted   L    403  403  200  200  200
     drafting:position-matrix               drafting  L    403  403  200  200  200

@@ -22,6 +22,8 @@ from drafting.demo import content
 from drafting.demo.loader import load_demo
 from drafting.history import stamp
 from drafting.models import (
+    AdoptionPackage,
+    AdoptionPackageFile,
     Amendment,
     Comment,
     Delegation,
@@ -53,6 +55,7 @@ MODEL_FOR_SEGMENT = {
     "groups": WorkingGroup,
     "positions": Position,
     "people": User,
+    "packages": AdoptionPackage,
 }
 
 
@@ -174,6 +177,8 @@ def demo_world() -> World:
     practices = [
         Practice.objects.filter(section=s).order_by("position").first() for s in chosen_sections
     ]
+    if not AdoptionPackage.objects.filter(document=document).exists():
+        _stored_package(document, users["secretariat"])
     world = World(document=document, users=users)
     world.objects = {
         Document: [document],
@@ -190,8 +195,29 @@ def demo_world() -> World:
         User: [users["expert"], users["secretariat"]],
         # The demo's positions: the reservation on the record, and one that is not.
         Position: list(Position.objects.order_by("-for_the_record", "pk")[:2]),
+        AdoptionPackage: list(AdoptionPackage.objects.filter(document=document)[:1]),
     }
     return world
+
+
+def _stored_package(document: Document, by) -> None:
+    """A stored adoption package record with a stand-in ZIP: who may download it is the
+    question of a walk (building real ones is tests/test_packages.py's)."""
+    row = Document.history.filter(id=document.pk).order_by("-history_id").first()
+    package = AdoptionPackage(
+        document=document,
+        built_by=by,
+        built_at=row.history_date,
+        point={"kind": "date", "label": "Text submitted", "slug": "s", "when": None},
+        document_history_id=row.history_id,
+        text_digest="0" * 64,
+        zip_digest="1" * 64,
+        size=2,
+        manifest={"files": []},
+    )
+    stamp(package, by=by, reason="Test set-up.")
+    package.save()
+    AdoptionPackageFile(package=package, content=b"PK").save()
 
 
 def adopt(world: World) -> None:

@@ -63,6 +63,7 @@ from drafting.actions.meetings import (  # noqa: F401
 from drafting.actions.ordering import (  # noqa: F401
     position_after,
 )
+from drafting.actions.packages import build_adoption_package  # noqa: F401
 from drafting.actions.people import (  # noqa: F401
     change_role,
     deactivate_person,

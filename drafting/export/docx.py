@@ -32,7 +32,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from drafting.export import markup
-from drafting.export.snapshot import ExportDocument, ExportPractice, ExportSection
+from drafting.export.snapshot import DIGEST_LEAD, ExportDocument, ExportPractice, ExportSection
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXTENSION = "docx"
@@ -343,6 +343,11 @@ class _Writer:
         )
         self.rich(practice.body_rich())
 
+    def digest(self, text_digest: str) -> None:
+        """The closing lines of an adoption package's Word file: the clean text's digest."""
+        self.body.append(self.para(self.run(DIGEST_LEAD, frozenset({"small"}))))
+        self.body.append(self.para(self.run(text_digest, frozenset({"code", "small"}))))
+
     def flag(self, change, moved: bool, note: str) -> str:
         words = " · ".join(x.upper() for x in [change, "moved" if moved else None] if x)
         props = '<w:color w:val="6B4E00"/><w:sz w:val="18"/><w:shd w:val="clear" w:fill="FFF3C4"/>'
@@ -368,6 +373,8 @@ def render(doc: ExportDocument) -> bytes:
         writer.rich(intro)
     for section in doc.sections:
         writer.section(section)
+    if doc.text_digest:
+        writer.digest(doc.text_digest)
 
     body = document.element.body
     sect_pr = body.sectPr

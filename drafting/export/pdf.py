@@ -42,7 +42,7 @@ from pathlib import Path
 from django.conf import settings
 
 from drafting.export import markup, typesetter
-from drafting.export.snapshot import ExportDocument, ExportPractice, ExportSection
+from drafting.export.snapshot import DIGEST_LEAD, ExportDocument, ExportPractice, ExportSection
 from drafting.export.typesetter import TypesetError
 
 CONTENT_TYPE = "application/pdf"
@@ -164,6 +164,9 @@ def plan(doc: ExportDocument) -> typesetter.Plan:
     head.append("#outline(title: [Contents], depth: 1, indent: 0pt)\n#pagebreak()\n")
     rich = dict(_texts(doc, ()))
     pieces = [typesetter.Piece(key, rich[key], fragment) for key, fragment in _texts(doc, ALL)]
+    if doc.text_digest:
+        line = digest_line(doc.text_digest)
+        pieces.append(typesetter.Piece("digest", line, line))
     return typesetter.Plan(doc.slug, preamble, "".join(head), pieces, [str(FONTS)])
 
 
@@ -230,7 +233,19 @@ def source(doc: ExportDocument, *, plain: Container[str] = ()) -> str:
     _cover(doc, out.append)
     out.append("#outline(title: [Contents], depth: 1, indent: 0pt)\n#pagebreak()\n")
     out.extend(fragment for _, fragment in _texts(doc, plain))
+    if doc.text_digest:
+        out.append(digest_line(doc.text_digest))
     return "".join(out)
+
+
+def digest_line(text_digest: str) -> str:
+    """The closing line of an adoption package's PDF: the clean text's digest (our own
+    hex string, still passed through ``string()`` so nothing in it can be Typst code)."""
+    return (
+        "#v(1.5em)\n#line(length: 100%, stroke: 0.4pt + luma(160))\n"
+        f"#text(size: 9pt)[{escape(DIGEST_LEAD)}]\n\n"
+        f"#text(size: 9pt)[#raw({string(text_digest)})]\n"
+    )
 
 
 def _preamble(doc: ExportDocument) -> str:

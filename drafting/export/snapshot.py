@@ -26,6 +26,9 @@ from drafting.history.points import NOW, Point, PointError, check_order
 from drafting.models import Amendment, Delegation, Document, ReviewMeeting, Section, WorkingGroup
 from drafting.reads.positions import reservation_notes_as_of
 
+# The words before the clean text's digest at the end of an adoption package's PDF and Word file.
+DIGEST_LEAD = "SHA-256 of the clean text (clean-text.md in the adoption package):"
+
 CLEAN_STATUSES = {Document.Status.FINAL, Document.Status.SUBMITTED, Document.Status.ADOPTED}
 
 
@@ -176,6 +179,9 @@ class ExportDocument:
     redline: RedlineInfo | None = None
     old_introduction: str | None = None
     generated_at: datetime = field(default_factory=timezone.now)
+    # Adoption packages: the SHA-256 of the canonical clean text (drafting.export.package),
+    # printed as the last line of the PDF and the Word file. Empty: no such line.
+    text_digest: str = ""
 
     @property
     def practices(self) -> list[ExportPractice]:

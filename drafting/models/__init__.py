@@ -4,6 +4,7 @@ from drafting.models.deletions import Deletion
 from drafting.models.documents import POSITION_STEP, Document, Practice, Section, Version
 from drafting.models.exports import ExportJob
 from drafting.models.forum import Delegation, ExpertProfile, WorkingGroup
+from drafting.models.packages import AdoptionPackage, AdoptionPackageFile
 from drafting.models.people import AccountEvent
 from drafting.models.positions import POSITION_TEXT_LIMIT, Agreement, Position
 from drafting.models.presence import EditingPresence
@@ -11,6 +12,8 @@ from drafting.models.review import AgendaItem, Amendment, Comment, ReviewMeeting
 
 __all__ = [
     "AccountEvent",
+    "AdoptionPackage",
+    "AdoptionPackageFile",
     "POSITION_STEP",
     "POSITION_TEXT_LIMIT",
     "AgendaItem",

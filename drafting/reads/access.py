@@ -31,6 +31,7 @@ from django.shortcuts import get_object_or_404
 
 from drafting import permissions
 from drafting.models import (
+    AdoptionPackage,
     Amendment,
     Comment,
     Deletion,
@@ -150,3 +151,16 @@ def position_for(user, pk: int, *, rule: Rule = permissions.why_cannot_view_posi
     """A delegation's position ``pk`` with its practice, section, document and delegation."""
     queryset = Position.objects.select_related("practice__section__document", "delegation")
     return _fetch(user, queryset, lambda p: p.practice.section.document, rule, pk=pk)
+
+
+def package_for(
+    user,
+    pk: int,
+    *,
+    document: Document,
+    rule: Rule = permissions.why_cannot_export_history,
+) -> AdoptionPackage:
+    """The adoption package ``pk`` of ``document``: it holds the redline and the record of
+    who did what, so history's rule (every drafting role, observers included)."""
+    queryset = AdoptionPackage.objects.select_related("document").filter(document=document)
+    return _fetch(user, queryset, lambda p: p.document, rule, pk=pk)
