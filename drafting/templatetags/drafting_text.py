@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from drafting import text
+from drafting import fragments, text
 
 register = template.Library()
 
@@ -27,3 +27,12 @@ def last_number(practices: list) -> int:
 def lookup(mapping: dict, key: object) -> object:
     """``{{ editors|lookup:practice.pk }}`` — a dict entry by key (None if absent)."""
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def practices_reading(items: list, standings: dict | None = None, reservations=None) -> SafeString:
+    """``{% practices_reading entry.practices standings=standings reservations=reservations %}``.
+
+    A section's practices as the document page shows them, from drafting.fragments.
+    """
+    return fragments.practices_reading(items, standings=standings, reservations=reservations)
