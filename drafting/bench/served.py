@@ -61,7 +61,17 @@ def run(ctx: bench.Context) -> list[Row]:
 
         return call
 
-    rows = [measure("served", "floor in process: /healthz", get("/healthz"), repeat=60)]
+    # Figures from a machine shared with other work are not the machine's: say how busy it was.
+    load = os.getloadavg()
+    rows = [
+        Row(
+            "served",
+            "machine",
+            note=f"{os.cpu_count()} cores; load average {load[0]:.1f} (1 min), "
+            f"{load[1]:.1f} (5 min) at the start of this area",
+        ),
+        measure("served", "floor in process: /healthz", get("/healthz"), repeat=60),
+    ]
     page = measure("served", f"document page in process ({n} practices)", get(url), repeat=60)
     ratio = page.p95_ms / page.p50_ms
     page.note = (
@@ -208,7 +218,8 @@ def _under_load(client: Client, url: str, n: int, db: str) -> list[Row]:
                 f"floor: /healthz, {WORKERS} workers, {label}",
                 statistics.median(floor_ms),
                 floor_ms[int(round(0.95 * (len(floor_ms) - 1)))],
-                note=f"{floor_rate:.0f} req/s, {CLIENTS} clients x {SECONDS:.0f} s"
+                note=f"{floor_rate:.0f} req/s, {CLIENTS} clients x {SECONDS:.0f} s; "
+                f"load average {os.getloadavg()[0]:.1f}"
                 + (f", {floor_errors} not 200" if floor_errors else ""),
             )
         )
