@@ -169,3 +169,15 @@ def test_a_warm_page_makes_the_same_queries_as_a_cold_one(client, expert, secret
     with CaptureQueriesContext(connection) as warm:
         _page(client, document)
     assert len(warm) == len(cold)
+
+
+def test_the_label_before_the_number_is_part_of_what_is_kept(secretariat, process):
+    from drafting import reads
+
+    document = make_document(by=secretariat, sections=1, practices=1)
+    item = reads.document_outline(document)[0].practices[0]
+    process()
+    assert "Good Practice 1</h3>" in fragments.practice_reading(item)
+    recommendation = fragments.practice_reading(item, label="Recommendation")
+    assert "Recommendation 1</h3>" in recommendation
+    assert "Good Practice" not in recommendation

@@ -30,9 +30,17 @@ def lookup(mapping: dict, key: object) -> object:
 
 
 @register.simple_tag
-def practices_reading(items: list, standings: dict | None = None, reservations=None) -> SafeString:
+def practices_reading(
+    items: list,
+    standings: dict | None = None,
+    reservations: dict | None = None,
+    label: str = "Good Practice",
+) -> SafeString:
     """``{% practices_reading entry.practices standings=standings reservations=reservations %}``.
 
-    A section's practices as the document page shows them, from drafting.fragments.
+    A section's practices as the document page shows them, from drafting.fragments;
+    ``label`` is the word before each number ("Good Practice 4").
     """
-    return fragments.practices_reading(items, standings=standings, reservations=reservations)
+    return fragments.practices_reading(
+        items, label=label, standings=standings, reservations=reservations
+    )
