@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from drafting import actions, fragments, text
+from drafting import actions, fragments, reads, text
 from drafting.models import Document, Practice
 from tests.conftest import login, make_document
 
@@ -172,8 +172,6 @@ def test_a_warm_page_makes_the_same_queries_as_a_cold_one(client, expert, secret
 
 
 def test_the_label_before_the_number_is_part_of_what_is_kept(secretariat, process):
-    from drafting import reads
-
     document = make_document(by=secretariat, sections=1, practices=1)
     item = reads.document_outline(document)[0].practices[0]
     process()
