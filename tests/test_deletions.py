@@ -318,7 +318,9 @@ def test_practice_of_a_deleted_section_says_restore_the_section_first(client, se
     page = client.get(reverse("drafting:document-deleted", args=[busy["document"].slug]))
     html = page.content.decode()
     assert "restore the section first" in html
-    assert f'href="#deletion-{section_deletion.pk}"' in html
+    # The section's deletion may be listed on another page: its link opens that page.
+    link = section_deletion.get_absolute_url().replace("&", "&amp;")
+    assert f'href="{link}"' in html and f'id="deletion-{section_deletion.pk}"' in html
     response = client.post(
         reverse("drafting:deletion-restore", args=[practice_deletion.pk]), follow=True
     )

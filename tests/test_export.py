@@ -22,7 +22,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from drafting import reads
-from drafting.export import FORMATS, build, export, render
+from drafting.export import FORMATS, build, export, render, writer
 from drafting.history import points, stamp
 from drafting.history.points import PointError
 from drafting.models import (
@@ -139,7 +139,7 @@ def test_every_format_has_sections_practices_and_footnotes_in_order(fmt, secreta
     assert "Body 1.2 text." in text.replace("\n", " ") or squash("Body 1.2 text.") in squash(text)
     for note in ["Footnote for 1.2.", "Footnote for 2.2."]:
         assert squash(note) in squash(text)
-    assert exported.filename == f"{document.slug}-current.{FORMATS[fmt].EXTENSION}"
+    assert exported.filename == f"{document.slug}-current.{writer(fmt).EXTENSION}"
 
 
 def test_pdf_has_cover_contents_running_header_and_page_numbers(secretariat):

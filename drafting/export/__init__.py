@@ -10,15 +10,23 @@ jobs that make PDFs outside the request.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from drafting.export import docx, html, markdown, pdf
 from drafting.export.snapshot import ExportDocument, build
 from drafting.history.points import NOW, Point, PointError
 from drafting.models import Document
 
-FORMATS: dict[str, ModuleType] = {"pdf": pdf, "docx": docx, "html": html, "md": markdown}
+# Format -> its writer module, imported on first use (``writer``): python-docx and the
+# Typst bindings are heavy, and neither the web workers' start-up nor an
+# ``export_document --format md`` should pay for them (issue 13).
+FORMATS: dict[str, str] = {
+    "pdf": "drafting.export.pdf",
+    "docx": "drafting.export.docx",
+    "html": "drafting.export.html",
+    "md": "drafting.export.markdown",
+}
 LABELS = {"pdf": "PDF", "docx": "Word", "html": "HTML", "md": "Markdown"}
 
 
@@ -34,12 +42,14 @@ class UnknownFormat(ValueError):
 
 
 def writer(fmt: str) -> ModuleType:
+    """The writer module of ``fmt`` (imported now if it was not yet); UnknownFormat if none."""
     try:
-        return FORMATS[fmt]
+        name = FORMATS[fmt]
     except KeyError:
         raise UnknownFormat(
             f"Unknown format “{fmt}”: choose one of {', '.join(FORMATS)}."
         ) from None
+    return importlib.import_module(name)
 
 
 def export(

@@ -31,8 +31,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
-import typst
+if TYPE_CHECKING:
+    import typst
 
 log = logging.getLogger("drafting.export.pdf")
 
@@ -102,6 +104,8 @@ def typeset(plan: Plan) -> bytes:
 
 def _try_compile(src: str, what: str, font_paths: list[str]) -> bytes | None:
     """``src`` typeset, or None (logged) if the compiler refuses it."""
+    import typst  # here, not at start-up: web workers and commands that make no PDF never load it
+
     try:
         return compile_source(src, font_paths=font_paths)
     except typst.TypstError as error:
@@ -125,6 +129,8 @@ _compiler_lock = threading.Lock()
 
 @cache
 def _compiler(font_paths: tuple[str, ...]) -> typst.Compiler:
+    import typst
+
     sandbox = _sandbox()
     return typst.Compiler(
         root=sandbox,

@@ -73,8 +73,11 @@ from drafting.history.snapshots import (
 )
 from drafting.history.timelines import (
     PracticeHistory,
+    RevisionPage,
     SectionHistory,
+    page_links,
     practice_history,
+    practice_revisions,
     section_history,
 )
 
@@ -86,6 +89,7 @@ __all__ = [
     "Moves",
     "PracticeHistory",
     "PracticeSnapshot",
+    "RevisionPage",
     "SectionChanges",
     "SectionHistory",
     "SectionSnapshot",
@@ -96,6 +100,8 @@ __all__ = [
     "day_after",
     "day_start",
     "detect_moves",
+    "page_links",
+    "practice_revisions",
     "document_as_of",
     "document_now",
     "gone_after_survivors",

@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import islice
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import F, Max, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Lag
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
@@ -464,10 +464,18 @@ class _Paged:
     @property
     def page_links(self) -> list[int | str]:
         """Page numbers to link to, "…" where a run of them is left out."""
-        if self.page is None or self.page.paginator.num_pages < 2:
-            return []
-        paginator = self.page.paginator
-        return list(paginator.get_elided_page_range(self.page.number, on_each_side=2, on_ends=1))
+        return page_links(self.page)
+
+
+def page_links(page: Page | None) -> list[int | str]:
+    """Page numbers to link to around ``page``, "…" where a run of them is left out.
+
+    The one rule of every paginated list (history pages, the Deleted page, the
+    revisions of the compare page); empty when everything fits on one page.
+    """
+    if page is None or page.paginator.num_pages < 2:
+        return []
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
 
 
 @dataclass
@@ -508,6 +516,78 @@ class PracticeHistory(_Paged):
             else:
                 out[rev] = Revision(rev, entry.row, entry.row, entry.author)
         return out
+
+
+@dataclass
+class RevisionPage(_Paged):
+    """One page of a practice's text revisions, newest first, for the compare page."""
+
+    practice_id: int
+    document_id: int | None
+    latest: object  # the newest history row: the practice as it stands (or was deleted)
+    newest: int  # the newest revision's number
+    entries: list[Revision]  # this page's revisions, newest first
+    page: Page | None = None
+    chosen: dict[int, Revision] | None = None  # the revisions asked for, by number
+
+
+def practice_revisions(
+    practice_id: int,
+    *,
+    page: int | str | None = None,
+    per_page: int | None = None,
+    chosen: Sequence[int] | None = None,
+) -> RevisionPage | None:
+    """A page of one practice's text revisions (newest first), and the ones named in ``chosen``.
+
+    A revision is the run of history rows that share a revision number: it was
+    written by its first row's author, and reads as its last row. ``page`` as
+    for the history pages (a bad number gives the first page, one past the end
+    the last). ``chosen`` None means the newest revision and the one before it;
+    numbers that name no revision are left out of ``chosen``. None if the
+    practice never existed. Five queries whatever the number of revisions: the
+    count, the page's spans, the chosen and newest spans, their rows, and the
+    document.
+    """
+    history = Practice.history.filter(id=practice_id)
+    spans = (
+        history.values("revision")
+        .annotate(first_id=Min("history_id"), last_id=Max("history_id"))
+        .order_by("-revision")
+    )
+    paginator = Paginator(spans, per_page or PER_PAGE, allow_empty_first_page=True)
+    current = paginator.get_page(page)
+    if not paginator.count:
+        return None
+    listed = list(current.object_list)
+    named = [n for n in chosen or () if isinstance(n, int) and 0 < n < 2**31]
+    top = history.order_by("-revision").values("revision")[:1]
+    # Revisions only count up, so the newest is the highest; with the one before it
+    # (the default comparison) it comes in the same query as the chosen ones.
+    wanted = Q(revision__in=named) | Q(revision__gte=Subquery(top) - (1 if chosen is None else 0))
+    picked = list(spans.filter(wanted))
+    newest = picked[0]
+    ids = {newest["last_id"]} | {s[k] for s in listed + picked for k in ("first_id", "last_id")}
+    rows = {row.history_id: row for row in history.filter(history_id__in=ids).select_related(*_WHO)}
+
+    def revision(span: dict) -> Revision:
+        first = rows[span["first_id"]]
+        return Revision(span["revision"], first, rows[span["last_id"]], author_of(first))
+
+    if chosen is None:
+        picked = picked[:2]
+    elif newest["revision"] not in named:
+        picked = picked[1:]
+    latest = rows[newest["last_id"]]
+    return RevisionPage(
+        practice_id=practice_id,
+        document_id=_document_of_section(latest.section_id),
+        latest=latest,
+        newest=newest["revision"],
+        entries=[revision(span) for span in listed],
+        page=current,
+        chosen={span["revision"]: revision(span) for span in picked},
+    )
 
 
 def _document_of_section(section_id: int) -> int | None:

@@ -24,7 +24,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-import pypandoc
 from django.conf import settings
 
 from drafting.imports.changes import has_changes
@@ -103,6 +102,8 @@ def _pandoc(data: bytes | str, fmt: str, *extra: str) -> tuple[dict, str]:
     """
     memory = int(getattr(settings, "DRAFTING_IMPORT_PANDOC_MEMORY_MB", 1024))
     seconds = int(getattr(settings, "DRAFTING_IMPORT_TIMEOUT_SECONDS", 30))
+    import pypandoc  # here, not at start-up (the URLconf imports this module)
+
     command = [pypandoc.get_pandoc_path(), "-f", fmt, "-t", "json", *extra]
     command += ["+RTS", f"-M{memory}m", "-RTS"]
     source = data.encode("utf-8") if isinstance(data, str) else data

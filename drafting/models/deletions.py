@@ -88,8 +88,9 @@ class Deletion(models.Model):
         return f"{number}{self.label}"[:200]
 
     def get_absolute_url(self) -> str:
+        # The Deleted page is paginated: ``?deletion=`` opens the page that lists this one.
         url = reverse("drafting:document-deleted", args=[self.document.slug])
-        return f"{url}#deletion-{self.pk}"
+        return f"{url}?deletion={self.pk}#deletion-{self.pk}"
 
     @property
     def is_restored(self) -> bool:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 
+from drafting import history
 from drafting.models import AgendaItem, Amendment, Comment, Deletion, Document, Practice, Section
 
 
@@ -32,25 +34,69 @@ _PEOPLE = (
 )
 
 
-def deleted_items(document: Document) -> list[DeletedItem]:
-    """The document's deletions, newest first, with what a restore needs to know.
+# The Deleted page lists this many deletions; older ones are on the next pages.
+DELETED_PER_PAGE = 50
 
-    Two queries whatever the number of deletions: the deletions (with who deleted
-    and who restored them), and the sections the practices among them stood in.
-    """
-    deletions = list(
-        Deletion.objects.filter(document=document)
-        .select_related(*_PEOPLE)
-        .order_by("-deleted_at", "-id")
+
+@dataclass
+class DeletedPage:
+    """One page of a document's deletions, newest first, and links to the others."""
+
+    items: list[DeletedItem]
+    page: Page
+
+    @property
+    def page_links(self) -> list[int | str]:
+        return history.page_links(self.page)
+
+
+def _newer_than(deletion: Deletion) -> Q:
+    """The deletions listed before ``deletion`` (newest first: date, then id)."""
+    return Q(deleted_at__gt=deletion.deleted_at) | Q(
+        deleted_at=deletion.deleted_at, id__gt=deletion.pk
     )
+
+
+def deleted_items(
+    document: Document,
+    *,
+    page: int | str | None = None,
+    showing: int | str | None = None,
+    per_page: int | None = None,
+) -> DeletedPage:
+    """One page of the document's deletions, newest first, with what a restore needs to know.
+
+    ``page`` is what the URL said (anything that is not a page number gives the
+    first page, a number past the end the last; never an error). ``showing`` is
+    a deletion's id (``Deletion.get_absolute_url``): the page that lists it,
+    when it is one of this document's; otherwise ``page`` decides. Four queries
+    whatever the number of deletions (two more with ``showing``): the count,
+    the page's deletions (with who deleted and who restored them), the sections
+    the practices among them stood in, and the open deletions of those sections
+    that are gone.
+    """
+    per_page = per_page or DELETED_PER_PAGE  # read at call time: tests set a small page
+    rows = Deletion.objects.filter(document=document)
+    shown = None
+    if showing is not None and str(showing).isdigit() and int(showing) < 2**31:
+        shown = rows.filter(pk=int(showing)).only("pk", "deleted_at").first()
+    if shown is not None:
+        page = rows.filter(_newer_than(shown)).count() // per_page + 1
+    paginator = Paginator(rows.select_related(*_PEOPLE).order_by("-deleted_at", "-id"), per_page)
+    current = paginator.get_page(page)
+    deletions = list(current.object_list)
     for deletion in deletions:
         deletion.document = document  # every row's document is this one: no query each
     homes = {d.section_id_then for d in deletions if d.kind == Deletion.Kind.PRACTICE}
     sections = {s.pk: s for s in Section.objects.filter(pk__in=homes).select_related("document")}
-    # The newest open deletion of each section, for "restore the section first".
+    # The newest open deletion of each gone section, for "restore the section first".
     open_sections: dict[int, Deletion] = {}
-    for d in deletions:
-        if d.kind == Deletion.Kind.SECTION and not d.is_restored:
+    gone = homes - set(sections)
+    if gone:
+        for d in rows.filter(
+            kind=Deletion.Kind.SECTION, object_id__in=gone, restored_at__isnull=True
+        ).order_by("-deleted_at", "-id"):
+            d.document = document
             open_sections.setdefault(d.object_id, d)
     items = []
     for d in deletions:
@@ -60,7 +106,7 @@ def deleted_items(document: Document) -> list[DeletedItem]:
             if item.section is None:
                 item.section_deletion = open_sections.get(d.section_id_then)
         items.append(item)
-    return items
+    return DeletedPage(items, current)
 
 
 def section_creator_id(section_id: int) -> int | None:

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from drafting import brackets, text
+from drafting import brackets, fragments, text
 
 register = template.Library()
 
@@ -39,3 +39,20 @@ def last_number(practices: list) -> int:
 def lookup(mapping: dict, key: object) -> object:
     """``{{ editors|lookup:practice.pk }}`` — a dict entry by key (None if absent)."""
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def practices_reading(
+    items: list,
+    standings: dict | None = None,
+    reservations: dict | None = None,
+    label: str = "Good Practice",
+) -> SafeString:
+    """``{% practices_reading entry.practices standings=standings reservations=reservations %}``.
+
+    A section's practices as the document page shows them, from drafting.fragments;
+    ``label`` is the word before each number ("Good Practice 4").
+    """
+    return fragments.practices_reading(
+        items, label=label, standings=standings, reservations=reservations
+    )

@@ -63,10 +63,15 @@ def section_gone(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def document_deleted(request: HttpRequest, slug: str) -> HttpResponse:
-    """Sections and practices deleted from the document, newest first, with Restore buttons."""
+    """Sections and practices deleted from the document, newest first, with Restore buttons.
+
+    A page at a time (``?page=``); ``?deletion=<id>`` opens the page that lists it.
+    """
     document = access.document_for(request.user, slug, rule=permissions.why_cannot_view_review)
-    items = reads.deleted_items(document)
-    for item in items:
+    deleted = reads.deleted_items(
+        document, page=request.GET.get("page"), showing=request.GET.get("deletion")
+    )
+    for item in deleted.items:
         if item.deletion.is_restored or (
             item.deletion.kind == Deletion.Kind.PRACTICE and item.section is None
         ):
@@ -76,7 +81,12 @@ def document_deleted(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "drafting/deletions/deleted.html",
-        {"document": document, "items": items, "form": RestoreDeletionForm()},
+        {
+            "document": document,
+            "deleted": deleted,
+            "items": deleted.items,
+            "form": RestoreDeletionForm(),
+        },
     )
 
 

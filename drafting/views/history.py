@@ -30,17 +30,27 @@ from drafting.views.deletions import section_first
 
 
 class CompareForm(forms.Form):
-    """Two text revisions of one practice (URL parameters ``from`` and ``to``)."""
+    """Two text revisions of one practice by number (URL parameters ``from`` and ``to``).
 
-    def __init__(self, *args, revisions: dict[int, history.Revision], **kwargs) -> None:
+    Numbers rather than a list of every revision: a practice with thousands of
+    revisions would make each list as long (issue 13); the page lists the
+    revisions a page at a time beside the form.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        choices = [
-            (n, f"Revision {n} — {timezone.localtime(r.when):%d %b %Y %H:%M}, {r.author}")
-            for n, r in revisions.items()
-        ]
         # "from" is a Python keyword, so the fields are declared here rather than as attributes.
-        for name, label in (("from", "From"), ("to", "To")):
-            self.fields[name] = forms.TypedChoiceField(label=label, choices=choices, coerce=int)
+        for name, label in (("from", "From revision"), ("to", "To revision")):
+            self.fields[name] = forms.IntegerField(
+                label=label, min_value=1, max_value=_MAX_REVISION
+            )
+
+    def check_exist(self, chosen: dict[int, history.Revision]) -> None:
+        """A field error next to a number that names no revision of this practice."""
+        for name in ("from", "to"):
+            number = self.cleaned_data.get(name)
+            if number is not None and number not in chosen:
+                self.add_error(name, f"This practice has no revision {number}.")
 
 
 class ChangesForm(forms.Form):
@@ -200,23 +210,33 @@ def practice_history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def practice_compare(request: HttpRequest, pk: int) -> HttpResponse:
-    timeline = history.practice_history(pk, numbered=False)
-    if timeline is None:
+    """Two revisions of a practice side by side, with a redline; its revisions a page at a time.
+
+    Without ``from`` and ``to``: the latest change of text (the newest revision
+    and the one before it).
+    """
+    asked = "from" in request.GET or "to" in request.GET
+    form = CompareForm(request.GET if asked else None)
+    numbers = [form.cleaned_data.get(k) for k in ("from", "to")] if form.is_valid() else []
+    revisions = history.practice_revisions(
+        pk, page=request.GET.get("page"), chosen=numbers if asked else None
+    )
+    if revisions is None:
         raise Http404("No practice with this number ever existed.")
-    document = _document_for(request.user, timeline.document_id)
-    revisions = timeline.revisions
-    numbers = list(revisions)
-    if "from" in request.GET or "to" in request.GET:
-        data = request.GET
-    else:
-        # By default: the latest change of text.
-        data = {"from": numbers[-2] if len(numbers) > 1 else numbers[0], "to": numbers[-1]}
-    form = CompareForm(data, revisions=revisions)
-    context = {"document": document, "timeline": timeline, "form": form}
-    if not form.is_valid():
+    document = _document_for(request.user, revisions.document_id)
+    if not asked:
+        shown = sorted(revisions.chosen)
+        form = CompareForm({"from": shown[0], "to": shown[-1]})
+        form.is_valid()
+    form.fields["from"].widget.attrs["max"] = revisions.newest
+    form.fields["to"].widget.attrs["max"] = revisions.newest
+    if form.is_valid():
+        form.check_exist(revisions.chosen)
+    context = {"document": document, "timeline": revisions, "form": form}
+    if form.errors:
         return render(request, "drafting/history/compare.html", context, status=400)
-    old = revisions[form.cleaned_data["from"]]
-    new = revisions[form.cleaned_data["to"]]
+    old = revisions.chosen[form.cleaned_data["from"]]
+    new = revisions.chosen[form.cleaned_data["to"]]
     practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
     context.update(
         {

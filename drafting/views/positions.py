@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drafting import actions, permissions, reads
-from drafting.export import positions as position_files
 from drafting.forms import AgreementForm, PositionForm, RecordForm
 from drafting.models import Agreement, Document, Practice
 from drafting.reads import access
@@ -239,6 +238,9 @@ def position_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """The matrix as shown (same filters) as CSV or Word."""
     if fmt not in {"csv", "docx"}:
         raise Http404("Positions are exported as CSV or Word (docx).")
+    # The Word writer (python-docx) loads on the first export, not with the URLconf.
+    from drafting.export import positions as position_files
+
     matrix = _matrix(request, slug)
     if fmt == "csv":
         content, content_type = position_files.matrix_csv(matrix), position_files.CSV_CONTENT_TYPE

@@ -26,6 +26,10 @@ from drafting.models import Document
 
 class Command(BaseCommand):
     help = "Export a document (or a redline) as PDF, Word, HTML or Markdown."
+    # Reading only. The system checks would import the URLconf and every view (and
+    # the writers they use) before the first byte of the export: most of the
+    # command's start-up (issue 13). ``manage.py check`` and every server run them.
+    requires_system_checks = []
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs):
         # ``--version NAME`` names a version of the document, as the issue asks; it replaces
