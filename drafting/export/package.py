@@ -42,8 +42,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from drafting.export import docx as docx_writer
-from drafting.export import markdown, pdf
+from drafting.export import markdown, pdf, writer
 from drafting.export.snapshot import ExportDocument, build
 from drafting.history import person
 from drafting.history.points import Point
@@ -185,7 +184,7 @@ def reservations(model: ExportDocument) -> list[dict]:
 def _docx(title: str, subtitle: str, parts: Iterable[tuple[str, list[str]]]) -> bytes:
     from docx import Document as new_docx
 
-    clean = docx_writer._XML_INVALID.sub  # XML 1.0 forbids a few characters: drop them
+    clean = writer("docx")._XML_INVALID.sub  # XML 1.0 forbids a few characters: drop them
     out = new_docx()
     out.core_properties.title = clean("", title)[:255]
     out.add_heading(clean("", title), level=0)
@@ -301,9 +300,9 @@ def make(
     members = [
         Member(CLEAN_MD, text, "The canonical clean text (Markdown); its SHA-256 is text_digest."),
         Member("clean-text.pdf", pdf.render(model, waiting=waiting), "The clean text (PDF)."),
-        Member("clean-text.docx", docx_writer.render(model), "The clean text (Word)."),
+        Member("clean-text.docx", writer("docx").render(model), "The clean text (Word)."),
         Member("redline.pdf", pdf.render(redline, waiting=waiting), f"{redline.what} (PDF)."),
-        Member("redline.docx", docx_writer.render(redline), f"{redline.what} (Word)."),
+        Member("redline.docx", writer("docx").render(redline), f"{redline.what} (Word)."),
         Member(
             "reservations.docx",
             reservations_docx(model, entries),
