@@ -20,7 +20,7 @@ from django.urls import reverse
 from drafting import actions, workflow
 from drafting.history import stamp
 from drafting.models import Amendment, Document, ExpertProfile, Practice, ReviewMeeting, Section
-from tests.conftest import login, make_document, make_section, make_user
+from tests.conftest import NOT_AGREED, login, make_document, make_section, make_user
 from tests.test_permissions_matrix import history_rows
 
 S, D = Section.Status, Document.Status
@@ -101,13 +101,13 @@ def build(state: str) -> World:
         for section in (a, b, c):
             actions.request_review(section.pk, by=secretariat)
     if state not in {"drafting", "in_review"}:
-        actions.approve_section(b.pk, by=secretariat)
+        actions.approve_section(b.pk, by=secretariat, not_agreed_reason=NOT_AGREED)
     if state == "approved":
         for section in (a, c):
             actions.return_section_to_drafting(section.pk, by=secretariat, reason="More work.")
     if state in {"final", "submitted", "adopted"}:
         for section in (a, c):
-            actions.approve_section(section.pk, by=secretariat)
+            actions.approve_section(section.pk, by=secretariat, not_agreed_reason=NOT_AGREED)
         actions.finalise_document(document.pk, by=secretariat)
     if state in {"submitted", "adopted"}:
         plenary = _plenary(document, by=secretariat)
@@ -184,7 +184,7 @@ DIRECT = {
         EDIT_A,
     ),
     "approve B": (
-        lambda w, u: actions.approve_section(w.b.pk, by=u),
+        lambda w, u: actions.approve_section(w.b.pk, by=u, not_agreed_reason=NOT_AGREED),
         # Only the secretariat; outside "in review" the state refuses it (ValidationError).
         "drafting:state in_review:sec approved:state final:state submitted:state adopted:403",
     ),
@@ -594,7 +594,9 @@ def test_approval_lands_while_a_section_move_is_on_its_way(
     _between(
         monkeypatch,
         "step_section",
-        lambda: actions.approve_section(second.pk, by=secretariat, note="Agreed."),
+        lambda: actions.approve_section(
+            second.pk, by=secretariat, note="Agreed.", not_agreed_reason=NOT_AGREED
+        ),
     )
     url = reverse("drafting:section-move", args=[second.pk])
     # The expert may not move it any more: it is approved now.
