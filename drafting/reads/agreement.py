@@ -14,10 +14,16 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.urls import reverse
 
-from drafting.models import Amendment, Comment, Document, Practice, Section
+from drafting.models import Agreement, Amendment, Comment, Document, Position, Practice, Section
 from drafting.reads.amendments import concerned_section, concerning_section
 from drafting.reads.documents import practice_numbers
-from drafting.reads.positions import PracticeStanding, Standing, document_standings
+from drafting.reads.positions import (
+    NEGOTIATION_CONDITIONS,
+    PracticeStanding,
+    Standing,
+    document_standings,
+    standing_of,
+)
 from drafting.text import plain
 
 # The order the dashboard counts statuses in: the road to agreement, left to right.
@@ -159,6 +165,64 @@ def before_marking_final(document: Document) -> StillOpen:
     return StillOpen(
         comments=_unresolved_comments(Q(section__document=document), numbers),
         amendments=_open_amendments(Q(section__document=document)),
+    )
+
+
+def agreement_in_force(practice: Practice) -> PracticeStanding | None:
+    """Where ``practice`` stands if it is agreed or agreed ad referendum now, else None.
+
+    One query for a practice without an agreement on its current revision, two
+    otherwise (whatever keeps it under negotiation: NEGOTIATION_CONDITIONS). Used
+    to warn before an edit and to record, with the edit, that the agreement lapsed
+    (an agreement holds for one revision of the text).
+    """
+    agreement = Agreement.objects.filter(practice_id=practice.pk).select_related("meeting").first()
+    if (
+        agreement is None
+        or agreement.status == Agreement.Status.NONE
+        or agreement.text_revision != practice.revision
+    ):
+        return None
+    objecting = list(
+        Position.objects.filter(
+            practice_id=practice.pk, stance=Position.Stance.OBJECTION
+        ).select_related("delegation")
+    )
+    reasons = [
+        reason
+        for condition in NEGOTIATION_CONDITIONS
+        for reason in condition(objecting).get(practice.pk, [])
+    ]
+    standing = standing_of(practice, agreement, reasons)
+    if standing.status in (Standing.AGREED, Standing.AD_REFERENDUM):
+        return standing
+    return None
+
+
+def _as_agreed(standing: PracticeStanding) -> str:
+    """ "agreed ad referendum (Rabat review meeting)": the status and where it was reached."""
+    words = standing.label[0].lower() + standing.label[1:]
+    meeting = standing.agreement.meeting if standing.agreement else None
+    return f"{words} ({meeting.title})" if meeting else words
+
+
+def edit_warning(practice: Practice, label: str) -> str:
+    """What an edit form says before saving a change to an agreed practice ("" if not agreed).
+
+    ``label`` is the practice's current name ("Good Practice 5"). Two queries.
+    """
+    standing = agreement_in_force(practice)
+    if standing is None:
+        return ""
+    return f"{label} is {_as_agreed(standing)}. Saving a change reopens it for negotiation."
+
+
+def lapse_note(standing: PracticeStanding) -> str:
+    """The words an edit's history adds when it ends an agreement."""
+    revision = standing.agreement.text_revision if standing.agreement else "?"
+    return (
+        f"This change reopens the practice for negotiation: it was {_as_agreed(standing)} "
+        f"at revision {revision}."
     )
 
 
