@@ -20,7 +20,7 @@ from django.urls import reverse
 from drafting import actions, workflow
 from drafting.history import stamp
 from drafting.models import Amendment, Document, ExpertProfile, Practice, ReviewMeeting, Section
-from tests.conftest import NOT_AGREED, login, make_document, make_section, make_user
+from tests.conftest import NOT_AGREED, agree_all, login, make_document, make_section, make_user
 from tests.test_permissions_matrix import history_rows
 
 S, D = Section.Status, Document.Status
@@ -508,6 +508,7 @@ def test_adding_after_a_practice_that_has_gone_is_a_form_error(client, expert, t
 def test_a_section_step_taken_twice_from_one_page_is_refused(client, secretariat, document):
     section = ordered(document)[0]
     actions.request_review(section.pk, by=secretariat)
+    agree_all(section, by=secretariat)  # so the approval note is the secretariat's alone
     seen = fresh(section).revision
     login(client, secretariat)
     url = reverse("drafting:section-approve", args=[section.pk])
@@ -590,13 +591,12 @@ def test_approval_lands_while_a_section_move_is_on_its_way(
     document = make_document(by=secretariat, sections=2, practices=1)
     first, second = ordered(document)
     actions.request_review(second.pk, by=expert)
+    agree_all(second, by=secretariat)  # so the approval note is the secretariat's alone
     seen = fresh(second).revision
     _between(
         monkeypatch,
         "step_section",
-        lambda: actions.approve_section(
-            second.pk, by=secretariat, note="Agreed.", not_agreed_reason=NOT_AGREED
-        ),
+        lambda: actions.approve_section(second.pk, by=secretariat, note="Agreed."),
     )
     url = reverse("drafting:section-move", args=[second.pk])
     # The expert may not move it any more: it is approved now.
