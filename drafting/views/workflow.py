@@ -90,7 +90,9 @@ def _transition_page(
     )
 
 
-def _still_open(obj: Section | Document, transition: workflow.Transition):
+def _still_open(
+    obj: Section | Document, transition: workflow.Transition
+) -> agreement_reads.StillOpen | None:
     """What the confirmation lists before approving a section or marking a document final."""
     if isinstance(obj, Section) and transition.name == "approve":
         return agreement_reads.before_approving(obj)
