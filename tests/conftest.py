@@ -64,6 +64,19 @@ def observer(db):
     return make_user(ExpertProfile.Role.OBSERVER)
 
 
+# The reason a test records for approving a section whose practices are not agreed
+# (actions.approve_section asks for one) when agreement is not what the test is about.
+NOT_AGREED = "Agreement per practice is not what this test is about."
+
+
+def agree_all(section, *, by) -> None:
+    """Record every practice of ``section`` as agreed (as the secretariat ``by``)."""
+    from drafting import actions
+
+    for practice in section.practices.order_by("position"):
+        actions.record_agreement(practice, by=by, status="agreed")
+
+
 def make_document(*, by, sections: int = 2, practices: int = 3, when=None, **overrides) -> Document:
     """A document with ``sections`` sections of ``practices`` practices each."""
     n = next(_seq)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from drafting import actions, reads
 from drafting.history import stamp
 from drafting.models import Amendment, Practice, ReviewMeeting
-from tests.conftest import login, make_document, make_user
+from tests.conftest import NOT_AGREED, login, make_document, make_user
 
 A = Amendment.Status
 
@@ -101,7 +101,7 @@ def test_amendments_are_the_way_to_change_a_section_in_review(expert, secretaria
     )
     assert amendment.status == A.OPEN
     actions.accept_amendment(amendment, by=secretariat)
-    actions.approve_section(practice.section, by=secretariat)
+    actions.approve_section(practice.section, by=secretariat, not_agreed_reason=NOT_AGREED)
     with pytest.raises(PermissionDenied, match="reopen"):
         actions.propose_change(practice, by=expert, heading="Too late", body="", rationale="R")
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from drafting import actions
 from drafting.history import stamp
 from drafting.models import Practice, Section
-from tests.conftest import login, make_document
+from tests.conftest import NOT_AGREED, login, make_document
 from tests.html_safety import live_html_problems
 
 INJECTIONS = [
@@ -594,7 +594,9 @@ def test_presence_is_refused_where_the_user_may_not_edit(client, expert, secreta
     assert login(client, secretariat).post(url, {"base_revision": 1}).status_code == 200
     refused = login(client, expert).post(url, {"base_revision": 1})
     assert refused.status_code == 403 and "propose an amendment" in refused.content.decode()
-    actions.approve_section(Section.objects.get(pk=section.pk), by=secretariat)
+    actions.approve_section(
+        Section.objects.get(pk=section.pk), by=secretariat, not_agreed_reason=NOT_AGREED
+    )
     refused = login(client, secretariat).post(url, {"base_revision": 1})
     assert refused.status_code == 403 and "is approved" in refused.content.decode()
     assert list(EditingPresence.objects.values_list("user", flat=True)) == [secretariat.pk]

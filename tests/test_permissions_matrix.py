@@ -44,7 +44,7 @@ from drafting.models import (
     Section,
 )
 from drafting.urls import drafting_patterns
-from tests.conftest import login, make_document, make_user
+from tests.conftest import NOT_AGREED, login, make_document, make_user
 
 Role = ExpertProfile.Role
 STATES = ["drafting", "in_review", "approved", "final", "submitted", "adopted"]
@@ -109,10 +109,10 @@ def build(state: str) -> World:
         actions.request_review(section, by=expert)
         actions.request_review(other, by=expert)
     if state in {"approved", "final", "submitted", "adopted"}:
-        actions.approve_section(section, by=secretariat)
+        actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
     if state in {"final", "submitted", "adopted"}:
         actions.reject_amendment(amendment, by=secretariat, note="Not agreed.")
-        actions.approve_section(other, by=secretariat)
+        actions.approve_section(other, by=secretariat, not_agreed_reason=NOT_AGREED)
         actions.finalise_document(document, by=secretariat)
     if state in {"submitted", "adopted"}:
         actions.submit_document(document, by=secretariat, meeting=meeting)
@@ -291,7 +291,11 @@ ACTIONS: dict[str, Action] = {
     ),
     "section-approve": Action(
         lambda w: _u("section-approve", w.section.pk),
-        lambda w: {"note": "Agreed.", "seen_revision": w.section.revision},
+        lambda w: {
+            "note": "Agreed.",
+            "not_agreed_reason": NOT_AGREED,
+            "seen_revision": w.section.revision,
+        },
         """
         drafting   L 403 403 403  403  422=
         in_review  L 403 403 403  403  302+

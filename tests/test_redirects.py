@@ -18,7 +18,7 @@ from django.urls import reverse
 from drafting import actions, workflow
 from drafting.models import Section
 from drafting.views.common import is_safe_next
-from tests.conftest import PASSWORD, login, make_document
+from tests.conftest import NOT_AGREED, PASSWORD, login, make_document
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
@@ -130,7 +130,8 @@ def test_cancel_link_and_redirect_follow_a_safe_next(client, secretariat):
     html = client.get(url, {"next": back}).content.decode()
     assert f'href="{back.replace("&", "&amp;")}">Cancel</a>' in html
     assert f'name="next" value="{back}"' in html
-    _assert_local(client.post(url, {"next": back, "seen_revision": in_review.revision}), back)
+    data = {"next": back, "seen_revision": in_review.revision, "not_agreed_reason": NOT_AGREED}
+    _assert_local(client.post(url, data), back)
 
 
 def test_cancel_link_falls_back_to_the_object_page(client, secretariat):
@@ -156,7 +157,10 @@ def test_transitions_redirect_only_to_pages_of_this_site(client, secretariat, va
     # ... one that is taken from a page reached by a hostile GET link ...
     url = reverse("drafting:section-approve", args=[in_review.pk])
     _assert_local(
-        client.post(f"{url}?next={value}", {"note": "Fine.", "seen_revision": in_review.revision}),
+        client.post(
+            f"{url}?next={value}",
+            {"note": "Fine.", "seen_revision": in_review.revision, "not_agreed_reason": NOT_AGREED},
+        ),
         in_review.get_absolute_url(),
     )
     # ... and one that is refused re-renders the form with a safe Cancel link.

@@ -21,7 +21,7 @@ from django.utils import timezone
 from drafting import actions, workflow
 from drafting.history import stamp
 from drafting.models import Amendment, Document, ExpertProfile, Practice, ReviewMeeting, Section
-from tests.conftest import login, make_document, make_section, make_user
+from tests.conftest import NOT_AGREED, agree_all, login, make_document, make_section, make_user
 from tests.test_permissions_matrix import history_rows
 
 S, D = Section.Status, Document.Status
@@ -102,13 +102,13 @@ def build(state: str) -> World:
         for section in (a, b, c):
             actions.request_review(section.pk, by=secretariat)
     if state not in {"drafting", "in_review"}:
-        actions.approve_section(b.pk, by=secretariat)
+        actions.approve_section(b.pk, by=secretariat, not_agreed_reason=NOT_AGREED)
     if state == "approved":
         for section in (a, c):
             actions.return_section_to_drafting(section.pk, by=secretariat, reason="More work.")
     if state in {"final", "submitted", "adopted"}:
         for section in (a, c):
-            actions.approve_section(section.pk, by=secretariat)
+            actions.approve_section(section.pk, by=secretariat, not_agreed_reason=NOT_AGREED)
         actions.finalise_document(document.pk, by=secretariat)
     if state in {"submitted", "adopted"}:
         plenary = _plenary(document, by=secretariat)
@@ -185,7 +185,7 @@ DIRECT = {
         EDIT_A,
     ),
     "approve B": (
-        lambda w, u: actions.approve_section(w.b.pk, by=u),
+        lambda w, u: actions.approve_section(w.b.pk, by=u, not_agreed_reason=NOT_AGREED),
         # Only the secretariat; outside "in review" the state refuses it (ValidationError).
         "drafting:state in_review:sec approved:state final:state submitted:state adopted:403",
     ),
@@ -543,6 +543,7 @@ def test_adding_after_a_practice_that_has_gone_is_a_form_error(client, expert, t
 def test_a_section_step_taken_twice_from_one_page_is_refused(client, secretariat, document):
     section = ordered(document)[0]
     actions.request_review(section.pk, by=secretariat)
+    agree_all(section, by=secretariat)  # so the approval note is the secretariat's alone
     seen = fresh(section).revision
     login(client, secretariat)
     url = reverse("drafting:section-approve", args=[section.pk])
@@ -625,6 +626,7 @@ def test_approval_lands_while_a_section_move_is_on_its_way(
     document = make_document(by=secretariat, sections=2, practices=1)
     first, second = ordered(document)
     actions.request_review(second.pk, by=expert)
+    agree_all(second, by=secretariat)  # so the approval note is the secretariat's alone
     seen = fresh(second).revision
     _between(
         monkeypatch,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from drafting import actions, permissions, workflow
 from drafting.history import stamp
 from drafting.models import Document, ExpertProfile, Practice, ReviewMeeting, Section, Version
-from tests.conftest import clock, login, make_document, make_user
+from tests.conftest import NOT_AGREED, agree_all, clock, login, make_document, make_user
 
 S, D = Section.Status, Document.Status
 
@@ -35,7 +35,7 @@ def approve_all(document, *, by):
         if section.status == S.DRAFTING:
             actions.request_review(section, by=by)
         if section.status != S.APPROVED:
-            actions.approve_section(section, by=by)
+            actions.approve_section(section, by=by, not_agreed_reason=NOT_AGREED)
 
 
 def last_row(obj):
@@ -78,7 +78,7 @@ def test_expert_cannot_approve_section(expert, document):
     section = document.sections.first()
     actions.request_review(section, by=expert)
     with pytest.raises(PermissionDenied, match="Only the secretariat approves"):
-        actions.approve_section(section, by=expert)
+        actions.approve_section(section, by=expert, not_agreed_reason=NOT_AGREED)
     section.refresh_from_db()
     assert section.status == S.IN_REVIEW
 
@@ -86,6 +86,7 @@ def test_expert_cannot_approve_section(expert, document):
 def test_secretariat_approves_section_recording_who_when_and_note(secretariat, expert, document):
     section = document.sections.first()
     actions.request_review(section, by=expert)
+    agree_all(section, by=secretariat)
     before = timezone.now()
     actions.approve_section(section, by=secretariat, note="Agreed in Rabat.")
     section.refresh_from_db()
@@ -103,7 +104,7 @@ def test_secretariat_approves_section_recording_who_when_and_note(secretariat, e
 def test_approving_a_drafting_section_is_refused_in_plain_words(secretariat, document):
     section = document.sections.first()
     with pytest.raises(ValidationError) as refused:
-        actions.approve_section(section, by=secretariat)
+        actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
     assert refused.value.messages == [
         "“Section 1” is still in drafting; only a section in review can be approved."
     ]
@@ -116,16 +117,16 @@ def test_approval_waits_for_open_amendments(secretariat, expert, document):
     )
     actions.request_review(section, by=expert)
     with pytest.raises(ValidationError) as refused:
-        actions.approve_section(section, by=secretariat)
+        actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
     assert f"(#{amendment.pk})" in refused.value.messages[0]
     actions.reject_amendment(amendment, by=secretariat, note="Still needed.")
-    actions.approve_section(section, by=secretariat)
+    actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
 
 
 def test_reopen_requires_a_reason_and_clears_the_approval(secretariat, document):
     section = document.sections.first()
     actions.request_review(section, by=secretariat)
-    actions.approve_section(section, by=secretariat, note="Fine.")
+    actions.approve_section(section, by=secretariat, note="Fine.", not_agreed_reason=NOT_AGREED)
     with pytest.raises(ValidationError, match="Say why"):
         actions.reopen_section(section, by=secretariat, reason="  ")
     actions.reopen_section(section, by=secretariat, reason="New data from the UN.")
@@ -140,7 +141,7 @@ def test_reopen_requires_a_reason_and_clears_the_approval(secretariat, document)
 def test_expert_cannot_reopen(expert, secretariat, document):
     section = document.sections.first()
     actions.request_review(section, by=secretariat)
-    actions.approve_section(section, by=secretariat)
+    actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
     with pytest.raises(PermissionDenied):
         actions.reopen_section(section, by=expert, reason="Please.")
 
@@ -159,7 +160,7 @@ def test_editing_rules_follow_section_status(expert, secretariat, document):
     actions.update_practice(
         practice, by=secretariat, heading="X", body="Y", base_revision=practice.revision
     )
-    actions.approve_section(section, by=secretariat)
+    actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
     section.refresh_from_db()
     assert not permissions.can_edit_section(secretariat, section)
     assert not permissions.can_edit_section(expert, section)
@@ -214,7 +215,7 @@ def test_final_refusal_lists_what_is_missing(secretariat, expert):
         make_practice(make_section(document, by=secretariat, title=title), by=secretariat)
     prevention = document.sections.get(title="Prevention")
     actions.request_review(prevention, by=secretariat)
-    actions.approve_section(prevention, by=secretariat)
+    actions.approve_section(prevention, by=secretariat, not_agreed_reason=NOT_AGREED)
     response = document.sections.get(title="Response")
     amendment = actions.propose_deletion(response.practices.first(), by=expert, rationale="Dup.")
     actions.open_document_review(document, by=secretariat)
@@ -365,6 +366,7 @@ def test_secretariat_approves_through_the_page(client, secretariat, document):
         url,
         {
             "note": "Agreed at the workshop.",
+            "not_agreed_reason": NOT_AGREED,
             "seen_revision": page.context["form"]["seen_revision"].value(),
         },
     )
@@ -376,7 +378,7 @@ def test_secretariat_approves_through_the_page(client, secretariat, document):
 def test_reopen_without_reason_shows_the_form_again(client, secretariat, document):
     section = document.sections.first()
     actions.request_review(section, by=secretariat)
-    actions.approve_section(section, by=secretariat)
+    actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
     login(client, secretariat)
     seen = Section.objects.get(pk=section.pk).revision
     response = client.post(
@@ -490,7 +492,8 @@ def test_dashboard_query_count_does_not_grow(client, secretariat, expert):
     login(client, secretariat)
     small = _dashboard_queries(client, by=secretariat, expert=expert, sections=2, practices=2)
     large = _dashboard_queries(client, by=secretariat, expert=expert, sections=8, practices=6)
-    assert small == large <= 18
+    # 20: the agreement counts per section read objections and agreements once each.
+    assert small == large <= 20
 
 
 def test_user_without_a_role_gets_403_on_the_dashboard(client, document):

@@ -36,7 +36,7 @@ from drafting.models import (
     Version,
     WorkingGroup,
 )
-from tests.conftest import clock
+from tests.conftest import NOT_AGREED, clock
 
 User = get_user_model()
 
@@ -234,7 +234,7 @@ def adopt(world: World) -> None:
         if section.status == Section.Status.DRAFTING:
             section = actions.request_review(section, by=clerk)
         if section.status == Section.Status.IN_REVIEW:
-            actions.approve_section(section, by=clerk)
+            actions.approve_section(section, by=clerk, not_agreed_reason=NOT_AGREED)
     actions.finalise_document(document, by=clerk)
     plenary = document.meetings.filter(kind=ReviewMeeting.Kind.MINISTERIAL).latest("starts_on")
     # The demo's history is dated 2018: submitted the day before its plenary, as it was.

@@ -27,6 +27,7 @@ from drafting.actions.base import (
 from drafting.actions.ordering import position_after
 from drafting.history import stamp
 from drafting.models import Practice, Section
+from drafting.reads.agreement import agreement_in_force, lapse_note
 
 
 def _anchor_in(section: Section, after: Practice | int | None, *, moving: int | None = None):
@@ -111,6 +112,8 @@ def update_practice(
     check holds across processes (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
     IMMEDIATE transactions serialise writers). Permission is checked for ``by``;
     ``on_behalf_of`` (an accepted amendment's proposer) is who the history names.
+    Editing an agreed (or agreed ad referendum) practice reopens it: the history
+    reason says the agreement lapsed (reads.agreement.lapse_note).
     """
     current = lock_practice(practice)
     _require_edit(by, current.section)
@@ -119,6 +122,10 @@ def update_practice(
     if current.heading == heading and current.body == body:
         return current
     _refuse_if_longer_too_big(current, heading, body)
+    # An agreement holds for one revision of the text: say in the history that it lapses.
+    agreed = agreement_in_force(current)
+    if agreed is not None:
+        reason = f"{reason.strip()} {lapse_note(agreed)}".strip()
     current.heading, current.body = heading, body
     current.revision += 1
     current.full_clean()

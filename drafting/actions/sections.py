@@ -21,6 +21,7 @@ from drafting.actions.base import (
     _record,
     _require_edit,
     lock_document,
+    lock_practices,
     lock_section,
     pk_of,
     refuse_if_stale,
@@ -32,6 +33,7 @@ from drafting.models import (
     Practice,
     Section,
 )
+from drafting.reads.agreement import not_agreed_practices
 from drafting.workflow import _SECTION_WHO, SECTION_TRANSITIONS, S, _check, _section_blockers
 
 
@@ -279,11 +281,46 @@ def approve_section(
     note: str = "",
     meeting=None,
     seen_revision: int | None = None,
+    not_agreed_reason: str = "",
 ) -> Section:
-    """The secretariat approves a section in review; who, when and the note are kept."""
+    """The secretariat approves a section in review; who, when and the note are kept.
+
+    A section is approved when all its practices are agreed (issue 14), or the
+    secretariat records why not: while any practice is proposed, under
+    negotiation or only agreed ad referendum (reads.agreement.not_agreed_practices),
+    ``not_agreed_reason`` is required (ValidationError on that field otherwise) and
+    is kept in the approval note and the history, naming the practices. Also
+    PermissionDenied (not the secretariat), StaleRevision, and ValidationError for
+    the workflow's blockers (open amendments, a final document).
+    """
     current = _section_transition(section, "approve", by=by, reason="", seen_revision=seen_revision)
+    # Lock order: document and section (above), then the practices whose agreement decides.
+    ids = Practice.objects.filter(section=current).values_list("pk", flat=True)
+    practices = sorted(
+        lock_practices({current.pk: current}, list(ids)).values(),
+        key=lambda p: (p.position, p.pk),
+    )
+    open_points = not_agreed_practices(current, practices)
+    why_not = not_agreed_reason.strip()
+    if open_points and not why_not:
+        raise ValidationError({"not_agreed_reason": _not_agreed_refusal(open_points)})
+    if open_points:
+        listed = ", ".join(f"{p.label} ({p.standing.label.lower()})" for p in open_points)
+        recorded = f"Approved although not every practice is agreed — {listed}: {why_not}"
+        note = f"{note.strip()}\n\n{recorded}".strip()
     current.approved_by, current.approved_at, current.approval_note = by, timezone.now(), note
     return _record(current, by=by, summary="Approved.", reason=note, meeting=meeting)
+
+
+def _not_agreed_refusal(open_points: list) -> str:
+    """The message next to the reason field when practices of the section are not agreed."""
+    n = len(open_points)
+    listed = "; ".join(f"{p.label} is {p.standing.label.lower()}" for p in open_points)
+    return (
+        f"{n} practice{'s' if n != 1 else ''} of this section {'is' if n == 1 else 'are'} not "
+        f"agreed ({listed}). Record their agreement first, or say why the section is approved "
+        "anyway; nothing was approved."
+    )
 
 
 @transaction.atomic

@@ -27,9 +27,17 @@ from drafting.history import (
 
 
 def compare(
-    old: DocumentSnapshot | None, new: DocumentSnapshot
+    old: DocumentSnapshot | None,
+    new: DocumentSnapshot,
+    notes: dict[int, list[tuple[str, str]]] | None = None,
 ) -> tuple[list[ExportSection], dict[str, int]]:
-    """The sections of ``new`` with change marks against ``old`` (None: nothing existed)."""
+    """The sections of ``new`` with change marks against ``old`` (None: nothing existed).
+
+    ``notes``: practice id -> reservations on the record at ``new``'s moment
+    (reads.positions.reservation_notes_as_of); a redline prints them as the clean
+    text does, as footnotes of the practices that stand in ``new``.
+    """
+    notes = notes or {}
     old_sections = {s.id: s for s in old.sections} if old else {}
     old_practices = {p.id: p for p in old.practices} if old else {}
     new_practice_ids = {p.id for p in new.practices}
@@ -45,6 +53,7 @@ def compare(
             previous = old_practices.get(practice.id)
             moved = practice.id in moves.practices
             item = _practice(practice, previous, moved, old_section_of)
+            item.reservations = notes.get(practice.id, [])
             practices.append(item)
             if item.change:
                 counts[item.change] += 1

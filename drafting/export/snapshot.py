@@ -95,13 +95,16 @@ class ExportPractice:
         return (markup.Text(brackets.printed(self.heading)),)
 
     def body_rich(self) -> markup.Rich:
-        if self.change == "added":
-            return markup.whole("ins", markup.parse(self.body))
         if self.change == "deleted":
             return markup.whole("del", markup.parse(self.old_body))
-        if self.body_changed:
-            return markup.redline(self.old_body, self.body)
-        return markup.with_notes(markup.parse(self.body), self.reservations)
+        if self.change == "added":
+            rich = markup.whole("ins", markup.parse(self.body))
+        elif self.body_changed:
+            rich = markup.redline(self.old_body, self.body)
+        else:
+            rich = markup.parse(self.body)
+        # Reservations on the record close the text in a redline as in the clean text.
+        return markup.with_notes(rich, self.reservations)
 
 
 @dataclass
@@ -248,7 +251,8 @@ def build(
             old = document_as_of(document, redline_from.when)
         except Document.DoesNotExist:
             old = None  # a redline from before the document existed: everything is new
-        sections, counts = redline.compare(old, snapshot)
+        notes = reservation_notes_as_of([p.id for p in snapshot.practices], point.when)
+        sections, counts = redline.compare(old, snapshot, notes)
         redline_info = RedlineInfo(redline_from, point, start_at, end_at, **counts)
         old_intro = old.introduction if old else ""
 

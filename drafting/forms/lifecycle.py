@@ -20,9 +20,14 @@ class TransitionForm(forms.Form):
         transition: Transition,
         document: Document,
         revision: int | None = None,
+        not_agreed: int = 0,
         **kwargs,
     ):
-        """``revision``: a section's revision as the page shows it, sent back with the step."""
+        """``revision``: a section's revision as the page shows it, sent back with the step.
+
+        ``not_agreed``: how many practices of a section to approve are not agreed; the
+        approval then asks why it goes ahead anyway (actions.approve_section holds the rule).
+        """
         super().__init__(*args, **kwargs)
         self.transition = transition
         if revision is not None:
@@ -35,6 +40,22 @@ class TransitionForm(forms.Form):
                 label="Approval note",
                 help_text="Optional. Recorded with the approval, e.g. “agreed in Rabat”.",
             )
+            if not_agreed:
+                self.fields["not_agreed_reason"] = forms.CharField(
+                    required=True,
+                    max_length=2000,
+                    widget=TEXT_WIDGET,
+                    label="Why approve before every practice is agreed",
+                    help_text=(
+                        "Required: the practices listed above are not agreed. Your reason is "
+                        "recorded with the approval and in the history."
+                    ),
+                    error_messages={
+                        "required": "Say why the section is approved although "
+                        f"{not_agreed} practice{'s are' if not_agreed != 1 else ' is'} "
+                        "not agreed, or record their agreement first."
+                    },
+                )
         else:
             self.fields["reason"] = forms.CharField(
                 required=transition.reason_required,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
@@ -18,7 +18,9 @@ from drafting.models import (
     Section,
     Version,
 )
+from drafting.reads.agreement import STANDING_ORDER, standing_counts
 from drafting.reads.amendments import _concerned_section_id
+from drafting.reads.positions import Standing
 
 
 @dataclass
@@ -28,6 +30,13 @@ class SectionRow:
     open_amendments: int = 0
     unresolved_comments: int = 0
     open_brackets: int = 0  # square brackets open in its practices' texts
+    # Agreement status -> how many of its practices stand there, in STANDING_ORDER.
+    standings: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def standing_counts(self) -> list[tuple[str, str, int]]:
+        """(status, label, count) for the row's agreement column."""
+        return [(s, Standing(s).label, self.standings.get(s, 0)) for s in STANDING_ORDER]
 
 
 @dataclass
@@ -51,6 +60,17 @@ class Dashboard:
     ministerial: list[ReviewMeeting]
     versions: list[Version]
     changes: list[Change]
+    # Agreement status -> practices of the whole document (STANDING_ORDER).
+    standing_totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def practice_total(self) -> int:
+        return sum(row.practices for row in self.rows)
+
+    @property
+    def agreement_counts(self) -> list[tuple[str, str, int]]:
+        """(status, label, count) over the document, for the totals."""
+        return [(s, Standing(s).label, self.standing_totals.get(s, 0)) for s in STANDING_ORDER]
 
     @property
     def sections(self) -> list[Section]:
@@ -66,21 +86,33 @@ class Dashboard:
 
 
 def document_dashboard(document: Document, *, changes: int = 25) -> Dashboard:
-    """Everything the secretariat's dashboard shows, in a fixed number of queries (13)."""
+    """Everything the secretariat's dashboard shows, in a fixed number of queries (15).
+
+    Practices are counted per section and by agreement status (reads.agreement:
+    proposed, under negotiation, agreed ad referendum, agreed), with totals.
+    """
     sections = list(
         Section.objects.filter(document=document)
         .select_related("approved_by")
         .order_by("position", "id")
     )
     rows = {s.pk: SectionRow(s) for s in sections}
-    # The texts come along: open square brackets live in them (drafting/brackets.py).
-    for section_id, heading, body in Practice.objects.filter(
-        section__document=document
-    ).values_list("section_id", "heading", "body"):
-        rows[section_id].practices += 1
-        rows[section_id].open_brackets += len(brackets.brackets(heading)) + len(
-            brackets.brackets(body)
+    # The texts come along: open square brackets live in them (drafting/brackets.py), and
+    # an agreement holds for one revision (reads.agreement), so no field is deferred.
+    practices = list(
+        Practice.objects.filter(section__document=document).only(
+            "id", "section_id", "revision", "heading", "body"
         )
+    )
+    for practice in practices:
+        row = rows[practice.section_id]
+        row.practices += 1
+        row.open_brackets += len(brackets.brackets(practice.heading)) + len(
+            brackets.brackets(practice.body)
+        )
+    by_section, standing_totals = standing_counts(document, practices)
+    for section_id, counts in by_section.items():
+        rows[section_id].standings = counts
 
     open_amendment_rows = []
     open_amendments = Amendment.objects.filter(
@@ -122,6 +154,7 @@ def document_dashboard(document: Document, *, changes: int = 25) -> Dashboard:
             .order_by("-taken_at")
         ),
         changes=recent_changes(document, {s.pk: s for s in sections}, limit=changes),
+        standing_totals=standing_totals,
     )
 
 

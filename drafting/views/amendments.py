@@ -25,6 +25,7 @@ from drafting.forms import (
 )
 from drafting.models import Amendment, Document, Practice, Section
 from drafting.reads import access
+from drafting.reads import agreement as agreement_reads
 from drafting.views.common import form_status
 
 
@@ -330,6 +331,12 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
             "three_way": _three_way(amendment, current) if stale else None,
             "conflict": conflict,
             "form": form,
+            # Accepting a change to agreed text reopens it: said before the button (issue 14).
+            "agreement_warning": (
+                agreement_reads.edit_warning(current, f"Good Practice {numbers.get(current.pk)}")
+                if amendment.kind == Amendment.Kind.CHANGE and current is not None
+                else ""
+            ),
         },
         status=status,
     )

@@ -18,6 +18,7 @@ from drafting.forms import (
 )
 from drafting.models import Deletion, Document, Practice, ReviewMeeting, Section
 from drafting.reads import access
+from drafting.reads import agreement as agreement_reads
 from drafting.views.common import form_status, place_after
 from drafting.views.deletions import already_gone, deleted_message
 from drafting.views.merging import MergeFlow
@@ -73,10 +74,13 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return kept
     practice = access.practice_for(request.user, pk)
     permissions.refuse_if(permissions.why_cannot_edit_section(request.user, practice.section))
+    item = _numbered(practice)
     context = {
-        "item": _numbered(practice),
+        "item": item,
         "section": practice.section,
         "document": practice.section.document,
+        # Said before saving: a change to agreed text reopens it (issue 14).
+        "agreement_warning": agreement_reads.edit_warning(practice, f"Good Practice {item.number}"),
     }
     tagging = _meeting_choices(request.user, practice.section.document)
     if request.method == "GET":

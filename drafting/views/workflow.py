@@ -21,6 +21,7 @@ from drafting.forms import TransitionForm, VersionForm
 from drafting.history import points
 from drafting.models import Document, Section, Version
 from drafting.reads import access
+from drafting.reads import agreement as agreement_reads
 from drafting.views.common import form_status, safe_next
 
 
@@ -40,8 +41,14 @@ def _transition_page(
     # Back to the page the button was on (dashboard, section or document page).
     back = safe_next(request, obj.get_absolute_url())
     revision = obj.revision if isinstance(obj, Section) else None
+    still_open = _still_open(obj, transition)
+    not_agreed = len(still_open.not_agreed) if still_open else 0
     form = TransitionForm(
-        _data(request), transition=transition, document=document, revision=revision
+        _data(request),
+        transition=transition,
+        document=document,
+        revision=revision,
+        not_agreed=not_agreed,
     )
     refusal, status = "", form_status(request, form)
     if request.method == "POST" and form.is_valid():
@@ -51,11 +58,15 @@ def _transition_page(
             # The page comes back for the section as it is now; taking the step again
             # is a deliberate choice made with the current state in view.
             obj, refusal, status = stale.current, str(stale), 409
+            still_open = _still_open(obj, transition)
             form = TransitionForm(
-                transition=transition, document=document, revision=stale.current.revision
+                transition=transition,
+                document=document,
+                revision=stale.current.revision,
+                not_agreed=len(still_open.not_agreed) if still_open else 0,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            _add_errors(form, error)
             status = 422
         else:
             messages.success(request, f"“{obj}” {transition.done}.")
@@ -76,9 +87,31 @@ def _transition_page(
             "form": form,
             "refusal": refusal,
             "back": back,
+            "still_open": still_open,
         },
         status=status,
     )
+
+
+def _still_open(
+    obj: Section | Document, transition: workflow.Transition
+) -> agreement_reads.StillOpen | None:
+    """What the confirmation lists before approving a section or marking a document final."""
+    if isinstance(obj, Section) and transition.name == "approve":
+        return agreement_reads.before_approving(obj)
+    if isinstance(obj, Document) and transition.name == "finalise":
+        return agreement_reads.before_marking_final(obj)
+    return None
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a refusal next to the field it names, or above the form when the form has no
+    such field (the page was shown before the state changed)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 @login_required

@@ -56,7 +56,13 @@ def test_amendment_accepted_sections_approved_document_final(
         clerk.goto(live_server.url + section.get_absolute_url())
         clerk.get_by_role("button", name="Send for review").click()
         expect(clerk.locator("h1 .badge")).to_have_text("In review")
-        clerk.get_by_role("button", name="Approve", exact=True).click()
+        # Approving asks first: no practice is agreed yet, so it takes a recorded reason.
+        clerk.get_by_role("link", name="Approve…").click()
+        expect(clerk.locator(".still-open")).to_contain_text("2 practices not agreed")
+        clerk.get_by_label("Why approve before every practice is agreed").fill(
+            "Agreed in substance at the workshop; agreement per practice recorded later."
+        )
+        clerk.get_by_role("button", name="Approve anyway").click()
         expect(clerk.locator("h1 .badge")).to_have_text("Approved")
         expect(clerk.locator(".section-header")).to_contain_text(
             f"Approved by {secretariat.get_full_name()}"
@@ -65,6 +71,8 @@ def test_amendment_accepted_sections_approved_document_final(
     # ... and marks the document final.
     clerk.goto(f"{live_server.url}/documents/{document.slug}/dashboard/")
     expect(clerk.locator(".next-step")).to_contain_text("Nothing blocks it.")
+    clerk.get_by_role("link", name="Mark final…").click()
+    expect(clerk.locator(".still-open")).to_contain_text("Nothing is open")
     clerk.get_by_role("button", name="Mark final").click()
     expect(clerk.locator(".messages")).to_contain_text("marked final")
     expect(clerk.locator(".doc-header .badge").first).to_have_text("Final")
