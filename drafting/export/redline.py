@@ -24,6 +24,7 @@ from drafting.history import (
     detect_moves,
     gone_after_survivors,
 )
+from drafting.models.documents import practice_label
 
 
 def compare(
@@ -44,7 +45,7 @@ def compare(
         for practice in section.practices:
             previous = old_practices.get(practice.id)
             moved = practice.id in moves.practices
-            item = _practice(practice, previous, moved, old_section_of)
+            item = _practice(practice, previous, moved, old_section_of, new.label_term)
             practices.append(item)
             if item.change:
                 counts[item.change] += 1
@@ -92,6 +93,7 @@ def _practice(
     previous: PracticeSnapshot | None,
     moved: bool,
     old_section_of: dict[int, SectionSnapshot],
+    term: str,
 ) -> ExportPractice:
     item = ExportPractice(
         key=f"p{practice.id}",
@@ -113,7 +115,7 @@ def _practice(
         item.moved = True
         source = old_section_of[previous.id]
         where = "" if source.id == practice.section_id else f" from “{source.title}”"
-        item.note = f"Moved{where}; formerly Good Practice {previous.number}."
+        item.note = f"Moved{where}; formerly {practice_label(term, previous.number)}."
     return item
 
 

@@ -27,3 +27,9 @@ def last_number(practices: list) -> int:
 def lookup(mapping: dict, key: object) -> object:
     """``{{ editors|lookup:practice.pk }}`` — a dict entry by key (None if absent)."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def label(document, number) -> str:
+    """{{ document|label:item.number }} -> "Recommendation 20" (Document.label)."""
+    return document.label(number)

@@ -152,6 +152,7 @@ def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"after": after},
         practices=practices,
         numbers=_numbers(section.document),
+        term=section.document.label_term,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -126,15 +126,15 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actions.leave(saved, user=request.user)
     if request.htmx:
         return _practice_fragment(request, saved)
-    number = _numbered(saved).number
+    label = saved.section.document.label(_numbered(saved).number)
     if already:
         messages.info(
             request,
-            f"Good Practice {number} already reads as you submitted it (revision "
+            f"{label} already reads as you submitted it (revision "
             f"{saved.revision}); nothing more to save.",
         )
     else:
-        messages.success(request, f"Good Practice {number} saved (revision {saved.revision}).")
+        messages.success(request, f"{label} saved (revision {saved.revision}).")
     return redirect(_section_anchor(saved))
 
 
@@ -280,7 +280,8 @@ def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Good Practice {_numbered(practice).number} added.")
+            label = practice.section.document.label(_numbered(practice).number)
+            messages.success(request, f"{label} added.")
             return redirect(_section_anchor(practice))
     return render(
         request,
@@ -345,7 +346,8 @@ def practice_move(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(practice.section)
         form.add_error(None, error)
         return _move_page(request, current, form, status=limits.rate_limited_status(form, 422))
-    messages.success(request, f"Moved; it is now Good Practice {_numbered(moved).number}.")
+    label = moved.section.document.label(_numbered(moved).number)
+    messages.success(request, f"Moved; it is now {label}.")
     return redirect(_section_anchor(moved))
 
 
@@ -410,7 +412,8 @@ def practice_delete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             return redirect(section)
         else:
-            messages.success(request, deleted_message(f"Good Practice {item.number}", deletion))
+            label = section.document.label(item.number)
+            messages.success(request, deleted_message(label, deletion))
             return redirect(section)
     return render(
         request,
