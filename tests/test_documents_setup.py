@@ -10,8 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drafting import actions
+from drafting.actions.imports import import_document
 from drafting.export import build, render
 from drafting.history import points, stamp
+from drafting.imports.plan import make_plan
+from drafting.imports.reader import read
 from drafting.models import Document, ExpertProfile, WorkingGroup
 from tests.conftest import login, make_delegation, make_document, make_user
 from tests.test_export import docx_text, pdf_text, squash
@@ -327,3 +330,38 @@ def test_labelled_pages_cost_the_same_whatever_the_size(
         assert client.get(document.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get(section.get_absolute_url()).status_code == 200
+
+
+# --- an imported draft keeps its labels --------------------------------------------------
+
+EXCERPT = b"""Working Group on Prevention
+
+# Recommendations on Early Prevention
+
+## Detection
+
+### Recommendation 20
+
+**Train teachers to notice early signs.**
+
+Teachers see pupils every day.
+
+### Recommendation 21
+
+**Give families a number to call.**
+
+A helpline answers in several languages.
+"""
+
+
+def test_an_imported_excerpt_keeps_its_label_term_first_number_and_line_above(secretariat):
+    plan = make_plan(read("excerpt.md", EXCERPT))
+    assert (plan.label_term, plan.first_number) == ("Recommendation", 20)
+    assert not any("Good Practice" in w for w in plan.warnings)
+    document = import_document(plan, by=secretariat, forum="Global Forum").document
+    assert (document.label_term, document.first_number) == ("Recommendation", 20)
+    assert document.pretitle == "Working Group on Prevention"
+    assert [p.label for p in build(document).practices] == [
+        "Recommendation 20",
+        "Recommendation 21",
+    ]
