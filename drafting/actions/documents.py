@@ -133,13 +133,19 @@ def update_document_details(
         label=f"The details of “{current}”",
         undone="nothing was saved",
     )
+    before = {name: getattr(current, name) for name in DETAIL_FIELDS}
     _apply(current, details)
     current.full_clean()
+    leads = None if co_leads is None else set(co_leads)
+    if leads == set(current.co_leads.all()):
+        leads = None
+    if leads is None and all(getattr(current, n) == v for n, v in before.items()):
+        return current  # a second click, or a form saved unchanged: nothing to record
     current.revision += 1
     why = f"Document details edited. {reason.strip()}".strip()
     stamp(current, by=by, reason=why)
     current.save()
-    if co_leads is not None and set(co_leads) != set(current.co_leads.all()):
+    if leads is not None:
         stamp(current, by=by, reason=why)
-        current.co_leads.set(list(co_leads))
+        current.co_leads.set(list(leads))
     return current

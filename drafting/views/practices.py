@@ -53,6 +53,7 @@ def _practice_fragment(request: HttpRequest, practice: Practice, status: int = 2
             "item": item,
             "can_edit": permissions.can_edit_section(request.user, practice.section),
             "section": practice.section,
+            "document": practice.section.document,  # its label term ("Recommendation 3")
             "steps": workflow.practice_steps(
                 request.user, page.sections, practice.section, [i.practice for i in page.practices]
             ),
