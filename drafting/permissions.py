@@ -416,6 +416,37 @@ def can_import_document(user) -> bool:
     return why_cannot_import_document(user) is None
 
 
+def why_cannot_create_document(user) -> str | None:
+    """Setting up a new document (title, forum, label term, numbering) is the secretariat's."""
+    if is_secretariat(user):
+        return None
+    if role_of(user) is None:
+        return _why_no_role(user)
+    return "Only the secretariat creates documents: it sets them up for the forum."
+
+
+def can_create_document(user) -> bool:
+    return why_cannot_create_document(user) is None
+
+
+def why_cannot_edit_document_details(user, document: Document) -> str | None:
+    """The title page, label term and numbering: the secretariat's, until submission."""
+    if role_of(user) is None:
+        return _why_no_role(user)
+    if not is_secretariat(user):
+        return "Only the secretariat edits a document's details (title, label term, numbering)."
+    if document.status in {Document.Status.SUBMITTED, Document.Status.ADOPTED}:
+        return (
+            f"“{document}” is {document.get_status_display().lower()}: its details no longer "
+            "change. Withdraw the submission first if they must."
+        )
+    return None
+
+
+def can_edit_document_details(user, document: Document) -> bool:
+    return why_cannot_edit_document_details(user, document) is None
+
+
 # --- Positions: what each delegation says about each practice --------------------------------
 # A delegation speaks through its experts (and a secretariat officer who belongs to it): each
 # sees and states only their own delegation's position. The secretariat sees every

@@ -41,7 +41,10 @@ drafting_patterns = [
     path("people/<int:pk>/invite-again/", people.person_resend, name="person-resend"),
     # Asked by session.js while someone types: keeps the session alive, or says it ended.
     path("session/keep-alive/", session.keep_alive, name="session-keep-alive"),
+    # Setting a document up without the admin (issue 12); "new" is not a document's slug.
+    path("documents/new/", documents.document_create, name="document-create"),
     path("documents/<slug:slug>/", documents.document_detail, name="document-detail"),
+    path("documents/<slug:slug>/edit/", documents.document_edit, name="document-edit"),
     path("sections/<int:pk>/", sections.section_detail, name="section-detail"),
     path("documents/<slug:slug>/sections/add/", sections.section_add, name="section-add"),
     path("sections/<int:pk>/edit/", sections.section_edit, name="section-edit"),

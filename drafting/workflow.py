@@ -420,7 +420,9 @@ def section_step_effect(outline: Sequence, section_id: int, direction: str) -> s
     if not (moving.practices and other.practices):
         return f"{sentence}; no practice changes its number."
     numbers = [p.number for p in [*moving.practices, *other.practices]]
-    return f"{sentence} and renumbers Good Practices {min(numbers)}–{max(numbers)}."
+    term = moving.section.document.label_term or "Good Practice"
+    plural = term if term.endswith("s") else f"{term}s"  # "Recommendations 3–6"
+    return f"{sentence} and renumbers {plural} {min(numbers)}–{max(numbers)}."
 
 
 def practice_steps(user, sections: Sequence[Section], section: Section, practices) -> dict:

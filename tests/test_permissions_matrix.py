@@ -250,6 +250,29 @@ def _same(outcome: str) -> str:
 IMPORT_UPLOAD = _same("L 403 403 403  403  422=")
 IMPORT_PREVIEW = _same("L 403 403 403  403  404=")  # an upload no longer waiting in the session
 IMPORT_CANCEL = _same("L 403 403 403  403  302=")
+# Setting up a new document (issue 12): the secretariat's, whatever state others are in.
+DOCUMENT_CREATE = _same("L 403 403 403  403  302+")
+# Editing a document's details: the secretariat's until the document is submitted.
+DOCUMENT_EDIT = """
+    drafting   L 403 403 403  403  302+
+    in_review  L 403 403 403  403  302+
+    approved   L 403 403 403  403  302+
+    final      L 403 403 403  403  302+
+    submitted  L 403 403 403  403  403
+    adopted    L 403 403 403  403  403
+"""
+
+
+def _details(w: World | None = None) -> dict:
+    return {
+        "title": "Good Practices on Setting Up",
+        "short_title": "Setting up",
+        "forum": "Test Forum",
+        "label_term": "Recommendation",
+        "first_number": "20",
+        "numbering": "continuous",
+        **({"seen_revision": w.document.revision} if w is not None else {}),
+    }
 
 
 NO_WRITE = """
@@ -571,6 +594,13 @@ ACTIONS: dict[str, Action] = {
         lambda w: _u("import-preview", "gone"), lambda w: {"confirm": "1"}, IMPORT_PREVIEW
     ),
     "import-cancel": Action(lambda w: _u("import-cancel", "gone"), lambda w: {}, IMPORT_CANCEL),
+    # --- setting up a document (issue 12) ----------------------------------------------------
+    "document-create": Action(
+        lambda w: _u("document-create"), lambda w: _details(), DOCUMENT_CREATE
+    ),
+    "document-edit": Action(
+        lambda w: _u("document-edit", w.document.slug), _details, DOCUMENT_EDIT
+    ),
 }
 
 

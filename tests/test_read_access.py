@@ -80,6 +80,10 @@ EXPECTED = """
     drafting:document-changes              adopted   L    403  200  200  200  200
     drafting:document-dashboard            drafting  L    403  200  200  200  200
     drafting:document-dashboard            adopted   L    403  200  200  200  200
+    drafting:document-create               drafting  L    403  403  403  403  200
+    drafting:document-create               adopted   L    403  403  403  403  200
+    drafting:document-edit                 drafting  L    403  403  403  403  200
+    drafting:document-edit                 adopted   L    403  403  403  403  403
     drafting:document-deleted              drafting  L    403  200  200  200  200
     drafting:document-deleted              adopted   L    403  200  200  200  200
     drafting:document-detail               drafting  L    403  200  200  200  200

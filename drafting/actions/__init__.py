@@ -44,6 +44,12 @@ from drafting.actions.deletions import (  # noqa: F401
     section_fingerprint,
     undelete_practice,
 )
+from drafting.actions.documents import (  # noqa: F401
+    DETAIL_FIELDS,
+    create_document,
+    slug_refusal,
+    update_document_details,
+)
 from drafting.actions.lifecycle import (  # noqa: F401
     DOCUMENT_FUNCTIONS,
     adopt_document,

@@ -155,9 +155,9 @@ def lock_practice(practice: Practice | int, *also_sections: int) -> Practice:
 
 
 def practice_label(practice: Practice) -> str:
-    """ "Good Practice 5": the practice's number in its document now."""
+    """ "Good Practice 5" (in the document's label term): the practice's number now."""
     number = practice_numbers(practice.section.document_id).get(practice.pk)
-    return f"Good Practice {number}" if number else f"Practice “{practice}”"
+    return practice.section.document.label(number) if number else f"Practice “{practice}”"
 
 
 def _last_change(obj: Practice | Section) -> str:

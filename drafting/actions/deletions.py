@@ -330,7 +330,8 @@ def _restore_practice(deletion: Deletion, section: Section, *, by, deleted: str,
     siblings = list(Practice.objects.filter(section=section).order_by("position", "id"))
     position = _place(siblings, deletion.after_id, by=by)
     number = _number_at(section, position, deletion.object_id)
-    what = f"Restored deleted Good Practice {number} ({deleted})."
+    label = section.document.label(number)
+    what = f"Restored deleted {label} ({deleted})."
     (practice,) = _recreate(
         Practice,
         [deletion.object_id],
@@ -338,7 +339,7 @@ def _restore_practice(deletion: Deletion, section: Section, *, by, deleted: str,
         reason=f"{what} {reason}".strip(),
         fixed={"section_id": section.pk, "position": position},
     )
-    again = f"Re-attached: Good Practice {number} was restored by {_who(by)} ({deleted})."
+    again = f"Re-attached: {label} was restored by {_who(by)} ({deleted})."
     for model, ids in (
         (Amendment, deletion.detached_amendment_ids),
         (Comment, deletion.detached_comment_ids),

@@ -99,7 +99,9 @@ def import_document(
             short_title=_short_title(title),
             slug=slug or _free_slug(title),
             forum=forum or "—",
-            initiative=plan.pretitle or "",
+            pretitle=(plan.pretitle or "")[:300],
+            label_term=plan.label_term[:60],
+            first_number=plan.first_number,
         )
     if plan.introduction and not document.introduction:
         document.introduction = plan.introduction

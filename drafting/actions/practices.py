@@ -289,7 +289,7 @@ def _number_at(section: Section, position: int, pk: int) -> int:
         | Q(section=section, position__lt=position)
         | Q(section=section, position=position, id__lt=pk)
     )
-    return ahead.exclude(pk=pk).count() + 1
+    return ahead.exclude(pk=pk).count() + section.document.first_number
 
 
 def _day(moment) -> str:
@@ -339,7 +339,7 @@ def restore_practice_revision(
     current.full_clean()
     # The first row of a revision is the one that wrote its text.
     written = f"text of {_day(rows[0].history_date)} by {author_of(rows[0])}"
-    what = f"Restored revision {revision} of Good Practice {number} ({written})."
+    what = f"Restored revision {revision} of {current.section.document.label(number)} ({written})."
     stamp(current, by=by, reason=f"{what} {reason}".strip())
     current.save()
     return current

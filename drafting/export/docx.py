@@ -226,6 +226,8 @@ class _Writer:
     def cover(self) -> None:
         doc, c, w = self.doc, self.doc.cover, self.body.append
         w(self.para(self.run(c.forum, frozenset()), style="Subtitle"))
+        if c.pretitle:
+            w(self.para(self.run(c.pretitle, frozenset())))
         w(self.para(self.run(c.title, frozenset()), style="Title"))
         lines = [c.initiative]
         if c.co_leads:

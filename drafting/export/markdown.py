@@ -44,7 +44,7 @@ def render(doc: ExportDocument) -> bytes:
     w(f"title: {_yaml(c.title)}\n")
     w(f"subtitle: {_yaml(doc.what)}\n")
     w("---\n\n")
-    lines = [c.forum, c.initiative]
+    lines = [c.pretitle, c.forum, c.initiative]
     if c.co_leads:
         lines.append("Co-led by " + _and(c.co_leads))
     if c.working_group:

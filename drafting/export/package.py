@@ -172,7 +172,13 @@ def process_record(document: Document, until: datetime) -> dict:
 def reservations(model: ExportDocument) -> list[dict]:
     """The reservations on the record in the clean text, in document order."""
     return [
-        {"practice": p.number, "heading": p.heading, "note": lead, "statement": statement}
+        {
+            "practice": p.number,
+            "label": p.label,  # in the document's label term: "Recommendation 3"
+            "heading": p.heading,
+            "note": lead,
+            "statement": statement,
+        }
         for p in model.practices
         for lead, statement in p.reservations
     ]
@@ -201,10 +207,7 @@ def _docx(title: str, subtitle: str, parts: Iterable[tuple[str, list[str]]]) -> 
 
 
 def _reservation_lines(entries: list[dict]) -> list[str]:
-    return [
-        f"Good Practice {e['practice']} — {e['heading']}\n{e['note']} {e['statement']}".strip()
-        for e in entries
-    ]
+    return [f"{e['label']} — {e['heading']}\n{e['note']} {e['statement']}".strip() for e in entries]
 
 
 def reservations_docx(model: ExportDocument, entries: list[dict]) -> bytes:

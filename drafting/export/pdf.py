@@ -289,6 +289,8 @@ def _cover(doc: ExportDocument, w) -> None:
     c = doc.cover
     w("#page(header: none, footer: none)[\n#set par(justify: false)\n#v(2.5cm)\n")
     w(f"#text(size: 12pt, fill: luma(70))[{escape(c.forum)}]\n\n")
+    if c.pretitle:
+        w(f"#v(0.3cm)\n#text(size: 12pt)[{escape(c.pretitle)}]\n\n")
     w(f'#v(0.6cm)\n#text(size: 24pt, weight: "bold")[{escape(c.title)}]\n\n')
     w('#v(0.3cm)\n#line(length: 35%, stroke: 1.5pt + rgb("#1f4e9a"))\n#v(0.5cm)\n')
     lines = []

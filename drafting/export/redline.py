@@ -24,6 +24,7 @@ from drafting.history import (
     detect_moves,
     gone_after_survivors,
 )
+from drafting.models.documents import practice_label
 
 
 def compare(
@@ -52,7 +53,7 @@ def compare(
         for practice in section.practices:
             previous = old_practices.get(practice.id)
             moved = practice.id in moves.practices
-            item = _practice(practice, previous, moved, old_section_of)
+            item = _practice(practice, previous, moved, old_section_of, new.label_term)
             item.reservations = notes.get(practice.id, [])
             practices.append(item)
             if item.change:
@@ -101,6 +102,7 @@ def _practice(
     previous: PracticeSnapshot | None,
     moved: bool,
     old_section_of: dict[int, SectionSnapshot],
+    term: str,
 ) -> ExportPractice:
     item = ExportPractice(
         key=f"p{practice.id}",
@@ -122,7 +124,7 @@ def _practice(
         item.moved = True
         source = old_section_of[previous.id]
         where = "" if source.id == practice.section_id else f" from “{source.title}”"
-        item.note = f"Moved{where}; formerly Good Practice {previous.number}."
+        item.note = f"Moved{where}; formerly {practice_label(term, previous.number)}."
     return item
 
 

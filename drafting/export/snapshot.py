@@ -3,7 +3,8 @@
 ``build()`` takes the history snapshot the pages use (``history.document_now`` for
 the current text, ``history.document_as_of`` for any other moment),
 so every format shows the same sections, the same practices and the same
-"Good Practice N" numbers as the document page for the same moment, and adds
+"Good Practice N" labels (the document's label term and first number) as the
+document page for the same moment, and adds
 what an adoption-ready text needs: the cover (forum, initiative, co-leads,
 working group, target or adoption meeting, all as they stood at that moment),
 the DRAFT notice (sections not yet approved, open amendments) for a document
@@ -24,6 +25,7 @@ from drafting.export import markup
 from drafting.history import DocumentSnapshot, document_as_of, document_now, latest_rows_as_of
 from drafting.history.points import NOW, Point, PointError, check_order
 from drafting.models import Amendment, Delegation, Document, ReviewMeeting, Section, WorkingGroup
+from drafting.models.documents import practice_label
 from drafting.reads.positions import reservation_notes_as_of
 
 # The words before the clean text's digest at the end of an adoption package's PDF and Word file.
@@ -38,6 +40,7 @@ class Cover:
     short_title: str
     forum: str
     initiative: str = ""
+    pretitle: str = ""  # the line above the title, e.g. the working group
     working_group: str = ""
     co_leads: list[str] = field(default_factory=list)
     implementing_partner: str = ""
@@ -69,12 +72,13 @@ class ExportPractice:
     # Reservations on the record: (the forum's lead sentence, the delegation's statement),
     # printed as footnotes at the end of the practice's text.
     reservations: list[tuple[str, str]] = field(default_factory=list)
+    term: str = "Good Practice"  # the document's label term (Document.label_term)
 
     @property
     def label(self) -> str:
         if self.number is None:
-            return f"Deleted: formerly Good Practice {self.old_number}"
-        return f"Good Practice {self.number}"
+            return f"Deleted: formerly {practice_label(self.term, self.old_number)}"
+        return practice_label(self.term, self.number)
 
     @property
     def heading_changed(self) -> bool:
@@ -255,6 +259,9 @@ def build(
         sections, counts = redline.compare(old, snapshot, notes)
         redline_info = RedlineInfo(redline_from, point, start_at, end_at, **counts)
         old_intro = old.introduction if old else ""
+    for section in sections:
+        for practice in section.practices:
+            practice.term = snapshot.label_term
 
     return ExportDocument(
         slug=snapshot.slug,
@@ -317,6 +324,7 @@ def _cover(snapshot: DocumentSnapshot) -> Cover:
         short_title=snapshot.short_title or snapshot.title,
         forum=snapshot.forum,
         initiative=snapshot.initiative,
+        pretitle=snapshot.pretitle,
         working_group=next(iter(group), ""),
         co_leads=sorted(names[i] for i in lead_ids if i in names),
         implementing_partner=names.get(snapshot.implementing_partner_id, ""),
@@ -398,9 +406,9 @@ def _open_amendments(snapshot: DocumentSnapshot) -> list[str]:
         elif practice is None:
             what = f"{Amendment.Kind(row.kind).label.lower()} in “{sections[row.section_id].title}”"
         elif row.kind == Amendment.Kind.DELETE:
-            what = f"deletion of Good Practice {practice.number}"
+            what = f"deletion of {practice_label(snapshot.label_term, practice.number)}"
         else:
-            what = f"change to Good Practice {practice.number}"
+            what = f"change to {practice_label(snapshot.label_term, practice.number)}"
         order = (practice.number if practice else 10**9, sections[row.section_id].position, row.id)
         lines.append((order, f"Amendment #{row.id} by {who}: {what}"))
     return [line for _, line in sorted(lines)]

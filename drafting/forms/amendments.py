@@ -8,6 +8,7 @@ from django import forms
 
 from drafting.forms.common import BODY_LIMIT, TEXT_WIDGET, _decided_at_field
 from drafting.models import Amendment, Practice
+from drafting.models.documents import practice_label
 from drafting.text import validate_line, validate_markdown
 
 
@@ -51,9 +52,9 @@ class DeletionAmendmentForm(forms.Form):
     rationale = _rationale_field()
 
 
-def _placement_field(practices: list, numbers: dict[int, int]) -> forms.ChoiceField:
+def _placement_field(practices: list, numbers: dict[int, int], term: str) -> forms.ChoiceField:
     choices = [("first", "At the start of the section")] + [
-        (str(p.pk), f"After Good Practice {numbers.get(p.pk, '?')}: {str(p)[:60]}")
+        (str(p.pk), f"After {practice_label(term, numbers.get(p.pk, '?'))}: {str(p)[:60]}")
         for p in practices
     ]
     return forms.ChoiceField(choices=choices, label="Place")
@@ -62,10 +63,17 @@ def _placement_field(practices: list, numbers: dict[int, int]) -> forms.ChoiceFi
 class NewPracticeAmendmentForm(_TextFields):
     rationale = _rationale_field()
 
-    def __init__(self, *args, practices: list[Practice], numbers: dict[int, int], **kwargs):
+    def __init__(
+        self,
+        *args,
+        practices: list[Practice],
+        numbers: dict[int, int],
+        term: str = "Good Practice",
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.practices = {p.pk: p for p in practices}
-        self.fields["after"] = _placement_field(practices, numbers)
+        self.fields["after"] = _placement_field(practices, numbers, term)
         self.order_fields(["after", "heading", "body", "rationale"])
 
     def clean_after(self) -> Practice | None:
@@ -109,7 +117,9 @@ class AcceptForm(forms.Form):
             self.fields["heading"].label = "Heading to apply"
             self.fields["body"].label = "Text to apply"
         if amendment.kind == Amendment.Kind.NEW:
-            self.fields["after"] = _placement_field(practices, numbers or {})
+            self.fields["after"] = _placement_field(
+                practices, numbers or {}, amendment.section.document.label_term
+            )
         if amendment.kind == Amendment.Kind.CHANGE:
             self.fields["how"] = forms.ChoiceField(
                 choices=ACCEPT_HOW,

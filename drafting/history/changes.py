@@ -24,6 +24,7 @@ from drafting.history.snapshots import (
     snapshot_or_empty,
 )
 from drafting.models import Document, Practice
+from drafting.models.documents import practice_label
 
 T = TypeVar("T")
 
@@ -36,6 +37,7 @@ class ChangeSince:
     after: PracticeSnapshot | None
     moved: bool = False
     last_row: object | None = None
+    term: str = "Good Practice"  # the document's label term (Document.label)
 
     @property
     def practice_id(self) -> int:
@@ -92,11 +94,11 @@ class ChangeSince:
 
     @cached_property
     def number_label(self) -> str:
+        was = practice_label(self.term, self.before.number if self.before else None)
         if self.after is None:
-            return f"was Good Practice {self.before.number}"
-        if self.renumbered:
-            return f"Good Practice {self.after.number} (was Good Practice {self.before.number})"
-        return f"Good Practice {self.after.number}"
+            return f"was {was}"
+        now = practice_label(self.term, self.after.number)
+        return f"{now} (was {was})" if self.renumbered else now
 
     @cached_property
     def last_change_label(self) -> str:
@@ -205,12 +207,12 @@ def compare_snapshots(
     changes: dict[int, ChangeSince] = {}
     for pid, new in after.items():
         old = before.get(pid)
-        change = ChangeSince(before=old, after=new, moved=pid in moved)
+        change = ChangeSince(before=old, after=new, moved=pid in moved, term=now.label_term)
         if change.added or change.text_changed or change.moved:
             changes[pid] = change
     for pid, old in before.items():
         if pid not in after:
-            changes[pid] = ChangeSince(before=old, after=None)
+            changes[pid] = ChangeSince(before=old, after=None, term=now.label_term)
     renumbered_only = sum(
         1 for pid, new in after.items() if pid not in changes and before[pid].number != new.number
     )

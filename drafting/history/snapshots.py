@@ -62,6 +62,10 @@ class DocumentSnapshot:
     target_meeting_id: int | None = None
     adopted_on: date | None = None
     adopted_at_id: int | None = None
+    # How practices are called and numbered (drafting.models.Document.label).
+    pretitle: str = ""
+    label_term: str = "Good Practice"
+    first_number: int = 1
 
     @property
     def practices(self) -> list[PracticeSnapshot]:
@@ -122,7 +126,7 @@ def document_as_of(document: Document, when: datetime | None = None) -> Document
             continue
         sections[row.section_id].practices.append(_practice_snapshot(row, number=0))
 
-    ordered = _in_order_and_numbered(sections.values())
+    ordered = _in_order_and_numbered(sections.values(), doc_row.first_number)
 
     return DocumentSnapshot(
         document_id=document.pk,
@@ -142,6 +146,9 @@ def document_as_of(document: Document, when: datetime | None = None) -> Document
         target_meeting_id=doc_row.target_meeting_id,
         adopted_on=doc_row.adopted_on,
         adopted_at_id=doc_row.adopted_at_id,
+        pretitle=doc_row.pretitle,
+        label_term=doc_row.label_term,
+        first_number=doc_row.first_number,
     )
 
 
@@ -159,10 +166,11 @@ def _practice_snapshot(row, *, number: int) -> PracticeSnapshot:
     )
 
 
-def _in_order_and_numbered(sections) -> list[SectionSnapshot]:
-    """Sections and their practices in stored order, practices numbered through the document."""
+def _in_order_and_numbered(sections, first_number: int = 1) -> list[SectionSnapshot]:
+    """Sections and their practices in stored order, numbered through the document from
+    ``first_number`` (the document's, as it stood at the moment read)."""
     ordered = sorted(sections, key=lambda s: (s.position, s.id))
-    number = 0
+    number = first_number - 1
     for section in ordered:
         numbered = []
         for practice in sorted(section.practices, key=lambda p: (p.position, p.id)):
@@ -238,7 +246,7 @@ def document_now(document: Document, *, with_rows: bool = True) -> DocumentSnaps
                 changed_at=getattr(p, "last_changed_at", None),
             )
         )
-    ordered = _in_order_and_numbered(sections.values())
+    ordered = _in_order_and_numbered(sections.values(), document.first_number)
     return DocumentSnapshot(
         document_id=document.pk,
         slug=document.slug,
@@ -258,6 +266,9 @@ def document_now(document: Document, *, with_rows: bool = True) -> DocumentSnaps
         target_meeting_id=document.target_meeting_id,
         adopted_on=document.adopted_on,
         adopted_at_id=document.adopted_at_id,
+        pretitle=document.pretitle,
+        label_term=document.label_term,
+        first_number=document.first_number,
     )
 
 

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString
 from drafting import diff
 from drafting.history import order
 from drafting.history.record import _WHO, Author, author_of
-from drafting.models import Practice, Section
+from drafting.models import Document, Practice, Section
 
 # ---------------------------------------------------------------------------
 # Timelines and "what changed since…", for the history pages.
@@ -89,11 +89,16 @@ class OrderReplay:
         ).values_list("id", "section_id", "position", "history_type", "history_date", "history_id")
         self._sections: list[_Event] = []
         self.section_titles: dict[int, str] = {}
-        for sid, position, title, kind, when, hid in section_rows.values_list(
-            "id", "position", "title", "history_type", "history_date", "history_id"
+        # The document's first number rides along on the section rows (no extra query);
+        # numbers at every past moment use today's first number, as the pages do.
+        first = Document.objects.filter(pk=OuterRef("document_id")).values("first_number")
+        self.first_number = 1
+        for sid, position, title, kind, when, hid, first_number in section_rows.values_list(
+            "id", "position", "title", "history_type", "history_date", "history_id", Subquery(first)
         ):
             self._sections.append(_Event(when, hid, "s", sid, None, position, kind))
             self.section_titles[sid] = title  # oldest first: the latest title wins
+            self.first_number = first_number or 1
         self._practices = sorted(
             (
                 _Event(when, hid, "p", pid, sid, position, kind)
@@ -118,7 +123,7 @@ class OrderReplay:
             key=lambda e: (e.history_id, 1 if isinstance(e, _Event) else 2 * (not e.deleted)),
         )
         result: dict[int, int | None] = {}
-        state = _OrderState()
+        state = _OrderState(self.first_number)
         for item in order.interleave(self._sections, practice_stream, when=lambda e: e.when):
             if isinstance(item, _Wanted):
                 result[item.history_id] = state.numbers().get(item.obj_id)
@@ -140,7 +145,7 @@ class OrderReplay:
         """practice id -> number now, for practices that exist."""
         state = getattr(self, "_final", None)
         if state is None:
-            state = _OrderState()
+            state = _OrderState(self.first_number)
             for event in order.interleave(self._sections, self._practices, when=lambda e: e.when):
                 state.apply(event)
             self._final = state
@@ -150,7 +155,8 @@ class OrderReplay:
 class _OrderState:
     """Sections and practices present at one moment of a replay, numbered on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_number: int = 1) -> None:
+        self.first_number = first_number
         self.sections: dict[int, int] = {}
         self.practices: dict[int, tuple[int, int]] = {}
         self._numbers: dict[int, int] | None = None
@@ -174,7 +180,7 @@ class _OrderState:
                 for pid, (sid, position) in self.practices.items()
                 if sid in self.sections
             )
-            self._numbers = {key[3]: n for n, key in enumerate(order, start=1)}
+            self._numbers = {key[3]: n for n, key in enumerate(order, start=self.first_number)}
         return self._numbers
 
 

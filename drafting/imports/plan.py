@@ -17,6 +17,7 @@ from drafting.imports import changes, schema
 from drafting.imports.reader import Source
 from drafting.imports.structure import Imported, ImportedPractice, number_notes, recognise
 from drafting.models import Delegation
+from drafting.models.documents import FIRST_NUMBER_MAX
 
 MODES = ("accept", "reject", "amendments")
 
@@ -63,6 +64,9 @@ class Plan:
     comment_authors: list[str]
     warnings: list[str]
     left_out: list[dict]
+    # How the file labels and numbers its practices; a new document takes both.
+    label_term: str = "Good Practice"
+    first_number: int = 1
 
     @property
     def practice_count(self) -> int:
@@ -122,15 +126,11 @@ def make_plan(source: Source, *, mode: str = "reject", label_term: str | None = 
                 "its body (a lead cannot hold a footnote yet)."
             )
     numbers = [p.number for p in doc.practices]
-    if numbers and numbers[0] not in (1, None):
+    first_number = numbers[0] if numbers and isinstance(numbers[0], int) else 1
+    if first_number != 1:
         warnings.append(
-            f"The file starts at {doc.practices[0].label}; the application numbers practices "
-            "from 1 in order, so they will be shown renumbered."
-        )
-    if doc.label_term != "Good Practice" and doc.practices:
-        warnings.append(
-            f"Labels read “{doc.label_term} N”; pages and exports label practices "
-            "“Good Practice N” until a document can choose its label term."
+            f"The file starts at {doc.practices[0].label}: a new document numbers its "
+            f"practices from {first_number}, one after another."
         )
     authors = changes.authors(source.ast) if source.tracked else []
     amendments = []
@@ -150,6 +150,8 @@ def make_plan(source: Source, *, mode: str = "reject", label_term: str | None = 
         comment_authors=comment_authors,
         warnings=warnings,
         left_out=doc.left_out,
+        label_term=doc.label_term or "Good Practice",
+        first_number=max(1, min(first_number, FIRST_NUMBER_MAX)),
     )
 
 

@@ -84,7 +84,7 @@ class Deletion(models.Model):
     def __str__(self) -> str:
         if self.kind == self.Kind.SECTION:
             return f"Section “{self.label}”"
-        number = f"Good Practice {self.number}: " if self.number else ""
+        number = f"{self.document.label(self.number)}: " if self.number else ""
         return f"{number}{self.label}"[:200]
 
     def get_absolute_url(self) -> str:

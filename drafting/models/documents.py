@@ -1,6 +1,7 @@
 """The text being drafted: documents, their sections and practices, and named versions."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -12,6 +13,11 @@ from drafting.text import validate_line, validate_markdown
 # that row only; numbers shown to readers are derived from the order.
 POSITION_STEP = 1 << 20
 
+# A document may start at any number (an excerpt "from Good Practice 20"), but
+# not at a number nobody could print in a heading.
+FIRST_NUMBER_MAX = 9999
+LABEL_TERMS = ("Good Practice", "Recommendation", "Principle")
+
 
 class Document(models.Model):
     class Status(models.TextChoices):
@@ -21,9 +27,32 @@ class Document(models.Model):
         SUBMITTED = "submitted", "Submitted for adoption"
         ADOPTED = "adopted", "Adopted"
 
+    class Numbering(models.TextChoices):
+        CONTINUOUS = "continuous", "Renumber continuously"
+        KEEP = "keep", "Keep numbers (insertions become “bis”, “ter”)"
+
+    pretitle = models.CharField(
+        "line above the title",
+        max_length=300,
+        blank=True,
+        help_text="Printed above the title, e.g. the working group that prepares the document.",
+    )
     title = models.CharField(max_length=300)
     short_title = models.CharField(max_length=120)
     slug = models.SlugField(max_length=100, unique=True)
+    label_term = models.CharField(
+        max_length=60,
+        default="Good Practice",
+        help_text="What each numbered item is called: “Good Practice 3”, “Recommendation 3”.",
+    )
+    first_number = models.PositiveIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(FIRST_NUMBER_MAX)],
+        help_text="The number of the first practice (20 for an excerpt starting at 20).",
+    )
+    numbering = models.CharField(
+        max_length=20, choices=Numbering.choices, default=Numbering.CONTINUOUS
+    )
     forum = models.CharField(
         max_length=200, help_text="The forum that adopts the document, as printed on the cover."
     )
@@ -53,17 +82,42 @@ class Document(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Incremented when the details above are edited; the edit form carries the
+    # revision it started from (status changes are checked by state instead).
+    revision = models.PositiveIntegerField(default=1)
 
     history = tracked(m2m_fields=[co_leads])
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_number__gte=1), name="document_first_number_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(label_term=""), name="document_label_term_not_empty"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.short_title or self.title
 
     def get_absolute_url(self) -> str:
         return reverse("drafting:document-detail", args=[self.slug])
+
+    def label(self, number: int | str | None) -> str:
+        """ "Recommendation 20": what a practice numbered ``number`` is called here.
+
+        The one place the label term meets a number (pages, messages, history and
+        exports all come through here or drafting.templatetags.drafting_labels).
+        """
+        return practice_label(self.label_term, number)
+
+
+def practice_label(term: str, number: int | str | None) -> str:
+    """ "Good Practice 5" from a label term and a number already offset by first_number."""
+    term = term or "Good Practice"
+    return f"{term} {number}" if number not in (None, "") else term
 
 
 class Section(models.Model):

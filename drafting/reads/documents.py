@@ -46,8 +46,9 @@ def document_outline(document: Document) -> list[SectionOutline]:
     for practice in Practice.objects.filter(section__document=document).order_by("position", "id"):
         by_section[practice.section_id].append(practice)
     cache_section = Practice.section.field.set_cached_value
-    outline, number = [], 0
+    outline, number = [], document.first_number - 1
     for section in sections:
+        section.document = document  # labels ("Recommendation 3") ask it; no query
         numbered = []
         for practice in by_section[section.pk]:
             cache_section(practice, section)
@@ -58,13 +59,13 @@ def document_outline(document: Document) -> list[SectionOutline]:
 
 
 def practice_numbers(document: Document) -> dict[int, int]:
-    """Practice id -> its current number in the document. One query."""
-    ids = (
+    """Practice id -> its current number in the document (from its first number). One query."""
+    rows = (
         Practice.objects.filter(section__document=document)
         .order_by("section__position", "section_id", "position", "id")
-        .values_list("id", flat=True)
+        .values_list("id", "section__document__first_number")
     )
-    return {pk: n for n, pk in enumerate(ids, start=1)}
+    return {pk: first + n for n, (pk, first) in enumerate(rows)}
 
 
 def working_groups_with_documents(user) -> list[WorkingGroup]:

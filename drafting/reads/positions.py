@@ -77,7 +77,7 @@ class MatrixRow:
 
     @property
     def label(self) -> str:
-        return f"Good Practice {self.number}"
+        return self.section.document.label(self.number)
 
     @property
     def has_objection(self) -> bool:

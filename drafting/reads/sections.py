@@ -40,7 +40,9 @@ def section_page(section: Section) -> SectionPage:
     )
     here = next(s for s in sections if s.pk == section.pk)
     earlier = [s.pk for s in sections[: sections.index(here)]]
-    first_number = Practice.objects.filter(section_id__in=earlier).count() + 1
+    first_number = (
+        Practice.objects.filter(section_id__in=earlier).count() + section.document.first_number
+    )
     practices = list(Practice.objects.filter(section=section).order_by("position", "id"))
     numbered = [NumberedPractice(p, first_number + i) for i, p in enumerate(practices)]
     return SectionPage(section=here, practices=numbered, sections=sections)

@@ -56,3 +56,9 @@ def practices_reading(
     return fragments.practices_reading(
         items, label=label, standings=standings, reservations=reservations
     )
+
+
+@register.filter
+def label(document, number) -> str:
+    """{{ document|label:item.number }} -> "Recommendation 20" (Document.label)."""
+    return document.label(number)

@@ -153,6 +153,7 @@ def propose_practice(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"after": after},
         practices=practices,
         numbers=_numbers(section.document),
+        term=section.document.label_term,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,7 +334,9 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             # Accepting a change to agreed text reopens it: said before the button (issue 14).
             "agreement_warning": (
-                agreement_reads.edit_warning(current, f"Good Practice {numbers.get(current.pk)}")
+                agreement_reads.edit_warning(
+                    current, amendment.section.document.label(numbers.get(current.pk))
+                )
                 if amendment.kind == Amendment.Kind.CHANGE and current is not None
                 else ""
             ),

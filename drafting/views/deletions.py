@@ -111,5 +111,6 @@ def deletion_restore(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(section)
     practice = Practice.objects.select_related("section").get(pk=deletion.object_id)
     number = reads.practice_numbers(deletion.document)[practice.pk]
-    messages.success(request, f"Restored as Good Practice {number}, its amendments re-attached.")
+    label = deletion.document.label(number)
+    messages.success(request, f"Restored as {label}, its amendments re-attached.")
     return redirect(f"{practice.section.get_absolute_url()}#practice-{practice.pk}")

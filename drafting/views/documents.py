@@ -1,14 +1,20 @@
-"""Reading pages: the home page and a document's text."""
+"""The home page, a document's text, and setting a document up (new, edit details)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from drafting import permissions, reads, workflow
+from drafting import actions, limits, permissions, reads, workflow
+from drafting.forms.documents import EditDocumentForm, NewDocumentForm
+from drafting.models import Document
+from drafting.models.documents import LABEL_TERMS
 from drafting.reads import access
 from drafting.views.amendments import document_review_context
+from drafting.views.common import form_status
 
 
 @login_required
@@ -25,8 +31,81 @@ def home(request: HttpRequest) -> HttpResponse:
             # Told why the drafts are not listed, rather than left to wonder.
             "no_role": permissions.role_of(request.user) is None,
             "can_import": permissions.can_import_document(request.user),
+            "can_create": permissions.can_create_document(request.user),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_create(request: HttpRequest) -> HttpResponse:
+    """The secretariat's "New document" page: details, label term, first number."""
+    permissions.refuse_if(permissions.why_cannot_create_document(request.user))
+    form = NewDocumentForm(request.POST if request.method == "POST" else None, instance=Document())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            limits.spend(request, "edits")
+            document = actions.create_document(
+                by=request.user,
+                slug=data["slug"],
+                co_leads=data["co_leads"],
+                first_section=data["first_section"],
+                **form.details(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Document “{document}” created.")
+            return redirect(document)
+    return render(
+        request,
+        "drafting/documents/form.html",
+        {"form": form, "adding": True, "label_terms": LABEL_TERMS},
+        status=form_status(request, form),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit a document's details; a form older than the last save is refused (409)."""
+    document = access.document_for(request.user, slug)
+    permissions.refuse_if(permissions.why_cannot_edit_document_details(request.user, document))
+    context = {"document": document, "label_terms": LABEL_TERMS}
+    if request.method == "GET":
+        form = EditDocumentForm(instance=document, initial={"seen_revision": document.revision})
+        return render(request, "drafting/documents/form.html", {**context, "form": form})
+    # A copy: a refused form must not leave the page's document half-changed.
+    form = EditDocumentForm(request.POST, instance=Document.objects.get(pk=document.pk))
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            limits.spend(request, "edits")
+            saved = actions.update_document_details(
+                document,
+                by=request.user,
+                seen_revision=data["seen_revision"],
+                co_leads=data["co_leads"],
+                reason=data["reason"],
+                **form.details(),
+            )
+        except actions.StaleRevision as stale:
+            # Keep what was typed; the next save knowingly replaces what is there now.
+            post = request.POST.copy()
+            post["seen_revision"] = str(stale.current.revision)
+            form = EditDocumentForm(post, instance=stale.current)
+            form.is_valid()
+            form.add_error(None, str(stale))
+            status = 409
+        except ValidationError as error:
+            form.add_error(None, error)
+            status = limits.rate_limited_status(form, 422)
+        else:
+            messages.success(request, f"Details of “{saved}” saved.")
+            return redirect(saved)
+    return render(request, "drafting/documents/form.html", {**context, "form": form}, status=status)
 
 
 @require_safe
@@ -42,6 +121,7 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "co_leads": list(document.co_leads.all()),
             "outline": outline,
             "can_structure": can_structure,
+            "can_edit_details": permissions.can_edit_document_details(request.user, document),
             # Links to "what changed", past versions and redlines: not for the public.
             "can_view_history": permissions.can_export_history(request.user, document),
             # Which sections this user may move up or down (approved ones: the secretariat).

@@ -42,6 +42,7 @@ def practice_positions_context(user, practice: Practice, number: int, entry=None
     return {
         "practice": practice,
         "number": number,
+        "document": practice.section.document,
         "entry": entry,
         **_rights(user, practice.section.document),
     }
@@ -199,7 +200,8 @@ def agreement_set(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Good Practice {_number(practice)}: {agreement.get_status_display().lower()}.",
+            f"{practice.section.document.label(_number(practice))}: "
+            f"{agreement.get_status_display().lower()}.",
         )
     return redirect(safe_next(request, _back(practice)))
 

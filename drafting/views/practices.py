@@ -59,6 +59,7 @@ def _practice_fragment(
             "can_edit": permissions.can_edit_section(request.user, practice.section),
             "section": practice.section,
             "saved_note": saved_note,
+            "document": practice.section.document,  # its label term ("Recommendation 3")
             "steps": workflow.practice_steps(
                 request.user, page.sections, practice.section, [i.practice for i in page.practices]
             ),
@@ -80,7 +81,9 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "section": practice.section,
         "document": practice.section.document,
         # Said before saving: a change to agreed text reopens it (issue 14).
-        "agreement_warning": agreement_reads.edit_warning(practice, f"Good Practice {item.number}"),
+        "agreement_warning": agreement_reads.edit_warning(
+            practice, practice.section.document.label(item.number)
+        ),
     }
     tagging = _meeting_choices(request.user, practice.section.document)
     if request.method == "GET":
@@ -133,14 +136,14 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.is_valid()
         return _edit_response(request, {**context, "form": form, "merge": page}, status=page.status)
     actions.leave(saved, user=request.user)
-    number = _numbered(saved).number
+    label = saved.section.document.label(_numbered(saved).number)
     if already:
         note = (
-            f"Good Practice {number} already reads as you submitted it (revision "
+            f"{label} already reads as you submitted it (revision "
             f"{saved.revision}); nothing more to save."
         )
     else:
-        note = f"Good Practice {number} saved (revision {saved.revision})."
+        note = f"{label} saved (revision {saved.revision})."
     if request.htmx:
         return _practice_fragment(request, saved, saved_note=note)
     (messages.info if already else messages.success)(request, note)
@@ -289,7 +292,8 @@ def practice_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Good Practice {_numbered(practice).number} added.")
+            label = practice.section.document.label(_numbered(practice).number)
+            messages.success(request, f"{label} added.")
             return redirect(_section_anchor(practice))
     return render(
         request,
@@ -354,7 +358,8 @@ def practice_move(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(practice.section)
         form.add_error(None, error)
         return _move_page(request, current, form, status=limits.rate_limited_status(form, 422))
-    messages.success(request, f"Moved; it is now Good Practice {_numbered(moved).number}.")
+    label = moved.section.document.label(_numbered(moved).number)
+    messages.success(request, f"Moved; it is now {label}.")
     return redirect(_section_anchor(moved))
 
 
@@ -419,7 +424,8 @@ def practice_delete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
             return redirect(section)
         else:
-            messages.success(request, deleted_message(f"Good Practice {item.number}", deletion))
+            label = section.document.label(item.number)
+            messages.success(request, deleted_message(label, deletion))
             return redirect(section)
     return render(
         request,
