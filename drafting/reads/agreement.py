@@ -191,7 +191,7 @@ def agreement_in_force(practice: Practice) -> PracticeStanding | None:
     reasons = [
         reason
         for condition in NEGOTIATION_CONDITIONS
-        for reason in condition(objecting).get(practice.pk, [])
+        for reason in condition(objecting, [practice]).get(practice.pk, [])
     ]
     standing = standing_of(practice, agreement, reasons)
     if standing.status in (Standing.AGREED, Standing.AD_REFERENDUM):
