@@ -143,9 +143,13 @@ def test_get_on_post_only_endpoints_is_405(client, expert, practice):
     for url in [
         reverse("drafting:practice-preview"),
         reverse("drafting:practice-presence", args=[practice.pk]),
-        reverse("drafting:section-move", args=[practice.section_id]),
     ]:
         assert client.get(url).status_code == 405, url
+    # A section's step asks first: GET is the question, and it moves nothing.
+    url = reverse("drafting:section-move", args=[practice.section_id])
+    before = Section.history.count()
+    assert client.get(url, {"direction": "down"}).status_code == 200
+    assert Section.history.count() == before
 
 
 # ---- saving ---------------------------------------------------------------------------------
