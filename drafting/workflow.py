@@ -55,12 +55,26 @@ class Transition:
     reason_required: bool = False
     forward: bool = True  # towards adoption; the dashboard's "next step" is the forward one
     style: str = "primary"
+    # A step its taker cannot undo: its page says this before the button, and the buttons
+    # elsewhere lead to that page instead of taking the step at once.
+    warning: str = ""
 
 
 SECTION_TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        Transition("request-review", "Send for review", S.DRAFTING, S.IN_REVIEW, "sent for review"),
+        Transition(
+            "request-review",
+            "Send for review",
+            S.DRAFTING,
+            S.IN_REVIEW,
+            "sent for review",
+            warning=(
+                "Once in review, the section can no longer be edited directly, by you or any "
+                "expert: changes become proposals (amendments) for the secretariat to decide, "
+                "and only the secretariat can return it to drafting."
+            ),
+        ),
         Transition("approve", "Approve", S.IN_REVIEW, S.APPROVED, "approved"),
         Transition(
             "return-to-drafting",
@@ -121,7 +135,17 @@ DOCUMENT_TRANSITIONS: dict[str, Transition] = {
             forward=False,
             style="",
         ),
-        Transition("adopt", "Record adoption", D.SUBMITTED, D.ADOPTED, "adopted"),
+        Transition(
+            "adopt",
+            "Record adoption",
+            D.SUBMITTED,
+            D.ADOPTED,
+            "adopted",
+            warning=(
+                "Recording the adoption closes the document for good: nobody can change its "
+                "text afterwards, and the adopted text becomes public."
+            ),
+        ),
     ]
 }
 

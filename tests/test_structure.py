@@ -557,8 +557,12 @@ def test_a_section_step_taken_twice_from_one_page_is_refused(client, secretariat
 
 def test_section_review_buttons_carry_the_revision_the_page_shows(client, expert, document):
     section = ordered(document)[0]
+    url = reverse("drafting:section-request-review", args=[section.pk])
     page = login(client, expert).get(section.get_absolute_url()).content.decode()
-    form = page[page.index(reverse("drafting:section-request-review", args=[section.pk])) :]
+    assert f'href="{url}?next=' in page  # sending for review asks first, on its own page
+    asked = client.get(url).content.decode()
+    assert "can no longer be edited directly" in asked
+    form = asked[asked.index('<form method="post" class="stacked">') :]
     assert f'name="seen_revision" value="{section.revision}"' in form[: form.index("</form>")]
 
 

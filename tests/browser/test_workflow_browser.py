@@ -54,6 +54,9 @@ def test_amendment_accepted_sections_approved_document_final(
     # ... sends each section for review and approves it ...
     for section in (first, second):
         clerk.goto(live_server.url + section.get_absolute_url())
+        # Sending for review asks first: experts lose direct editing.
+        clerk.get_by_role("link", name="Send for review…").click()
+        expect(clerk.locator(".notice")).to_contain_text("can no longer be edited directly")
         clerk.get_by_role("button", name="Send for review").click()
         expect(clerk.locator("h1 .badge")).to_have_text("In review")
         # Approving asks first: no practice is agreed yet, so it takes a recorded reason.
