@@ -37,7 +37,8 @@ ALTERNATIVE = re.compile(
 _GAP = re.compile(r"[ \t]*")
 _MARKS = re.compile(r"\[\[|\]\](?:\{[^{}\[\]\n]*\})?")
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
-_NOTE_INSIDE = re.compile(r"\[\[(?:(?!\]\]).)*?\[\^", re.S)
+# A list item starting inside a bracket: "- ", "* ", "+ " or "1. " at a line's start.
+_LIST_ITEM = re.compile(r"\n[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
 _NOTE_MESSAGE = (
     "A bracket cannot hold a footnote marker such as [^1]; bracket the words around it instead."
 )
@@ -149,16 +150,24 @@ def problems(source: str | None) -> list[str]:
         return []
     found: list[str] = []
     depth = 0
+    opened = 0  # where the innermost open bracket's text starts
+    # One pass over the marks, each stretch of text looked at once: linear in the length
+    # of the text whatever it holds (a regular expression looking ahead from every "[["
+    # took seconds on 20,000 characters of "[[").
     for m in _MARKS.finditer(source):
         mark = m.group()
         if mark == "[[":
             if depth:
                 _add(found, "A bracket cannot hold another bracket; close the first with ]]{…}.")
+                _inside(found, source[opened : m.start()])
             depth += 1
+            opened = m.end()
         elif depth == 0:
             _add(found, "A bracket is closed with ]] that was never opened with [[.")
         else:
             depth -= 1
+            _inside(found, source[opened : m.start()])
+            opened = m.end()
             if not mark.startswith("]]{"):
                 _add(
                     found,
@@ -167,11 +176,10 @@ def problems(source: str | None) -> list[str]:
                 )
     if depth > 0:
         _add(found, "A bracket is opened with [[ and never closed with ]]{codes}.")
+        _inside(found, source[opened:])
     if not found and len(ALTERNATIVE.findall(source)) != source.count("[["):
         # Balanced marks that still do not make a bracket: one spans a blank line.
         _add(found, "A bracket must stay within one paragraph; bracket each paragraph apart.")
-    if _NOTE_INSIDE.search(source):
-        _add(found, _NOTE_MESSAGE)
     for m in ALTERNATIVE.finditer(source):
         if not m["text"].strip():
             _add(found, "An alternative in brackets is empty; write its text or drop it.")
@@ -179,6 +187,17 @@ def problems(source: str | None) -> list[str]:
             if not CODE.fullmatch(code):
                 _add(found, f"“{code}” is not a delegation short code.")
     return found
+
+
+def _inside(found: list[str], text: str) -> None:
+    """What a bracket's own text may not hold: a footnote marker, the start of a list item."""
+    if "[^" in text:
+        _add(found, _NOTE_MESSAGE)
+    if "\n" in text and _LIST_ITEM.search(text):
+        _add(
+            found,
+            "A bracket must stay within one list item; bracket each item's words apart.",
+        )
 
 
 def _add(found: list[str], message: str) -> None:

@@ -106,6 +106,8 @@ _md.add_render_rule("bracket_close", _render_bracket_close)
 # a few levels, so the limits are well inside both.
 MAX_NESTING = 8  # block levels: quotes and lists, combined
 MAX_INLINE_NESTING = 8  # emphasis, strong emphasis and links inside one another
+# "[" characters one text may hold (footnote markers, links, square brackets: each a few).
+MAX_OPEN_SQUARE = 600
 MAX_LENGTH = 20_000  # characters in one text (a practice's body, an introduction)
 
 _LEVELS = {"blockquote_open", "bullet_list_open", "ordered_list_open"}
@@ -232,6 +234,14 @@ def problems(source: str | None) -> list[str]:
             "Split it into several parts."
         )
         return found  # do not parse a text this size only to say more
+    if source.count("[") > MAX_OPEN_SQUARE:
+        # Markdown's link-label search is quadratic in runs of "[": 20,000 of them took
+        # seconds. Real texts hold a few dozen (footnotes, links, square brackets).
+        found.append(
+            f"The text holds {source.count('['):,} opening square brackets “[”; the limit is "
+            f"{MAX_OPEN_SQUARE:,}. Remove the ones that are not footnotes, links or brackets."
+        )
+        return found
     _, depth, inline_depth = _parse(source)
     if depth > MAX_NESTING:
         found.append(

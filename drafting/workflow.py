@@ -19,10 +19,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.urls import reverse
 
-from drafting import permissions
-from drafting.models import Amendment, Document, ReviewMeeting, Section
+from drafting import brackets, permissions
+from drafting.models import Amendment, Document, Practice, ReviewMeeting, Section
 from drafting.reads.amendments import concerned_section, concerning_section
 
 S = Section.Status
@@ -204,8 +205,13 @@ def _document_blockers(
     sections: list[Section] | None = None,
     open_amendment_rows: list[tuple[int, str]] | None = None,
     ministerial: list[ReviewMeeting] | None = None,
+    open_bracket_rows: list[tuple[str, int]] | None = None,
 ) -> list[str]:
-    """Why ``transition`` cannot happen now. Callers that already hold the data pass it in."""
+    """Why ``transition`` cannot happen now. Callers that already hold the data pass it in.
+
+    ``open_bracket_rows``: (section title, open square brackets in its practices) for
+    the sections that have any; a final text holds no passage still in brackets.
+    """
     blockers = []
     if transition.name == "finalise":
         if sections is None:
@@ -226,6 +232,15 @@ def _document_blockers(
                 f"{_plural(len(open_amendment_rows), 'amendment is', 'amendments are')} "
                 f"still open: {listed}."
             )
+        if open_bracket_rows is None:
+            open_bracket_rows = open_brackets_by_section(document)
+        if open_bracket_rows:
+            total = sum(n for _, n in open_bracket_rows)
+            where = ", ".join(f"{title} ({n})" for title, n in open_bracket_rows)
+            blockers.append(
+                f"{_plural(total, 'square bracket is', 'square brackets are')} still open, "
+                f"in {where}: resolve them before the text is final."
+            )
     elif transition.name == "submit":
         if ministerial is None:
             ministerial = ministerial_meetings(document)
@@ -235,6 +250,23 @@ def _document_blockers(
                 "first."
             )
     return blockers
+
+
+def open_brackets_by_section(document: Document) -> list[tuple[str, int]]:
+    """(section title, open square brackets in its practices) in document order. One query:
+    only practices whose texts hold "[[" are read."""
+    counts: dict[int, list] = {}
+    rows = (
+        Practice.objects.filter(section__document=document)
+        .filter(Q(heading__contains="[[") | Q(body__contains="[["))
+        .order_by("section__position", "section_id")
+        .values_list("section_id", "section__title", "heading", "body")
+    )
+    for section_id, title, heading, body in rows:
+        n = brackets.count_open(heading, body)
+        if n:
+            counts.setdefault(section_id, [title, 0])[1] += n
+    return [(title, n) for title, n in counts.values()]
 
 
 def open_amendments_in_document(document: Document) -> list[tuple[int, str]]:

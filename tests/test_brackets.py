@@ -83,6 +83,8 @@ def test_markdown_links_and_footnotes_are_untouched():
         ("a [[ ]]{US}", "empty"),
         ("a [[b]]{U$S}", "not a delegation short code"),
         ("a [[b\n\nc]]{US}", "within one paragraph"),
+        ("- item [[one\n- two]]{US} [[three]]{FR}", "within one list item"),
+        ("[[" * 9990 + "x]]{US}", "the limit is 600"),
     ],
 )
 def test_malformed_brackets_are_refused_in_words(source, message):
@@ -210,6 +212,33 @@ def test_forged_delegation_id_is_refused_next_to_the_field(client, forum):
     assert response.status_code == 422
     assert "That delegation does not exist." in response.content.decode()
     assert Practice.objects.get(pk=before.pk).revision == before.revision
+
+
+def test_malformed_text_is_refused_before_markdown_reads_it(monkeypatch):
+    # Markdown's link-label search is quadratic in runs of "[": never handed 20,000 of them.
+    def unread(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(text, "_parse", unread)
+    assert "the limit is 600" in text.problems("[[" * 9990 + "x]]{US}")[0]
+
+
+def test_an_alternative_cannot_smuggle_brackets_of_its_own(client, forum):
+    before = Practice.objects.get(pk=forum["practice"].pk)
+    response = _bracket(client, forum, alternative_1="x]]{FR} [[y")
+    assert response.status_code == 422
+    assert "make brackets of their own" in response.content.decode()
+    assert Practice.objects.get(pk=before.pk).revision == before.revision
+
+
+def test_open_brackets_keep_the_document_from_being_final(client, forum):
+    from drafting import workflow
+
+    _bracket(client, forum)
+    document = forum["document"]
+    finalise = workflow.DOCUMENT_TRANSITIONS["finalise"]
+    blockers = workflow._document_blockers(document, finalise)
+    assert any("1 square bracket is still open, in " in b for b in blockers), blockers
 
 
 def test_alternative_without_delegations_is_refused(client, forum):

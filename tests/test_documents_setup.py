@@ -100,6 +100,12 @@ def test_the_home_page_offers_new_document_to_the_secretariat_only(client, secre
     assert NEW not in login(client, expert).get("/").content.decode()
 
 
+def test_the_browser_is_told_the_first_number_starts_at_one(client, secretariat):
+    page = login(client, secretariat).get(NEW).content.decode()
+    field = page[page.index('name="first_number"') - 200 : page.index('name="first_number"') + 200]
+    assert 'min="1"' in field and 'min="0"' not in field
+
+
 @pytest.mark.parametrize("role", ["expert", "observer"])
 def test_others_are_refused_with_the_reason_and_nothing_is_created(client, role):
     user = make_user(role)

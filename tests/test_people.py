@@ -209,6 +209,8 @@ def test_send_again_is_refused_once_the_password_is_set(client, secretariat, exp
         ({"role": "superuser"}, "role", "Choose expert, secretariat or observer"),
         ({"delegation": ""}, "delegation", "An expert speaks for a delegation"),
         ({"first_name": ""}, "first_name", "required"),
+        ({"first_name": "Eve\r\nBcc: victim@evil.test"}, "first_name", "no line breaks"),
+        ({"last_name": "Rev\u202eesrever"}, "last_name", "invisible direction marks"),
     ],
 )
 def test_bad_invitations_are_refused_next_to_the_field_and_change_nothing(

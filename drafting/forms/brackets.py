@@ -7,6 +7,8 @@ under lock (drafting/actions/brackets.py).
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 
 from drafting.brackets import FIELDS
@@ -42,6 +44,9 @@ def _delegations(label: str, *, required: bool) -> DelegationChoices:
             "invalid_pk_value": "That delegation does not exist.",
         },
     )
+
+
+_SYNTAX = re.compile(r"\[\[|\]\]|[{}]")
 
 
 class BracketForm(forms.Form):
@@ -92,6 +97,13 @@ class BracketForm(forms.Form):
                 )
             if who and not text:
                 self.add_error(f"alternative_{n}", "Write what these delegations propose.")
+            if text and _SYNTAX.search(text):
+                # Bracket marks typed into an alternative would make brackets of their own,
+                # attributed to delegations nobody chose in this form.
+                self.add_error(
+                    f"alternative_{n}",
+                    "Write the wording only: [[, ]], { and } make brackets of their own.",
+                )
         return data
 
     def alternatives(self) -> list[tuple[str, list[Delegation]]]:

@@ -91,6 +91,8 @@ class DocumentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The model's PositiveIntegerField says min 0 to the browser; the rule is 1 or more.
+        self.fields["first_number"].widget.attrs["min"] = 1
         self.fields["working_group"].queryset = WorkingGroup.objects.order_by("name")
         self.fields["implementing_partner"].queryset = Delegation.objects.order_by("name")
         self.fields["pretitle"].label = "Line above the title (optional)"

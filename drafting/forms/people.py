@@ -7,7 +7,10 @@ the last member of the secretariat) are drafting.actions.people's.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from drafting.forms.common import ReasonField
 from drafting.models import Delegation, ExpertProfile
@@ -55,9 +58,30 @@ def _role_field(**kwargs) -> forms.ChoiceField:
     )
 
 
+def validate_person_name(value: str) -> None:
+    """A name is one line of letters: no control characters (a line break would start a new
+    line in the invitation e-mail) and no bidirectional overrides (which reorder how the
+    name reads on every page). Unicode letters of any script are welcome."""
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc" or (category == "Cf" and char not in _JOINERS):
+            raise ValidationError(
+                "A name holds letters, spaces and punctuation only: no line breaks, tabs "
+                "or invisible direction marks."
+            )
+
+
+# Zero-width (non-)joiners shape Persian, Arabic and Indic names: allowed.
+_JOINERS = {"\u200c", "\u200d"}
+
+
 class InviteForm(forms.Form):
-    first_name = forms.CharField(label="Given name", max_length=150)
-    last_name = forms.CharField(label="Family name", max_length=150, required=False)
+    first_name = forms.CharField(
+        label="Given name", max_length=150, validators=[validate_person_name]
+    )
+    last_name = forms.CharField(
+        label="Family name", max_length=150, required=False, validators=[validate_person_name]
+    )
     email = forms.EmailField(
         label="E-mail address",
         max_length=150,

@@ -19,6 +19,9 @@ def document_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "sections": board.sections,
         "open_amendment_rows": board.open_amendment_rows,
         "ministerial": board.ministerial,
+        "open_bracket_rows": [
+            (row.section.title, row.open_brackets) for row in board.rows if row.open_brackets
+        ],
     }
     return render(
         request,
