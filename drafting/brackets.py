@@ -27,6 +27,7 @@ it, and drafting/actions/brackets.py rewrites texts with it.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 # One alternative: [[text]]{codes}. The text holds no "[[", "]]" and no blank
@@ -218,3 +219,29 @@ def replace(source: str, bracket: Bracket, new: str) -> str:
     before = before.rstrip(" \t")
     space = " " if before and not before.endswith("\n") and after[:1] in (" ", "\t") else ""
     return before + space + after.lstrip(" \t")
+
+
+# The printed form as exports write it, "[should (US, MA)]", Markdown-escaped or not.
+_PRINTED = re.compile(
+    r"\\?\[(?P<text>[^\[\]\n]+?) \((?P<codes>[A-Z0-9][A-Z0-9._-]{0,19}"
+    r"(?:, [A-Z0-9][A-Z0-9._-]{0,19})*)\)\\?\]"
+)
+
+
+def from_printed(source: str, known: Collection[str]) -> str:
+    """``source`` with square brackets in their printed form turned back into brackets.
+
+    "[should (US, MA)]" -> "[[should]]{US, MA}" when every code is one of ``known``
+    (the forum's delegation codes), so a bracket exported to Word comes back as a
+    bracket; "[see Annex (A)]" and any code not known stay as typed. For imports.
+    """
+    if not known or "[" not in source:
+        return source
+
+    def back(m: re.Match) -> str:
+        codes = [c.strip() for c in m["codes"].split(",")]
+        if all(c in known for c in codes):
+            return alternative(m["text"], codes)
+        return m.group()
+
+    return _PRINTED.sub(back, source)

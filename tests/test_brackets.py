@@ -597,3 +597,12 @@ def test_demo_shows_open_brackets_with_their_delegations(client, db):
     text_page = client.get(reverse("drafting:document-detail", args=[document])).content.decode()
     assert "2 open square brackets" in text_page
     assert '[radicalisation<span class="bracket-by"> (NL)</span>]' in text_page
+
+
+def test_printed_brackets_come_back_as_brackets_on_import():
+    known = {"US", "MA", "FR"}
+    printed = r"States \[should (US, MA)\] [may (FR)] act; see [Annex (A)] and [x (ZZ)]."
+    assert brackets.from_printed(printed, known) == (
+        "States [[should]]{US, MA} [[may]]{FR} act; see [Annex (A)] and [x (ZZ)]."
+    )
+    assert brackets.from_printed(printed, ()) == printed  # no forum codes: left as typed

@@ -61,7 +61,9 @@ def test_the_demo_document_exported_and_imported_keeps_its_text(fmt):
     call_command("seed_demo", "--quiet-logins")
     document = Document.objects.get()
     exported = render(build(document), fmt)
-    found = plan.make_plan(reader.read(f"demo.{fmt}", exported.content))
+    found = plan.make_plan(
+        reader.read(f"demo.{fmt}", exported.content), delegation_codes=plan.forum_codes()
+    )
     assert found.title == document.title
     assert any(p.reservations for s in build(document).sections for p in s.practices)
     assert _planned(found) == _exported(document)

@@ -11,8 +11,10 @@ preview page and ``import_document --dry-run`` only show it.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from drafting import brackets
 from drafting.imports import changes, schema
 from drafting.imports.reader import Source
 from drafting.imports.structure import Imported, ImportedPractice, number_notes, recognise
@@ -73,19 +75,30 @@ class Plan:
         return sum(len(s.practices) for s in self.sections)
 
 
-def _practice_text(doc: Imported, p: ImportedPractice) -> tuple[str, str]:
+def _practice_text(
+    doc: Imported, p: ImportedPractice, codes: Collection[str] = ()
+) -> tuple[str, str]:
     lead_notes = schema.notes_in(p.lead)
     heading = schema.plain(p.lead) or p.label
     body = schema.parts_markdown(p.parts, doc.notes, lead_notes=lead_notes)
-    return heading, body
+    # Square brackets exported as "[should (US)]" come back as brackets (drafting.brackets).
+    return brackets.from_printed(heading, codes), brackets.from_printed(body, codes)
 
 
-def make_plan(source: Source, *, mode: str = "reject", label_term: str | None = None) -> Plan:
+def make_plan(
+    source: Source,
+    *,
+    mode: str = "reject",
+    label_term: str | None = None,
+    delegation_codes: Collection[str] = (),
+) -> Plan:
     """Work out everything an import of ``source`` writes, tracked changes handled per ``mode``.
 
     ``mode``: "accept" (Word's accept all), "reject" (reject all) or
     "amendments" (the text without the changes; each author's changes become
     that author's amendments). Raises ValueError for another mode.
+    ``delegation_codes``: the forum's delegation codes; square brackets printed
+    "[should (US)]" with those codes become brackets again (none: left as typed).
     """
     if mode not in MODES:
         raise ValueError(f"Tracked changes: choose one of {', '.join(MODES)}.")
@@ -116,7 +129,7 @@ def make_plan(source: Source, *, mode: str = "reject", label_term: str | None = 
         )
         sections.append(by_index[i])
     for p in doc.practices:
-        heading, body = _practice_text(doc, p)
+        heading, body = _practice_text(doc, p, delegation_codes)
         by_index[p.section].practices.append(
             PlannedPractice(p.label, heading, body, p.comments, p.source)
         )
@@ -135,7 +148,13 @@ def make_plan(source: Source, *, mode: str = "reject", label_term: str | None = 
     authors = changes.authors(source.ast) if source.tracked else []
     amendments = []
     if mode == "amendments":
-        amendments = _amendments(source, authors, label_term=doc.label_term, warnings=warnings)
+        amendments = _amendments(
+            source,
+            authors,
+            label_term=doc.label_term,
+            warnings=warnings,
+            delegation_codes=delegation_codes,
+        )
     comment_authors = list(dict.fromkeys(c["author"] for p in doc.practices for c in p.comments))
     return Plan(
         source=source.name,
@@ -163,20 +182,25 @@ def _front(doc: Imported) -> tuple[str, list[str]]:
 
 
 def _amendments(
-    source: Source, authors: list[str], *, label_term: str, warnings: list[str]
+    source: Source,
+    authors: list[str],
+    *,
+    label_term: str,
+    warnings: list[str],
+    delegation_codes: Collection[str] = (),
 ) -> list[PlannedAmendment]:
     """Each author's changes, applied alone to the text, compared practice by practice."""
     # Footnotes keep the numbers they have with every change in, on both sides.
     numbered = number_notes(source.ast)
     base = recognise(source, changes.reject_all(numbered), label_term=label_term)
-    base_by_label = {p.label: _practice_text(base, p) for p in base.practices}
+    base_by_label = {p.label: _practice_text(base, p, delegation_codes) for p in base.practices}
     out: list[PlannedAmendment] = []
     for author in authors:
         theirs = recognise(source, changes.only(numbered, author), label_term=label_term)
         labels = [p.label for p in theirs.practices]
         previous: str | None = None
         for p in theirs.practices:
-            heading, body = _practice_text(theirs, p)
+            heading, body = _practice_text(theirs, p, delegation_codes)
             if p.label not in base_by_label:
                 out.append(PlannedAmendment(author, "new", p.label, previous, heading, body))
             elif (heading, body) != base_by_label[p.label]:
@@ -192,6 +216,11 @@ def _amendments(
                 "“accept” to keep them)."
             )
     return out
+
+
+def forum_codes() -> set[str]:
+    """The forum's delegation short codes (one query), for ``make_plan(delegation_codes=)``."""
+    return set(Delegation.objects.values_list("code", flat=True))
 
 
 def guess_delegations(authors: list[str]) -> dict[str, Delegation | None]:

@@ -17,7 +17,7 @@ from drafting import limits, permissions, text
 from drafting.actions.imports import import_document
 from drafting.forms.imports import ImportChoicesForm, UploadForm
 from drafting.imports import uploads
-from drafting.imports.plan import MODES, Plan, guess_delegations, make_plan
+from drafting.imports.plan import MODES, Plan, forum_codes, guess_delegations, make_plan
 from drafting.imports.reader import ImportRefused, max_upload_bytes, read
 
 
@@ -79,7 +79,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     if mode not in MODES:
         mode = "amendments" if source.tracked else "reject"
     label_term = " ".join(str(posted.get("label_term", "")).split())[:60] or None
-    plan = make_plan(source, mode=mode, label_term=label_term)
+    plan = make_plan(source, mode=mode, label_term=label_term, delegation_codes=forum_codes())
     authors = list(dict.fromkeys(plan.authors + plan.comment_authors))
     if request.method == "POST":
         form = ImportChoicesForm(request.POST, authors=authors)

@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from drafting.actions.imports import import_document
-from drafting.imports.plan import MODES, guess_delegations, make_plan
+from drafting.imports.plan import MODES, forum_codes, guess_delegations, make_plan
 from drafting.imports.reader import ImportRefused, max_upload_bytes, read
 from drafting.models import Delegation, Document
 
@@ -60,7 +60,10 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name} is larger than the {limit:.0f} MB import limit.")
         try:
             plan = make_plan(
-                read(path.name, path.read_bytes()), mode=o["changes"], label_term=o["label_term"]
+                read(path.name, path.read_bytes()),
+                mode=o["changes"],
+                label_term=o["label_term"],
+                delegation_codes=forum_codes(),
             )
         except ImportRefused as exc:
             raise CommandError(str(exc)) from exc
