@@ -36,7 +36,7 @@ from drafting.models import (
     ExpertProfile,
     ReviewMeeting,
 )
-from tests.conftest import login, make_delegation, make_document, make_user
+from tests.conftest import NOT_AGREED, login, make_delegation, make_document, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def submitted_world(*, submit: bool = True) -> World:
     actions.open_document_review(document, by=secretariat)
     for section in (first, second):
         actions.request_review(section, by=expert)
-        actions.approve_section(section, by=secretariat)
+        actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
     actions.finalise_document(document, by=secretariat)
     if submit:
         actions.submit_document(document, by=secretariat, meeting=plenary)
