@@ -1,5 +1,6 @@
 """Positions timings for `make bench`: the matrix page, its CSV and Word files, and the
-document page with reservations on the record, at 400 practices × 37 delegations.
+document page with reservations on the record and 300 open square brackets, at 400
+practices × 37 delegations.
 
 Every delegation has a position on every practice (14,800 positions, a third of
 them reservations and a sixth of those on the record), written once with the
@@ -62,6 +63,25 @@ def _setup(ctx: bench.Context) -> list[Delegation]:
     return delegations
 
 
+BRACKETS = 300
+
+
+def _brackets(ctx: bench.Context, delegations: list[Delegation]) -> int:
+    """300 practices each with one open bracket of two attributed alternatives."""
+    practices = list(
+        Practice.objects.filter(section__document=ctx.document).order_by("pk")[:BRACKETS]
+    )
+    for n, practice in enumerate(practices):
+        if "[[" in practice.body:
+            continue
+        a, b = delegations[n % len(delegations)].code, delegations[(n + 1) % len(delegations)].code
+        practice.body += f" States [[should]]{{{a}}} [[may]]{{{b}}} act."
+        practice.revision += 1
+        stamp(practice, by=ctx.user, reason="Benchmark set-up: a bracket.")
+        practice.save()
+    return len(practices)
+
+
 def _pandoc_peer(csv_text: str) -> Row:
     """pandoc: the same matrix as a Markdown pipe table to DOCX."""
     what = "peer: pandoc, matrix table (Markdown) to DOCX"
@@ -88,6 +108,7 @@ def _pandoc_peer(csv_text: str) -> Row:
 
 def run(ctx: bench.Context) -> list[Row]:
     delegations = _setup(ctx)
+    bracketed = _brackets(ctx, delegations)
     client = Client()
     client.force_login(ctx.user)  # the secretariat: every delegation's column
     document = ctx.document
@@ -129,8 +150,14 @@ def run(ctx: bench.Context) -> list[Row]:
         _pandoc_peer(files.matrix_csv(matrix).decode()),
         measure(
             "positions",
-            "document page with reservations on the record",
+            f"document page with reservations on the record and {bracketed} open brackets",
             get(document.get_absolute_url()),
+            repeat=10,
+        ),
+        measure(
+            "positions",
+            f"open square brackets page ({bracketed} brackets)",
+            get(reverse("drafting:document-brackets", args=[document.slug])),
             repeat=10,
         ),
     ]
