@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from drafting import actions
+from drafting import actions, brackets
 from drafting.demo import content
 from drafting.demo.loader import load_demo
 from drafting.history import stamp
@@ -224,6 +225,21 @@ def adopt(world: World) -> None:
     """Take the world's document through review to adoption, as the secretariat would."""
     clerk = world.users["secretariat"]
     document = world.document
+    # A final text holds no open square bracket: the demo's are resolved first, as at a meeting.
+    bracketed = Practice.objects.filter(section__document=document).filter(
+        Q(heading__contains="[[") | Q(body__contains="[[")
+    )
+    for practice in bracketed:
+        for text_field in ("heading", "body"):
+            while brackets.brackets(getattr(practice, text_field)):
+                practice = actions.resolve_bracket(
+                    practice,
+                    by=clerk,
+                    field=text_field,
+                    bracket=1,
+                    keep=1,
+                    base_revision=practice.revision,
+                )
     actions.open_document_review(document, by=clerk)
     open_amendments = Amendment.objects.filter(
         section__document=document, status=Amendment.Status.OPEN
