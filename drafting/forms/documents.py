@@ -11,6 +11,7 @@ import re
 from django import forms
 from django.utils.text import slugify
 
+from drafting.actions.documents import DETAIL_FIELDS
 from drafting.forms.common import BODY_LIMIT, ReasonField, SeenRevisionField
 from drafting.models import Delegation, Document, WorkingGroup
 from drafting.models.documents import FIRST_NUMBER_MAX
@@ -42,19 +43,7 @@ class DocumentForm(forms.ModelForm):
 
     class Meta:
         model = Document
-        fields = [
-            "pretitle",
-            "title",
-            "short_title",
-            "forum",
-            "initiative",
-            "working_group",
-            "implementing_partner",
-            "label_term",
-            "first_number",
-            "numbering",
-            "introduction",
-        ]
+        fields = list(DETAIL_FIELDS)  # the ones the actions write, in page order
         labels = {
             "short_title": "Short title",
             "label_term": "Label term",
