@@ -137,6 +137,10 @@ def _assert_every_read_names(client, document, practice, meeting, *, word, edito
     )
     assert response.status_code == 409
     assert f"Revision {revision} saved by {_name(editor)}" in response.content.decode()
+    # A structure change from a page showing revision 1 is refused naming the last editor.
+    with pytest.raises(actions.StaleRevision) as refused:
+        actions.step_practice(practice, by=editor, direction="down", seen_revision=1)
+    assert f"last changed by {_name(editor)}" in str(refused.value)
 
 
 def test_skewed_clocks_every_read_agrees_on_the_latest_save(

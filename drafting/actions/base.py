@@ -23,6 +23,7 @@ from django.db.models import Model
 
 from drafting import permissions
 from drafting.history import author_of, stamp
+from drafting.history.order import last_row
 from drafting.models import Amendment, Comment, Document, Practice, Section
 from drafting.reads import practice_numbers
 
@@ -161,12 +162,10 @@ def practice_label(practice: Practice) -> str:
 
 
 def _last_change(obj: Practice | Section) -> str:
-    row = (
-        type(obj)
-        .history.filter(id=obj.pk)
-        .select_related("history_user__profile__delegation")
-        .order_by("-history_date", "-history_id")
-        .first()
+    # The database's order, never a host's clock (history/order.py): with clocks
+    # skewed between hosts the newest date may not be the last change.
+    row = last_row(
+        type(obj).history.filter(id=obj.pk).select_related("history_user__profile__delegation")
     )
     if row is None:
         return ""

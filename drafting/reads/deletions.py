@@ -113,7 +113,7 @@ def section_creator_id(section_id: int) -> int | None:
     """Who added a section: the user on its first history row (None if unknown). One query."""
     return (
         Section.history.filter(id=section_id, history_type="+")
-        .order_by("history_date", "history_id")
+        .order_by("history_id")
         .values_list("history_user_id", flat=True)
         .first()
     )
