@@ -8,11 +8,16 @@ would not bump ``revision``, so an expert's form opened before it would save
 over it silently — so the admin may look at that content and its history but
 not add, change or delete it.
 
-The forum's register (delegations, working groups, who belongs to which with
-what role) has no page in the application: the admin is where a secretariat
-keeps it. No form in the application edits those rows, so no revision a person
-saw can go stale; each admin save is stamped with the admin user and what
-changed. Nothing is deleted: amendments and history name delegations.
+The forum's register of delegations and working groups has no page in the
+application: the admin is where a secretariat keeps it. No form in the
+application edits those rows, so no revision a person saw can go stale; each
+admin save is stamped with the admin user and what changed. Nothing is deleted:
+amendments and history name delegations.
+
+People's roles and delegations, and whether an account is active, are changed
+on the People pages (``drafting.actions.people``), which keep the last
+secretariat member, check the delegation rules and record each change as an
+account event; here they are read-only.
 """
 
 from django.contrib import admin
@@ -65,6 +70,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
 class DraftAdmin(HistoryAdmin):
     """Draft content: the change page shows it read-only; every write is refused with why."""
 
+    read_only_because = DRAFT_IS_READ_ONLY
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -74,11 +81,11 @@ class DraftAdmin(HistoryAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Django would refuse the POST too, with a bare 403; this one says why.
         if request.method == "POST" or object_id is None:
-            refuse_if(DRAFT_IS_READ_ONLY)
+            refuse_if(self.read_only_because)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
-        refuse_if(DRAFT_IS_READ_ONLY)
+        refuse_if(self.read_only_because)
 
 
 class RegisterAdmin(HistoryAdmin):
@@ -109,10 +116,17 @@ class WorkingGroupAdmin(RegisterAdmin):
     filter_horizontal = ["co_chairs"]
 
 
+PEOPLE_ARE_READ_ONLY = (
+    "Roles and delegations are read-only in the admin: change them on the People pages, "
+    "which keep the last secretariat member and record each change."
+)
+
+
 @admin.register(ExpertProfile)
-class ExpertProfileAdmin(RegisterAdmin):
+class ExpertProfileAdmin(DraftAdmin):
     list_display = ["user", "delegation", "role"]
     list_filter = ["role"]
+    read_only_because = PEOPLE_ARE_READ_ONLY
 
 
 @admin.register(Document)

@@ -347,10 +347,6 @@ def why_cannot_delete_practice(user, section: Section) -> str | None:
     return why_cannot_edit_section(user, section)
 
 
-def can_delete_practice(user, section: Section) -> bool:
-    return why_cannot_delete_practice(user, section) is None
-
-
 def why_cannot_delete_section(
     user, section: Section, *, practices: int, created_by_id: int | None
 ) -> str | None:

@@ -194,3 +194,33 @@ def test_experts_without_staff_status_do_not_reach_the_admin(client, expert, dra
     response = client.get(_url(practice, "change", practice.pk))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_roles_and_active_accounts_are_changed_on_the_people_pages_not_in_the_admin(
+    admin_client, secretariat, expert
+):
+    """The admin would skip change_role's and deactivate_person's checks and records."""
+    profile = secretariat.profile
+    refused = admin_client.post(
+        _url(profile, "change", profile.pk),
+        {"user": secretariat.pk, "delegation": "", "role": ExpertProfile.Role.OBSERVER},
+    )
+    assert refused.status_code == 403
+    assert "People pages" in refused.content.decode()
+    profile.refresh_from_db()
+    assert profile.role == ExpertProfile.Role.SECRETARIAT
+
+    page = admin_client.get(_url(expert, "change", expert.pk)).content.decode()
+    assert 'name="is_active"' not in page
+    data = {
+        "username": expert.username,
+        "first_name": "Renamed",
+        "last_name": expert.last_name,
+        "email": expert.email,
+        "date_joined_0": "2025-01-01",
+        "date_joined_1": "10:00:00",
+    }  # "is_active" left out, as an unticked box is: it must stay ticked
+    response = admin_client.post(_url(expert, "change", expert.pk), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    expert.refresh_from_db()
+    assert (expert.first_name, expert.is_active) == ("Renamed", True)
