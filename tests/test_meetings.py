@@ -223,7 +223,8 @@ def test_editing_the_agenda_writes_only_what_changes(client, secretariat, docume
     )
     meeting = ReviewMeeting.objects.get()
     response = client.post(
-        reverse("drafting:meeting-edit", args=[meeting.pk]), _form(agenda=[s2.pk])
+        reverse("drafting:meeting-edit", args=[meeting.pk]),
+        _form(agenda=[s2.pk], seen_revision=meeting.revision),
     )
     assert response.status_code == 302
     assert [i.section for i in meeting.agenda.all()] == [s2]
@@ -280,6 +281,7 @@ def test_the_target_plenary_must_stay_ministerial(client, secretariat, document)
             kind=ReviewMeeting.Kind.REVIEW,
             starts_on=plenary.starts_on.isoformat(),
             ends_on=plenary.ends_on.isoformat(),
+            seen_revision=plenary.revision,
         ),
     )
     assert response.status_code == 422
@@ -419,12 +421,12 @@ def test_overlong_outcome_notes_are_refused_next_to_the_field(client, secretaria
     meeting = _meeting(document, secretariat)
     login(client, secretariat)
     url = reverse("drafting:meeting-edit", args=[meeting.pk])
-    response = client.post(url, _form(outcome="x" * (BODY_LIMIT + 1)))
+    response = client.post(url, _form(outcome="x" * (BODY_LIMIT + 1), seen_revision=1))
     assert response.status_code == 422
     assert f"Keep the outcome notes to {BODY_LIMIT:,} characters" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.outcome == "" and meeting.history.count() == 1
-    assert client.post(url, _form(outcome="x" * BODY_LIMIT)).status_code == 302
+    assert client.post(url, _form(outcome="x" * BODY_LIMIT, seen_revision=1)).status_code == 302
     meeting.refresh_from_db()
     assert len(meeting.outcome) == BODY_LIMIT
 
@@ -440,3 +442,46 @@ def test_meeting_page_is_refused_to_an_account_without_a_role(client, secretaria
     assert "drafting role" in response.content.decode()
     login(client, observer)
     assert client.get(url).status_code == 200
+
+
+def test_two_secretariat_members_editing_a_meeting_cannot_blank_each_others_notes(
+    client, secretariat, document
+):
+    """Issue 10: the form carries the revision it showed; a stale save is a conflict (409)."""
+    colleague = make_user("secretariat")
+    meeting = _meeting(document, secretariat)
+    url = reverse("drafting:meeting-edit", args=[meeting.pk])
+    login(client, secretariat)
+    page = client.get(url).content.decode()
+    assert 'name="seen_revision" value="1"' in page
+    # The colleague saves the minutes from a form opened at the same time.
+    actions.save_meeting(
+        document,
+        by=colleague,
+        meeting=meeting,
+        seen_revision=1,
+        fields={name: getattr(meeting, name) for name in actions.MEETING_FIELDS}
+        | {"outcome": "Minutes: Detection agreed."},
+        participants=[],
+        agenda=[],
+    )
+    # The first form, still showing revision 1, is refused and keeps what was typed.
+    mine = _form(title="Review meeting, Rabat", seen_revision=1)
+    refused = client.post(url, mine)
+    assert refused.status_code == 409
+    text = refused.content.decode()
+    assert "changed since you opened this page" in text and "nothing was saved" in text
+    assert "Review meeting, Rabat" in text
+    assert 'name="seen_revision" value="2"' in text
+    meeting.refresh_from_db()
+    assert (meeting.outcome, meeting.title, meeting.revision) == (
+        "Minutes: Detection agreed.",
+        "Review meeting",
+        2,
+    )
+    # Saving again from the refreshed form is a knowing choice, and goes through.
+    assert (
+        client.post(url, _form(title="Review meeting, Rabat", seen_revision=2)).status_code == 302
+    )
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.revision) == ("Review meeting, Rabat", 3)

@@ -580,6 +580,7 @@ ACTIONS: dict[str, Action] = {
             "starts_on": "2018-09-26",
             "ends_on": "2018-09-27",
             "reason": "",
+            "seen_revision": w.meeting.revision,
         },
         SECRETARIAT_ONLY_ALWAYS,
     ),

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drafting import permissions
-from drafting.actions.base import lock_document, pk_of
+from drafting.actions.base import lock_document, pk_of, refuse_if_stale
 from drafting.actions.versions import name_version
 from drafting.history import stamp
 from drafting.models import (
@@ -80,13 +80,17 @@ def save_meeting(
     agenda: Sequence[Section],
     meeting: ReviewMeeting | int | None = None,
     reason: str = "",
+    seen_revision: int | None = None,
 ) -> ReviewMeeting:
     """Create (``meeting=None``) or update a meeting, its participants and its agenda.
 
     Locks the document, then the meeting, and re-reads both and the agenda's
     sections. Refused (PermissionDenied) unless ``by`` is the secretariat and the
     document is not adopted; (ValidationError, field -> problem) when the facts do
-    not hold together (meeting_problems) or the meeting is not this document's.
+    not hold together (meeting_problems) or the meeting is not this document's;
+    StaleRevision when the meeting was saved since the form showed
+    ``seen_revision`` (None: no form, nothing to compare). Each update bumps the
+    meeting's revision.
     """
     document = lock_document(document)
     why_not = permissions.why_cannot_manage_meetings(by, document)
@@ -104,6 +108,13 @@ def save_meeting(
             raise ValidationError(
                 {NON_FIELD_ERRORS: "This meeting no longer exists, or is not this document's."}
             )
+        refuse_if_stale(
+            meeting,
+            seen_revision,
+            label=f"The meeting “{meeting.title}”",
+            undone="nothing was saved",
+        )
+        meeting.revision += 1
     wanted = [pk_of(s) for s in agenda]
     found = Section.objects.in_bulk(wanted)
     if len(found) != len(set(wanted)):

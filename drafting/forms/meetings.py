@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
-from drafting.forms.common import BODY_LIMIT, BoundedChoices, DelegationChoices, ReasonField
+from drafting.forms.common import (
+    BODY_LIMIT,
+    BoundedChoices,
+    DelegationChoices,
+    ReasonField,
+    SeenRevisionField,
+)
 from drafting.models import Delegation, Document, ReviewMeeting, Section
 
 
@@ -37,6 +43,8 @@ class MeetingForm(forms.ModelForm):
         },
     )
     reason = ReasonField()
+    # Only when editing a saved meeting (removed for a new one in __init__).
+    seen_revision = SeenRevisionField()
 
     class Meta:
         model = ReviewMeeting
@@ -55,6 +63,10 @@ class MeetingForm(forms.ModelForm):
     def __init__(self, *args, document: Document, **kwargs):
         super().__init__(*args, **kwargs)
         self.document = document
+        if self.instance.pk is None:
+            del self.fields["seen_revision"]
+        else:
+            self.fields["seen_revision"].initial = self.instance.revision
         # Offer this document's sections; a crafted id of another document's section is
         # still accepted by the field so that meetings.py can say what is wrong with it.
         self.fields["agenda"].choices = [

@@ -34,6 +34,9 @@ class ReviewMeeting(models.Model):
     ends_on = models.DateField()
     participants = models.ManyToManyField(Delegation, blank=True, related_name="meetings")
     outcome = models.TextField(blank=True, help_text="Outcome notes, in Markdown.")
+    # Incremented on every save of the form's facts; the form carries the revision it
+    # showed, so two secretariat members editing at once cannot blank each other's notes.
+    revision = models.PositiveIntegerField(default=1)
 
     history = tracked(m2m_fields=[participants])
 

@@ -69,6 +69,7 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
     why_not = permissions.why_cannot_manage_meetings(request.user, document)
     permissions.refuse_if(why_not)
     form = MeetingForm(request.POST or None, instance=meeting, document=document)
+    stale = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -82,7 +83,17 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
                 agenda=data["agenda"],
                 meeting=meeting if meeting.pk else None,
                 reason=data["reason"],
+                seen_revision=data.get("seen_revision"),
             )
+        except actions.StaleRevision as conflict:
+            # Keep what was typed, say who saved in between; the next save knowingly
+            # replaces what is there now.
+            post = request.POST.copy()
+            post["seen_revision"] = str(conflict.current.revision)
+            form = MeetingForm(post, instance=conflict.current, document=document)
+            form.is_valid()
+            form.add_error(None, str(conflict))
+            stale = True
         except limits.RateLimited as limited:
             form.add_error(None, limited)
         except ValidationError as error:
@@ -96,7 +107,7 @@ def _meeting_form(request: HttpRequest, document, meeting: ReviewMeeting) -> Htt
         request,
         "drafting/meetings/form.html",
         {"document": document, "meeting": meeting, "form": form},
-        status=form_status(request, form),
+        status=409 if stale else form_status(request, form),
     )
 
 
