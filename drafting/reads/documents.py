@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from drafting import permissions
+from drafting import permissions, text
 from drafting.models import (
     Document,
     Practice,
@@ -21,12 +21,26 @@ from drafting.models import (
 class NumberedPractice:
     practice: Practice
     number: int
+    # The number of its first footnote: a document numbers footnotes through the whole text.
+    first_note: int = 1
 
 
 @dataclass
 class SectionOutline:
     section: Section
     practices: list[NumberedPractice]
+    first_note: int = 1  # of the section's introduction
+
+
+def first_notes_after(
+    document: Document, sections: list[Section], practices: list[Practice]
+) -> int:
+    """The number the next footnote takes after the document's introduction, ``sections``'
+    introductions and ``practices`` (leads and bodies). No query: the texts are loaded."""
+    count = text.footnote_count(document.introduction)
+    count += sum(text.footnote_count(s.introduction) for s in sections)
+    count += sum(text.footnote_count(p.body, p.heading) for p in practices)
+    return 1 + count
 
 
 def document_outline(document: Document) -> list[SectionOutline]:
@@ -47,14 +61,19 @@ def document_outline(document: Document) -> list[SectionOutline]:
         by_section[practice.section_id].append(practice)
     cache_section = Practice.section.field.set_cached_value
     outline, number = [], document.first_number - 1
+    # Footnotes run on from the introduction through every section (text.footnote_count).
+    note = 1 + text.footnote_count(document.introduction)
     for section in sections:
         section.document = document  # labels ("Recommendation 3") ask it; no query
+        first_note = note
+        note += text.footnote_count(section.introduction)
         numbered = []
         for practice in by_section[section.pk]:
             cache_section(practice, section)
             number += 1
-            numbered.append(NumberedPractice(practice, number))
-        outline.append(SectionOutline(section, numbered))
+            numbered.append(NumberedPractice(practice, number, note))
+            note += text.footnote_count(practice.body, practice.heading)
+        outline.append(SectionOutline(section, numbered, first_note))
     return outline
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drafting import text
 from drafting.models import (
     Practice,
     Section,
 )
-from drafting.reads.documents import NumberedPractice
+from drafting.reads.documents import NumberedPractice, first_notes_after
 
 
 @dataclass
@@ -16,6 +17,7 @@ class SectionPage:
     section: Section
     practices: list[NumberedPractice]
     sections: list[Section]
+    first_note: int = 1  # of the section's introduction (footnotes run through the document)
 
     @property
     def index(self) -> int:
@@ -32,7 +34,9 @@ class SectionPage:
 
 
 def section_page(section: Section) -> SectionPage:
-    """A section's practices with their document-wide numbers; three queries whatever the size."""
+    """A section's practices with their document-wide numbers and footnote numbers;
+    three queries whatever the size (the earlier practices' texts are read to count
+    their footnotes)."""
     sections = list(
         Section.objects.filter(document=section.document_id)
         .select_related("approved_by")
@@ -40,9 +44,17 @@ def section_page(section: Section) -> SectionPage:
     )
     here = next(s for s in sections if s.pk == section.pk)
     earlier = [s.pk for s in sections[: sections.index(here)]]
-    first_number = (
-        Practice.objects.filter(section_id__in=earlier).count() + section.document.first_number
+    document = section.document
+    before = list(
+        Practice.objects.filter(section_id__in=earlier).only("id", "heading", "body", "section_id")
     )
+    first_number = len(before) + document.first_number
+    note = first_notes_after(document, sections[: sections.index(here)], before)
+    intro_note = note
+    note += text.footnote_count(here.introduction)
     practices = list(Practice.objects.filter(section=section).order_by("position", "id"))
-    numbered = [NumberedPractice(p, first_number + i) for i, p in enumerate(practices)]
-    return SectionPage(section=here, practices=numbered, sections=sections)
+    numbered = []
+    for i, p in enumerate(practices):
+        numbered.append(NumberedPractice(p, first_number + i, note))
+        note += text.footnote_count(p.body, p.heading)
+    return SectionPage(section=here, practices=numbered, sections=sections, first_note=intro_note)
