@@ -198,7 +198,18 @@ def _render_sub_label(renderer, tokens, idx, options, env) -> str:
     return f'<span class="sub-label">{escape(tokens[idx].content)}</span> '
 
 
+def _table_alignment(state) -> None:
+    """Core rule: a column's alignment as a class ("align-right"), not the inline style
+    markdown-it writes, which the Content-Security-Policy (style-src 'self') would block."""
+    for tok in state.tokens:
+        if tok.type in ("th_open", "td_open") and tok.attrs.get("style"):
+            align = str(tok.attrs.pop("style")).partition("text-align:")[2].strip()
+            if align in ("left", "center", "right"):
+                tok.attrSet("class", f"align-{align}")
+
+
 _md.core.ruler.push("sub_items", _sub_items)
+_md.core.ruler.push("table_alignment", _table_alignment)
 _md.add_render_rule("sub_label", _render_sub_label)
 
 
@@ -338,9 +349,9 @@ _ALLOWED_TAGS = {
 }
 _ALLOWED_ATTRIBUTES = {
     "p": {"class"},
-    # markdown-it writes a column's alignment as style="text-align:…" (filtered below).
-    "th": {"style"},
-    "td": {"style"},
+    # A column's alignment, as a class (_table_alignment): the page's policy forbids styles.
+    "th": {"class"},
+    "td": {"class"},
     "span": {"class", "title"},
     "a": {"href", "id", "class", "title"},
     "sup": {"class", "id"},
@@ -587,7 +598,6 @@ def _render_now(source: str, prefix: str, start: int = 1, lead: tuple[str, ...] 
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
-        filter_style_properties={"text-align"},
     )
 
 

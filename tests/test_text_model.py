@@ -63,7 +63,8 @@ def _no_codes(value: str) -> None:
 def test_tables_render_as_tables_with_their_alignment():
     html = text.render("| A | B |\n|---|--:|\n| 1 | 2 |")
     assert "<table>" in html and "<th>A</th>" in html
-    assert '<td style="text-align:right">2</td>' in html
+    # As a class: the Content-Security-Policy (style-src 'self') forbids inline styles.
+    assert '<td class="align-right">2</td>' in html and "style" not in html
 
 
 def test_table_cells_cannot_carry_other_styles():
@@ -72,7 +73,9 @@ def test_table_cells_cannot_carry_other_styles():
 
 
 def test_sub_items_get_their_label_and_level():
-    html = text.render("(a) one;\n\n(b) two:\n\n(i) roman after b;\n\n  (ii) indented;\n\n(c) three.")
+    html = text.render(
+        "(a) one;\n\n(b) two:\n\n(i) roman after b;\n\n  (ii) indented;\n\n(c) three."
+    )
     assert html.count('class="sub-item sub-item-1"') == 3
     assert html.count('class="sub-item sub-item-2"') == 2
     assert '<span class="sub-label">(ii)</span> indented;' in html
@@ -83,7 +86,9 @@ def test_sub_items_get_their_label_and_level():
 
 def test_footnotes_start_at_the_number_given():
     html = text.render("A[^1] b[^2]\n\n[^1]: one\n\n[^2]: two", anchor_prefix="p-", start=5)
-    assert "[5]</a>" in html and "[6]</a>" in html and '<ol class="footnotes-list" start="5">' in html
+    assert (
+        "[5]</a>" in html and "[6]</a>" in html and '<ol class="footnotes-list" start="5">' in html
+    )
 
 
 def test_a_lead_footnote_is_a_superscript_link_numbered_first():
@@ -156,7 +161,7 @@ def test_markdown_export_writes_tables_sub_items_and_continuous_notes(secretaria
     assert "\n(a) state the purpose;\n" in md and "\n  (i) who may see them;\n" in md
     # Read back by the same renderer: the same table and items.
     again = text.render(md.split("## Good Practice 1", 1)[1])
-    assert '<th style="text-align:right">Response</th>' in again and again.count("sub-item-2") == 2
+    assert '<th class="align-right">Response</th>' in again and again.count("sub-item-2") == 2
 
 
 def test_word_export_has_real_table_sub_items_and_notes_in_one_sequence(secretariat):
@@ -278,4 +283,4 @@ def test_a_lead_footnote_redline_reads_as_a_footnote(secretariat):
     heading, body = diff.practice_redline(LEAD, old_body, LEAD.replace("Treat", "Make"), new_body)
     _no_codes(str(heading) + str(body))
     assert '<sup class="footnote-ref">[1]</sup>' in heading
-    assert '<sup>[1]</sup> Lead note<ins>, revised</ins>.' in body
+    assert "<sup>[1]</sup> Lead note<ins>, revised</ins>." in body

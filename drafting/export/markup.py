@@ -223,8 +223,7 @@ def _table(tokens: list, i: int, close: int) -> Table:
             else:
                 rows.append(tuple(row))
         elif tok.type == "th_open":
-            style = str(tok.attrs.get("style", ""))
-            aligns.append(style.partition("text-align:")[2].strip())
+            aligns.append(str(tok.attrs.get("class", "")).removeprefix("align-"))
         elif tok.type == "inline":
             row.append(_inlines(tok.children or []))
     return Table(tuple(header), tuple(rows), tuple(aligns))

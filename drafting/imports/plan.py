@@ -79,7 +79,8 @@ def _practice_text(
     doc: Imported, p: ImportedPractice, codes: Collection[str] = ()
 ) -> tuple[str, str]:
     lead_notes = schema.notes_in(p.lead)
-    heading = schema.plain(p.lead) or p.label
+    # The lead keeps its footnote references; the body defines the notes (drafting.text).
+    heading = schema.lead_markdown(p.lead) or p.label
     body = schema.parts_markdown(p.parts, doc.notes, lead_notes=lead_notes)
     # Square brackets exported as "[should (US)]" come back as brackets (drafting.brackets).
     return brackets.from_printed(heading, codes), brackets.from_printed(body, codes)
