@@ -134,11 +134,6 @@ def make_plan(
         by_index[p.section].practices.append(
             PlannedPractice(p.label, heading, body, p.comments, p.source)
         )
-        if schema.notes_in(p.lead):
-            warnings.append(
-                f"{p.label}: the footnote on its lead sentence is attached to the start of "
-                "its body (a lead cannot hold a footnote yet)."
-            )
     numbers = [p.number for p in doc.practices]
     first_number = numbers[0] if numbers and isinstance(numbers[0], int) else 1
     if first_number != 1:
