@@ -172,8 +172,7 @@ class _Writer:
         prefix = first_prefix
         for block in blocks:
             if isinstance(block, markup.Para) and block.label:
-                out.append(prefix and self.para(prefix, ppr=ppr))
-                out.append(self.sub_item_xml(block, rich=rich, style=style))
+                out.append(self.sub_item_xml(block, rich=rich, style=style, prefix=prefix))
                 prefix = ""
             elif isinstance(block, markup.Para):
                 runs = self.runs(block.inlines, style=style, rich=rich)
@@ -225,7 +224,7 @@ class _Writer:
                     out.append(self.blocks_xml((sub,), rich=rich, style=style, level=level))
         return "".join(out)
 
-    def sub_item_xml(self, block: markup.Para, *, rich, style: frozenset) -> str:
+    def sub_item_xml(self, block: markup.Para, *, rich, style: frozenset, prefix: str = "") -> str:
         """A labelled sub-item: "(a)", a tab, the text, with a hanging indent per level
         (as typed in Word; the importer reads the label back and infers the level)."""
         left = _SUB_INDENT * max(block.level, 1)
@@ -234,7 +233,7 @@ class _Writer:
             f'<w:spacing w:after="80"/><w:ind w:left="{left}" w:hanging="{_SUB_INDENT}"/>'
         )
         label_style = style | ({block.mark} if block.mark else set())
-        first = self.run(block.label, label_style) + "<w:r><w:tab/></w:r>"
+        first = prefix + self.run(block.label, label_style) + "<w:r><w:tab/></w:r>"
         runs = self.runs(block.inlines, style=style, rich=rich)
         return self.para(first + runs, ppr=ppr, mark=block.mark)
 
