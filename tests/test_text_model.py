@@ -14,6 +14,8 @@ from datetime import timedelta
 
 import docx as python_docx
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -138,6 +140,56 @@ def test_editing_an_earlier_practice_renumbers_later_notes_on_the_page(client, s
     page = client.get(document.get_absolute_url()).content.decode()
     later_html = page[page.index(f'id="practice-{later.pk}"') :]
     assert ">[3]</a></sup>" in later_html and ">[4]</a></sup>" not in later_html
+
+
+def test_a_version_page_numbers_footnotes_through_the_document(client, secretariat):
+    document, _ = _document(secretariat)
+    version = Version(
+        document=document, name="Draft 1", taken_at=timezone.now(), created_by=secretariat
+    )
+    stamp(version, by=secretariat)
+    version.save()
+    url = reverse("drafting:version-detail", args=[document.slug, version.pk])
+    page = login(client, secretariat).get(url).content.decode()
+    _no_codes(page)
+    assert ">[1]</a></sup>" in page and ">[4]</a></sup>" in page and 'start="4"' in page
+
+
+def _footnoted(by, practices: int):
+    document = make_document(by=by, sections=0)
+    for s in range(2):
+        section = make_section(
+            document, by=by, title=f"Section {s}", introduction="Intro.[^i]\n\n[^i]: I."
+        )
+        for p in range(practices):
+            make_practice(
+                section, by=by, heading=f"Lead {s}.{p}.[^L]", body="B.[^1]\n\n[^1]: N.\n\n[^L]: L."
+            )
+    return document
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_continuous_numbers_cost_no_query_per_practice(client, secretariat):
+    login(client, secretariat)
+    counts = []
+    for size in (2, 30):
+        document = _footnoted(secretariat, size)
+        last = document.sections.order_by("-position").first()
+        page = client.get(document.get_absolute_url()).content.decode()
+        # Two section introductions and 2 x size practices of two notes each.
+        assert f">[{2 + 4 * size}]</a></sup>" in page
+        counts.append(
+            (
+                _queries(client, document.get_absolute_url()),
+                _queries(client, last.get_absolute_url()),
+            )
+        )
+    assert counts[0] == counts[1]
 
 
 # --- exports ---------------------------------------------------------------------
