@@ -88,6 +88,9 @@ def practice_reading(
                 "practice": item.practice,
                 "number": item.number,
                 "first_note": getattr(item, "first_note", 1),
+                # Reservations are the practice's last notes, after its own.
+                "first_reservation": getattr(item, "first_note", 1)
+                + text.footnote_count(item.practice.body, item.practice.heading),
                 "label": label,
                 "standing": standing,
                 "notes": notes,

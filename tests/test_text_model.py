@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from drafting import diff, text
+from drafting import actions, diff, text
 from drafting.export import build, markup, pdf, render
 from drafting.history import points, stamp
 from drafting.models import Practice, ReviewMeeting, Version
@@ -153,6 +153,33 @@ def test_a_version_page_numbers_footnotes_through_the_document(client, secretari
     page = login(client, secretariat).get(url).content.decode()
     _no_codes(page)
     assert ">[1]</a></sup>" in page and ">[4]</a></sup>" in page and 'start="4"' in page
+
+
+def test_reservations_on_the_record_take_their_place_in_the_sequence(
+    client, secretariat, expert, settings
+):
+    """Word and the PDF print reservations as the practice's last footnotes; the pages and
+    the HTML file number them in the same sequence, so every output agrees."""
+    document, later = _document(secretariat)
+    first = Practice.objects.get(heading=LEAD)
+    position = actions.state_position(
+        first, by=expert, delegation=expert.profile.delegation, stance="reservation", text="No."
+    )
+    actions.record_reservation(position, by=secretariat)
+    login(client, secretariat)
+    for url in (document.get_absolute_url(), later.section.get_absolute_url()):
+        page = client.get(url).content.decode()
+        later_html = page[page.index(f'id="practice-{later.pk}"') :]
+        assert ">[5]</a></sup>" in later_html and 'start="5"' in later_html, url
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert '<span class="muted">4.</span>' in page  # the reservation is note 4
+    model = build(document)
+    html = render(model, "html").content.decode()
+    assert ">[5]</a></sup>" in html and '<p class="reservation-lead">4. ' in html
+    md = render(model, "md").content.decode()
+    assert "[^5]: Later note." in md
+    word = python_docx.Document(io.BytesIO(render(model, "docx").content))
+    assert footnotes(word)[4] == " Later note."
 
 
 def _footnoted(by, practices: int):

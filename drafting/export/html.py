@@ -91,6 +91,9 @@ def _section(section: ExportSection, notes: _Notes) -> _Block:
 
 def _practice(practice: ExportPractice, notes: _Notes) -> _Block:
     first = notes.take(practice.body, practice.heading)
+    # Reservations on the record are the practice's last notes (as in Word and the PDF).
+    reserved_from = notes.next
+    notes.next += len(practice.reservations)
     prefix = f"{practice.key}-"
     if practice.change in ("added", "deleted"):
         lead, source = (
@@ -123,7 +126,7 @@ def _practice(practice: ExportPractice, notes: _Notes) -> _Block:
         key=practice.key,
         label=practice.label,
         heading=heading,
-        body=body + _reservations(practice),
+        body=body + _reservations(practice, reserved_from),
         change=practice.change,
         moved=practice.moved,
         note=practice.note,
@@ -132,8 +135,9 @@ def _practice(practice: ExportPractice, notes: _Notes) -> _Block:
     )
 
 
-def _reservations(practice: ExportPractice) -> SafeString:
-    """Reservations on the record, as the practice's closing notes (as on the document page).
+def _reservations(practice: ExportPractice, first: int = 1) -> SafeString:
+    """Reservations on the record, as the practice's closing notes (as on the document page),
+    numbered from ``first`` in the document's sequence of footnotes.
 
     The lead is the application's words (escaped by format_html); the statement goes
     through the one renderer.
@@ -142,9 +146,13 @@ def _reservations(practice: ExportPractice) -> SafeString:
         return SafeString("")
     notes = format_html_join(
         "",
-        '<div class="reservation-note"><p class="reservation-lead">{}</p>{}</div>',
+        '<div class="reservation-note"><p class="reservation-lead">{}. {}</p>{}</div>',
         (
-            (lead.strip(), text.render(statement, anchor_prefix=f"{practice.key}-r{n}-"))
+            (
+                first + n - 1,
+                lead.strip(),
+                text.render(statement, anchor_prefix=f"{practice.key}-r{n}-"),
+            )
             for n, (lead, statement) in enumerate(practice.reservations, start=1)
         ),
     )

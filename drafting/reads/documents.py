@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,23 +34,34 @@ class SectionOutline:
 
 
 def first_notes_after(
-    document: Document, sections: list[Section], practices: list[Practice]
+    document: Document,
+    sections: list[Section],
+    practices: list[Practice],
+    reserved: Mapping[int, int] | None = None,
 ) -> int:
     """The number the next footnote takes after the document's introduction, ``sections``'
-    introductions and ``practices`` (leads and bodies). No query: the texts are loaded."""
+    introductions and ``practices`` (leads, bodies and ``reserved``: practice id -> its
+    reservations on the record, printed as its last notes). No query: the texts are loaded."""
+    reserved = reserved or {}
     count = text.footnote_count(document.introduction)
     count += sum(text.footnote_count(s.introduction) for s in sections)
-    count += sum(text.footnote_count(p.body, p.heading) for p in practices)
+    count += sum(text.footnote_count(p.body, p.heading) + reserved.get(p.pk, 0) for p in practices)
     return 1 + count
 
 
-def document_outline(document: Document) -> list[SectionOutline]:
+def document_outline(
+    document: Document, reservations: Mapping[int, list] | None = None
+) -> list[SectionOutline]:
     """Sections in order with their practices numbered continuously through the document.
 
-    Two queries whatever the size of the document. The practices are read in one
-    plain query and grouped here rather than through ``prefetch_related``, whose
-    bookkeeping cost more than the query on a 400-practice page (issue 13); each
-    practice's ``section`` is its section row, as a prefetch would have set it.
+    Footnotes are numbered too (``first_note``); ``reservations`` (practice id -> its
+    reservations on the record, reads.reservations_on_record) count as each practice's
+    last notes, as the exports print them. Two queries whatever the size of the document.
+
+    The practices are read in one plain query and grouped here rather than through
+    ``prefetch_related``, whose bookkeeping cost more than the query on a 400-practice
+    page (issue 13); each practice's ``section`` is its section row, as a prefetch
+    would have set it.
     """
     sections = list(
         Section.objects.filter(document=document)
@@ -73,6 +85,7 @@ def document_outline(document: Document) -> list[SectionOutline]:
             number += 1
             numbered.append(NumberedPractice(practice, number, note))
             note += text.footnote_count(practice.body, practice.heading)
+            note += len((reservations or {}).get(practice.pk, ()))
         outline.append(SectionOutline(section, numbered, first_note))
     return outline
 

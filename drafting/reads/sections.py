@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
+
 from drafting import text
 from drafting.models import (
+    Position,
     Practice,
     Section,
 )
@@ -35,8 +38,13 @@ class SectionPage:
 
 def section_page(section: Section) -> SectionPage:
     """A section's practices with their document-wide numbers and footnote numbers;
-    three queries whatever the size (the earlier practices' texts are read to count
-    their footnotes)."""
+    three queries whatever the size.
+
+    The practices of the earlier sections are read with this section's (one query),
+    with their texts, to count their footnotes, and with the number of their
+    reservations on the record, which are printed as their last notes (as the
+    document page and the exports number them).
+    """
     sections = list(
         Section.objects.filter(document=section.document_id)
         .select_related("approved_by")
@@ -45,16 +53,21 @@ def section_page(section: Section) -> SectionPage:
     here = next(s for s in sections if s.pk == section.pk)
     earlier = [s.pk for s in sections[: sections.index(here)]]
     document = section.document
-    before = list(
-        Practice.objects.filter(section_id__in=earlier).only("id", "heading", "body", "section_id")
+    on_record = Q(positions__stance=Position.Stance.RESERVATION, positions__for_the_record=True)
+    rows = list(
+        Practice.objects.filter(section_id__in=[*earlier, section.pk])
+        .annotate(reserved=Count("positions", filter=on_record))
+        .order_by("position", "id")
     )
+    before = [p for p in rows if p.section_id != section.pk]
+    practices = [p for p in rows if p.section_id == section.pk]
+    reserved = {p.pk: p.reserved for p in rows}
     first_number = len(before) + document.first_number
-    note = first_notes_after(document, sections[: sections.index(here)], before)
+    note = first_notes_after(document, sections[: sections.index(here)], before, reserved)
     intro_note = note
     note += text.footnote_count(here.introduction)
-    practices = list(Practice.objects.filter(section=section).order_by("position", "id"))
     numbered = []
     for i, p in enumerate(practices):
         numbered.append(NumberedPractice(p, first_number + i, note))
-        note += text.footnote_count(p.body, p.heading)
+        note += text.footnote_count(p.body, p.heading) + p.reserved
     return SectionPage(section=here, practices=numbered, sections=sections, first_note=intro_note)
