@@ -25,6 +25,7 @@ read text through ``parse``/``render``, so no stored text can break any of them.
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 import threading
@@ -156,6 +157,48 @@ def sub_item_level(tag: str, indent: int, previous_letter: str) -> int:
     return 2 if tag in _ROMAN and tag != expected else 1
 
 
+def _split_item_lines(state) -> None:
+    """Items typed on consecutive lines ("(a) one" newline "(b) two", as pasted text
+    often comes) are paragraphs of their own: split a paragraph at each line break
+    that is followed by a label."""
+    out: list = []
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        children = tokens[i + 1].children if i + 2 < len(tokens) else None
+        cuts = []
+        if tok.type == "paragraph_open" and not tok.hidden and children:
+            cuts = [
+                j
+                for j in range(len(children) - 1)
+                if children[j].type == "softbreak"
+                and children[j + 1].type == "text"
+                and SUB_ITEM.match(children[j + 1].content)
+            ]
+        if not cuts:
+            out.append(tok)
+            i += 1
+            continue
+        inline, close = tokens[i + 1], tokens[i + 2]
+        first_line = tok.map[0] if tok.map else 0
+        start = 0
+        for cut in [*cuts, len(children)]:
+            part = children[start:cut]
+            line = first_line + sum(
+                1 for c in children[:start] if c.type in ("softbreak", "hardbreak")
+            )
+            opening = copy.copy(tok)
+            opening.attrs = dict(tok.attrs)
+            opening.map = [line, line + 1] if tok.map else None
+            piece = copy.copy(inline)
+            piece.children = part
+            out += [opening, piece, copy.copy(close)]
+            start = cut + 1
+        i += 3
+    state.tokens = out
+
+
 def _sub_items(state) -> None:
     """Core rule: mark paragraphs that start with a label as sub-items (meta and class).
 
@@ -208,6 +251,7 @@ def _table_alignment(state) -> None:
                 tok.attrSet("class", f"align-{align}")
 
 
+_md.core.ruler.push("split_item_lines", _split_item_lines)
 _md.core.ruler.push("sub_items", _sub_items)
 _md.core.ruler.push("table_alignment", _table_alignment)
 _md.add_render_rule("sub_label", _render_sub_label)

@@ -86,6 +86,14 @@ def test_sub_items_get_their_label_and_level():
     assert text.render(letters).count("sub-item-1") == 9
 
 
+def test_sub_items_typed_on_consecutive_lines_are_items_of_their_own():
+    html = text.render("Do this:\n(a) one;\n  (i) deep;\n(b) two.")
+    assert html.startswith("<p>Do this:</p>")
+    assert html.count("sub-item-1") == 2 and html.count("sub-item-2") == 1
+    rich = markup.parse("Do this:\n(a) one;\n(b) two.")
+    assert [(b.label, b.level) for b in rich.blocks] == [("", 0), ("(a)", 1), ("(b)", 1)]
+
+
 def test_footnotes_start_at_the_number_given():
     html = text.render("A[^1] b[^2]\n\n[^1]: one\n\n[^2]: two", anchor_prefix="p-", start=5)
     assert (
