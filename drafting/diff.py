@@ -308,15 +308,19 @@ def redline_html(
     """
     if not has_notes(old, new):
         return text.markup(_redline_html(brackets.printed(old), brackets.printed(new)))
-    found = noted(old_lead, old, new_lead, new)
-    html = _segments_html(found.body)
-    if found.notes:
-        notes = "".join(
-            f'<div class="redline-note"><sup>[{k + 1}]</sup> {_segments_html(segs)}</div>'
-            for k, segs in enumerate(found.notes)
-            if segs
-        )
-        html += f'<div class="redline-notes">{notes}</div>'
+    key = ("notes", old_lead or "", old, new_lead or "", new)
+    html = _memo.get(key)
+    if html is None:
+        found = noted(old_lead, old, new_lead, new)
+        html = _segments_html(found.body)
+        if found.notes:
+            notes = "".join(
+                f'<div class="redline-note"><sup>[{k + 1}]</sup> {_segments_html(segs)}</div>'
+                for k, segs in enumerate(found.notes)
+                if segs
+            )
+            html += f'<div class="redline-notes">{notes}</div>'
+        _memo.put(key, html)
     return text.markup(html)
 
 
@@ -327,7 +331,12 @@ def lead_redline_html(
     the same sequence as ``redline_html(old_body, new_body, old_lead=…, new_lead=…)``."""
     if not has_notes(old_lead, new_lead):
         return redline_html(old_lead, new_lead)
-    return text.markup(_segments_html(noted(old_lead, old_body, new_lead, new_body).lead))
+    key = ("lead", old_lead, old_body or "", new_lead, new_body or "")
+    html = _memo.get(key)
+    if html is None:
+        html = _segments_html(noted(old_lead, old_body, new_lead, new_body).lead)
+        _memo.put(key, html)
+    return text.markup(html)
 
 
 def practice_redline(
