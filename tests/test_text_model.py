@@ -365,6 +365,15 @@ def test_redline_word_and_pdf_show_a_changed_note_as_a_footnote(secretariat, set
     assert "Later note{++, now revised++}." in md
 
 
+def test_redlines_of_sub_items_keep_their_labels_and_mark_the_words():
+    old = "(a) state the purpose;\n\n  (i) who may see them."
+    new = "(a) state the purpose plainly;\n\n  (i) who may see them."
+    html = str(diff.redline_html(old, new))
+    assert "(a) state the purpose<ins> plainly</ins>;" in html and "(i) who may see them." in html
+    rich = markup.redline(old, new)
+    assert markup.plain_text(rich.blocks[0].inlines) == "(a) state the purpose plainly;"
+
+
 def test_a_lead_footnote_redline_reads_as_a_footnote(secretariat):
     old_body, new_body = BODY, BODY.replace("Lead note.", "Lead note, revised.")
     heading, body = diff.practice_redline(LEAD, old_body, LEAD.replace("Treat", "Make"), new_body)
