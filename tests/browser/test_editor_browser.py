@@ -9,6 +9,7 @@ preview sits beside the text on a wide screen and under it on a phone.
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from drafting.models import Practice
@@ -386,3 +387,33 @@ def test_preview_is_beside_the_text_on_a_wide_screen_and_under_it_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     toolbar = article.get_by_role("toolbar", name="Formatting").bounding_box()
     assert toolbar["x"] + toolbar["width"] <= width
+
+
+def test_section_introduction_and_amendment_editors_have_the_toolbar_and_preview(
+    page_for, live_server, expert, secretariat
+):
+    document = make_document(by=secretariat, sections=1, practices=1)
+    section = document.sections.get()
+    page = page_for(secretariat)
+    page.goto(live_server.url + reverse("drafting:section-edit", args=[section.pk]))
+    intro = page.locator("textarea[name=introduction]")
+    intro.fill("Scope")
+    select(intro, 0, 5)
+    page.get_by_role("button", name="Italic", exact=True).click()
+    expect(intro).to_have_value("*Scope*")
+    expect(page.get_by_role("region", name="Preview").locator("em")).to_have_text("Scope")
+    # The text sits beside its preview.
+    text_box = intro.bounding_box()
+    preview_box = page.get_by_role("region", name="Preview").bounding_box()
+    assert preview_box["x"] >= text_box["x"] + text_box["width"] - 1
+
+    # An expert's proposed amendment is written with the same editor.
+    practice = section.practices.get()
+    page = page_for(expert)
+    page.goto(live_server.url + reverse("drafting:amendment-propose-change", args=[practice.pk]))
+    body = page.locator("textarea[name=body]")
+    body.fill("Name a lead")
+    caret_at_end(body)
+    page.keyboard.press("Control+Shift+8")
+    expect(body).to_have_value("- Name a lead")
+    expect(page.get_by_role("region", name="Preview").locator("li")).to_have_text("Name a lead")
