@@ -417,3 +417,40 @@ def test_section_introduction_and_amendment_editors_have_the_toolbar_and_preview
     page.keyboard.press("Control+Shift+8")
     expect(body).to_have_value("- Name a lead")
     expect(page.get_by_role("region", name="Preview").locator("li")).to_have_text("Name a lead")
+
+
+WORD_FOOTNOTE_HTML = (
+    "<p class=MsoNormal>Families notice first.<a style='mso-footnote-id:ftn1' href=\"#_ftn1\""
+    ' name="_ftnref1" title=""><span class=MsoFootnoteReference><span'
+    " style='mso-special-character:footnote'><![if !supportFootnotes]><span"
+    " class=MsoFootnoteReference>[1]</span><![endif]></span></span></a></p>\n"
+    "<p class=MsoNormal>Schools notice next.</p>\n"
+    "<div style='mso-element:footnote-list'><![if !supportFootnotes]><br clear=all>"
+    '<hr align=left size=1 width="33%"><![endif]>\n'
+    "<div style='mso-element:footnote' id=ftn1><p class=MsoFootnoteText><a"
+    ' style=\'mso-footnote-id:ftn1\' href="#_ftnref1" name="_ftn1" title=""><span'
+    " class=MsoFootnoteReference>[1]</span></a> As the <i>2016</i> survey found.</p></div></div>"
+)
+
+
+def test_pasted_footnotes_are_numbered_after_the_texts_own(
+    page_for, live_server, expert, secretariat
+):
+    page, article, body = open_editor(page_for, live_server, expert, secretariat)
+    preview = article.locator(".preview")
+    body.fill("Intro.[^1]\n\n[^1]: Old note.")
+    select(body, 10, 10)
+    assert paste(body, WORD_FOOTNOTE_HTML)
+    expect(body).to_have_value(
+        "Intro.[^1]\n\nFamilies notice first.[^2]\n\nSchools notice next.\n\n"
+        "[^1]: Old note.\n\n[^2]: As the *2016* survey found."
+    )
+    expect(preview.locator(".footnotes li")).to_have_count(2)
+
+    # Text copied from a page of this application (here, the preview) comes back as it was.
+    body.fill("A[^1] and B.\n\n[^1]: Note *one*.")
+    expect(preview.locator(".footnotes")).to_contain_text("Note one.")
+    rendered = preview.inner_html()
+    body.fill("")
+    assert paste(body, rendered)
+    expect(body).to_have_value("A[^1] and B.\n\n[^1]: Note *one*.")

@@ -447,28 +447,87 @@
     return service;
   }
 
+  // Footnotes in what was copied (Word's, LibreOffice's, this application's own pages):
+  // a reference links to its note and the note links back to it. Each reference becomes a
+  // placeholder that turndown's escaping leaves alone; the note's words are returned, to be
+  // numbered after the text's own notes and written at its end.
+  const NOTE_OPEN = "\ue000";
+  const NOTE_CLOSE = "\ue001";
+
+  function pastedFootnotes(root, service) {
+    const named = new Map();
+    root.querySelectorAll("[id], a[name]").forEach((e) => {
+      if (e.id) named.set(e.id, e);
+      if (e.getAttribute("name")) named.set(e.getAttribute("name"), e);
+    });
+    const notes = [];
+    for (const ref of Array.from(root.querySelectorAll('a[href^="#"]'))) {
+      if (!ref.isConnected) continue;  // a note's own link back, already taken with its note
+      const refName = ref.getAttribute("name") || ref.id || (ref.parentElement && ref.parentElement.id) || "";
+      const anchor = named.get(ref.getAttribute("href").slice(1));
+      if (!refName || !anchor || !anchor.isConnected || anchor.contains(ref) || ref.contains(anchor)) continue;
+      const backSelector = 'a[href="#' + CSS.escape(refName) + '"]';
+      const back = anchor.matches(backSelector) ? anchor : anchor.querySelector(backSelector);
+      if (!back) continue;  // an ordinary link within the page
+      const note = anchor !== back ? anchor
+        : back.closest('div[style*="mso-element:footnote"], div[style*="mso-element:endnote"], div[id^="sdfootnote"], div[id^="sdendnote"], li') || back.closest("p") || back;
+      back.remove();
+      const words = service.turndown(note).replace(/\s*\n+\s*/g, " ").trim();
+      const holder = ref.parentElement && ref.parentElement.nodeName === "SUP" && textOf(ref.parentElement) === textOf(ref) ? ref.parentElement : ref;
+      holder.replaceWith(root.ownerDocument.createTextNode(NOTE_OPEN + notes.length + NOTE_CLOSE));
+      note.remove();
+      notes.push(words);
+    }
+    // The notes' containers go once emptied (Word's footnote list with its rule, a page's
+    // footnotes section).
+    root.querySelectorAll('div[style*="mso-element:footnote-list"], div[style*="mso-element:endnote-list"], section.footnotes, hr.footnotes-sep').forEach((e) => {
+      if (!textOf(e)) e.remove();
+    });
+    return notes;
+  }
+
+  // HTML -> {markdown, notes}, or null when turndown is not there (plain paste then).
   function htmlToMarkdown(html) {
     const service = markdownService();
     if (!service) return null;
     const doc = new DOMParser().parseFromString(html, "text/html");
     const body = doc.body;
     if (!body) return null;
+    const notes = pastedFootnotes(body, service);
     wordLists(body);
-    return service.turndown(body).replace(/[ \t]+$/gm, (spaces) => (spaces.length >= 2 ? spaces : "")).replace(/\n{3,}/g, "\n\n").trim();
+    const markdown = service.turndown(body)
+      .replace(/[ \t]+$/gm, (spaces) => (spaces.length >= 2 ? spaces : ""))  // keep hard line breaks only
+      .replace(/\n{3,}/g, "\n\n")
+      .trim();
+    return { markdown, notes };
   }
 
   function pasteHtml(textarea, html) {
-    const markdown = htmlToMarkdown(html);
-    if (markdown === null) return false;
+    const converted = htmlToMarkdown(html);
+    if (converted === null) return false;
     const value = textarea.value;
-    const start = textarea.selectionStart;
-    const end = textarea.selectionEnd;
-    let text = markdown;
-    if (markdown.includes("\n")) {
+    let start = textarea.selectionStart;
+    let end = textarea.selectionEnd;
+    const { notes } = converted;
+    const used = (value.match(/\[\^(\d+)\]/g) || []).map((m) => parseInt(m.slice(2), 10));
+    const first = used.length ? Math.max(...used) + 1 : 1;
+    let text = converted.markdown.replace(new RegExp(NOTE_OPEN + "(\\d+)" + NOTE_CLOSE, "g"), (m, i) => "[^" + (first + parseInt(i, 10)) + "]");
+    if (notes.length) {
+      // Pasted among the text's own notes means at the end of the text, as for the button.
+      const ownNotes = value.search(/(^|\n)\[\^\d+\]:/);
+      if (ownNotes >= 0 && start > ownNotes) start = end = value.slice(0, ownNotes).replace(/\s+$/, "").length;
+    }
+    if (text.includes("\n")) {
       // Several blocks stand apart from the text around them.
       text = spacing(value.slice(0, start), true, false) + text + spacing(value.slice(end), false, false);
     }
-    replaceRange(textarea, start, end, text);
+    if (!notes.length) {
+      replaceRange(textarea, start, end, text);
+      return true;
+    }
+    const definitions = notes.map((words, i) => "[^" + (first + i) + "]: " + words).join("\n\n");
+    const rest = value.slice(end).replace(/\s+$/, "");
+    replaceRange(textarea, start, value.length, text + rest + "\n\n" + definitions, text.length);
     return true;
   }
 
