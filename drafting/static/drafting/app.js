@@ -584,7 +584,6 @@
       const input = document.createElement("input");
       input.type = "text";
       if (kind === "link") input.inputMode = "url";
-      input.name = kind + "-prompt";
       input.autocomplete = "off";
       input.setAttribute("aria-describedby", textarea.id + "-" + kind + "-help");
       label.appendChild(input);
