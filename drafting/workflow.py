@@ -473,7 +473,9 @@ def section_step_effect(outline: Sequence, section_id: int, direction: str) -> s
     moving, other = outline[index], outline[other_index]
     where = "above" if direction == "up" else "below"
     sentence = f"This moves “{moving.section.title}” {where} “{other.section.title}”"
-    if not (moving.practices and other.practices):
+    keep = moving.section.document.numbering == Document.Numbering.KEEP
+    if keep or not (moving.practices and other.practices):
+        # Under keep numbers every practice keeps its label wherever it stands.
         return f"{sentence}; no practice changes its number."
     numbers = [p.number for p in [*moving.practices, *other.practices]]
     term = moving.section.document.label_term or "Good Practice"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drafting import numbering
 from drafting.models import (
     Practice,
     Section,
@@ -44,5 +45,9 @@ def section_page(section: Section) -> SectionPage:
         Practice.objects.filter(section_id__in=earlier).count() + section.document.first_number
     )
     practices = list(Practice.objects.filter(section=section).order_by("position", "id"))
-    numbered = [NumberedPractice(p, first_number + i) for i, p in enumerate(practices)]
+    document = section.document
+    numbered = [
+        NumberedPractice(p, n)
+        for p, n in numbering.numbers_in_order(document.numbering, first_number, practices)
+    ]
     return SectionPage(section=here, practices=numbered, sections=sections)
