@@ -415,3 +415,24 @@ def test_approved_sections_keep_their_labels_through_the_workflow(secretariat, e
         actions.request_review(section, by=expert)
         actions.approve_section(section, by=secretariat, not_agreed_reason=NOT_AGREED)
     assert ("Good Practice 7 bis", "Inserted lead.") in labels(document)
+
+
+def test_under_keep_numbers_an_expert_may_move_a_practice_past_an_approved_section(
+    secretariat, expert
+):
+    """Passing over an approved section renumbers it under the continuous rule (the
+    secretariat's call); under keep numbers it renumbers nothing."""
+    document = make_document(by=secretariat, sections=3, practices=2)
+    first, middle, last = document.sections.order_by("position")
+    actions.open_document_review(document, by=secretariat)
+    actions.request_review(middle, by=expert)
+    actions.approve_section(middle, by=secretariat, not_agreed_reason=NOT_AGREED)
+    moving = first.practices.order_by("position").first()
+    with pytest.raises(PermissionDenied):
+        actions.move_practice(moving, by=expert, section=last)
+    document.refresh_from_db()
+    actions.update_document_details(
+        document, by=secretariat, seen_revision=document.revision, numbering="keep"
+    )
+    actions.move_practice(moving, by=expert, section=last)
+    assert labels(document)[-1] == ("Good Practice 1", moving.heading)
