@@ -45,6 +45,12 @@ drafting_patterns = [
     path("documents/new/", documents.document_create, name="document-create"),
     path("documents/<slug:slug>/", documents.document_detail, name="document-detail"),
     path("documents/<slug:slug>/edit/", documents.document_edit, name="document-edit"),
+    path("documents/<slug:slug>/import/", imports.document_import, name="document-import"),
+    path(
+        "documents/<slug:slug>/import/<str:token>/",
+        imports.document_import_preview,
+        name="document-import-preview",
+    ),
     path("sections/<int:pk>/", sections.section_detail, name="section-detail"),
     path("documents/<slug:slug>/sections/add/", sections.section_add, name="section-add"),
     path("sections/<int:pk>/edit/", sections.section_edit, name="section-edit"),

@@ -122,6 +122,7 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "outline": outline,
             "can_structure": can_structure,
             "can_edit_details": permissions.can_edit_document_details(request.user, document),
+            "can_import_revision": permissions.can_import_revision(request.user, document),
             # Links to "what changed", past versions and redlines: not for the public.
             "can_view_history": permissions.can_export_history(request.user, document),
             # Which sections this user may move up or down (approved ones: the secretariat).
