@@ -164,10 +164,11 @@ def test_a_write_refused_midway_leaves_nothing(secretariat, monkeypatch):
     assert _counts() == before
 
 
-def test_importing_into_a_document_with_text_is_refused(secretariat):
+def test_importing_into_a_document_with_text_asks_for_a_review_first(secretariat):
+    """A document with text takes a revised copy (tests/test_import_into.py), once reviewed."""
     document = make_document(by=secretariat)
     before = _counts()
-    with pytest.raises(CommandError, match="already has sections"):
+    with pytest.raises(CommandError, match="already has text.*--dry-run"):
         _run(FIXTURES / "tarrow-schools-extract.md", "--as", secretariat.username,
              "--into", document.slug)  # fmt: skip
     assert _counts() == before

@@ -132,6 +132,10 @@ def test_preview_shows_the_three_differences_with_redlines_and_saves_nothing(cli
     assert "<del>communities</del>" in html and "<ins>neighbourhoods</ins>" in html
     assert f"<ins>{NEW_LEAD}</ins>" in html
     assert "Missing from the file (deleted)" in html
+    # In the document's order: the missing practice where it stood, the new one after GP 7.
+    at = html.index
+    assert at(">Good Practice 2 <") < at("Missing from the file") < at(">Good Practice 4 <")
+    assert at(">Good Practice 7 <") < at(">Good Practice 7 bis <") < at(">Good Practice 8 <")
     assert "21 unchanged" in html
     assert "J. Smith, United States" in html  # an author to map, guessed as the United States
     form = page.context["form"]

@@ -79,7 +79,7 @@ def import_document(
     mapped) has their amendments left out and their comments kept as the
     importer's with the author's name. Refused (PermissionDenied) unless ``by``
     is the secretariat; (ValidationError) when no practice was found, when
-    ``into`` already has text (importing a revised copy is not available yet), or
+    ``into`` already has text (import_revision takes a revised copy), or
     when a practice's text breaks the text format's limits. Nothing is written
     when it refuses.
     """
@@ -96,8 +96,9 @@ def import_document(
         permissions.refuse_if(permissions.why_cannot_add_section(by, document))
         if document.sections.exists():
             raise ValidationError(
-                f"“{document}” already has sections. Importing a revised copy into a document "
-                "with text is not available yet; import it as a new document instead."
+                f"“{document}” already has sections: import the file as a revised copy "
+                "(“Import a revised draft…” on the document's page), which shows the "
+                "differences first, or as a new document."
             )
     else:
         title = (title or plan.title or plan.source).strip()

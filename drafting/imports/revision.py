@@ -107,6 +107,22 @@ class Revision:
     def changes(self) -> list[Difference]:
         return [d for d in self.differences if d.is_change]
 
+    def in_document_order(self) -> list[Difference]:
+        """The differences as a reader of the document meets them: a missing practice where
+        it stands, a new one after the practice the file puts before it."""
+        keys: dict[int, tuple] = {}
+        last: dict[int, tuple] = {}
+        for d in self.differences:
+            where = (d.section.position, d.section.pk)
+            if d.practice is not None:
+                keys[d.index] = (*where, d.practice.position, 0, d.index)
+                if d.kind != MISSING:
+                    last[d.section.pk] = keys[d.index]
+            else:
+                before = last.get(d.section.pk, (*where, -1, 0, 0))
+                keys[d.index] = last[d.section.pk] = (*before[:3], 1, d.index)
+        return sorted(self.differences, key=lambda d: keys[d.index])
+
 
 def fingerprint(document: Document) -> str:
     """What a preview of ``document`` showed: its revision, its sections' and practices'.

@@ -285,7 +285,7 @@ def document_import_preview(request: HttpRequest, slug: str, token: str) -> Http
             "nothing_found": nothing_found,
             "rows": [
                 (d, fields.get(d.index), why_not[d.section.pk] if d.is_change else None)
-                for d in revision.differences
+                for d in revision.in_document_order()
             ],
         },
         status=status,

@@ -49,9 +49,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--apply-as",
-            default="changes",
             choices=("changes", "amendments"),
-            help="A revised copy's differences: recorded changes (default) or amendments.",
+            help="A revised copy's differences: recorded changes or amendments (required to "
+            "write into a document with text: review them with --dry-run first).",
         )
         parser.add_argument(
             "--delegation",
@@ -141,6 +141,13 @@ class Command(BaseCommand):
         if o["dry_run"]:
             self._show_differences(revision, o["json"])
             return
+        if not o["apply_as"]:
+            # Nothing overwritten without a review: the command's review is --dry-run.
+            raise CommandError(
+                f"“{document}” already has text: the file is compared with it as a revised copy. "
+                "Review the differences with --dry-run, then choose --apply-as changes or "
+                "--apply-as amendments --delegation CODE. Nothing was imported."
+            )
         user = self._user(o["username"])
         mapping = guess_delegations(plan.authors + plan.comment_authors)
         mapping.update(self._mapping(o["map"]))
