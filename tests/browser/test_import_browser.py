@@ -84,7 +84,7 @@ def test_a_revised_copy_comes_back_as_amendments_of_a_delegation(
     assert Amendment.objects.count() == 0
 
     page.get_by_label("Record them as amendments on behalf of a delegation").check()
-    page.get_by_label("Amendments on behalf of").select_option(label="United States")
+    page.get_by_label("Amendments on behalf of", exact=True).select_option(label="United States")
     page.get_by_role("button", name="Import the differences").click()
     expect(page.locator(".message")).to_contain_text("Imported from topic-revised.docx")
     amendment = Amendment.objects.get()
