@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import docx
 import pytest
@@ -20,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from drafting.actions.imports import import_document
 from drafting.actions.practices import update_practice
 from drafting.export import build, render
 from drafting.imports import plan, reader
@@ -28,6 +30,7 @@ from drafting.models import Amendment, Comment, Delegation, Document, Practice
 from tests.conftest import NOT_AGREED, login, make_delegation, make_document
 
 pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
 NAME = "rabat-washington-revised.docx"
 CHANGED_WORDS = "know their neighbourhoods"
 NEW_LEAD = "Evaluate prevention programmes independently."
@@ -233,6 +236,30 @@ def test_per_practice_choices_mix_changes_amendments_and_leaving_out(client, sec
     assert CHANGED_WORDS not in second.body
     assert Amendment.objects.filter(practice=second, delegation=us, status="open").exists()
     assert Practice.objects.filter(heading=NEW_LEAD).exists()  # the whole import's choice
+
+
+def test_tracked_changes_in_a_revised_copy_become_amendments_of_their_authors(client, secretariat):
+    """The same choice as a first import: the text without the changes, each author's
+    changes as amendments of the delegation they are mapped to."""
+    norvania = make_delegation(name="Norvania", code="NOR")
+    estmark = make_delegation(name="Estmark", code="EST")
+    name = "vessen-community-policing.messy.docx"
+    data = (FIXTURES / name).read_bytes()
+    first = plan.make_plan(reader.read(name, data), mode="reject")
+    document = import_document(first, by=secretariat, forum="F").document
+    login(client, secretariat)
+    url = _preview(client, document, data, name=name)
+    page = client.get(url)
+    assert page.context["revision"].counts() == {
+        "changed": 0, "new": 0, "missing": 0, "unchanged": 19
+    }  # fmt: skip
+    assert page.context["form"].initial["changes"] == "amendments"
+    response = client.post(url, _choices(page, confirm="1"))
+    assert response.status_code == 302, response.content[:2000]
+    made = {(a.delegation.code, a.kind) for a in Amendment.objects.select_related("delegation")}
+    assert made == {("NOR", "change"), ("EST", "change"), ("EST", "new")}
+    assert Amendment.objects.filter(delegation=norvania).get().proposed_by == secretariat
+    assert Amendment.objects.filter(delegation=estmark, kind="new").exists()
 
 
 def test_a_stale_preview_is_refused_and_nothing_is_written(client, secretariat):

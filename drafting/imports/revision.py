@@ -71,7 +71,8 @@ class Difference:
 
     @property
     def old_body(self) -> str:
-        return self.practice.body if self.practice is not None else ""
+        # Footnotes from 1, as the file's text is compared: a stored "[^3]" is no difference.
+        return local_notes(self.practice.body) if self.practice is not None else ""
 
     @property
     def heading_redline(self) -> SafeString:
@@ -256,9 +257,10 @@ def compare(plan: Plan, document: Document) -> Revision:
     for n, (i, _p, heading, body) in enumerate(found):
         section = section_of.get(i)
         for candidate in in_section.get(section.pk, []) if section else []:
-            if candidate.pk not in taken and (candidate.heading, candidate.body) == stored_text(
-                candidate, heading, body
-            ):
+            if candidate.pk not in taken and (
+                candidate.heading,
+                local_notes(candidate.body),
+            ) == stored_text(candidate, heading, body):
                 take(n, candidate)
                 break
     # 2. The same label, in the same section, then anywhere when the file has it once.
@@ -294,7 +296,7 @@ def compare(plan: Plan, document: Document) -> Revision:
         practice = matched.get(n)
         if practice is not None:
             heading, body = stored_text(practice, heading, body)
-            same = (practice.heading, practice.body) == (heading, body)
+            same = (practice.heading, local_notes(practice.body)) == (heading, body)
             kind = UNCHANGED if same else CHANGED
             label, section = label_of[practice.pk], practice.section
         else:
