@@ -113,6 +113,10 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
     document = access.document_for(request.user, slug)
     outline = reads.document_outline(document)
     can_structure = permissions.can_add_section(request.user, document)
+    # Edit or Propose a change, per section, decided once here (issue 17); no query.
+    section_routes = {
+        entry.section.pk: permissions.text_route(request.user, entry.section) for entry in outline
+    }
     return render(
         request,
         "drafting/document_detail.html",
@@ -121,6 +125,8 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "co_leads": list(document.co_leads.all()),
             "outline": outline,
             "can_structure": can_structure,
+            "section_routes": section_routes,
+            "routes_offered": any(section_routes.values()),
             "can_edit_details": permissions.can_edit_document_details(request.user, document),
             # Links to "what changed", past versions and redlines: not for the public.
             "can_view_history": permissions.can_export_history(request.user, document),
