@@ -61,6 +61,7 @@ def test_secretariat_edits_sections_in_review_and_the_front_matter(client, secre
     assert f'href="{reverse("drafting:practice-edit", args=[practice.pk])}"' in page
     assert f"{reverse('drafting:document-edit', args=[document.slug])}#id_introduction" in page
     assert "Edit the title page and introduction" in page
+    assert "two-routes" not in page  # one route offered: nothing to choose between
 
 
 def test_observer_and_public_see_no_edit_links(client, observer, secretariat):

@@ -126,7 +126,8 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "outline": outline,
             "can_structure": can_structure,
             "section_routes": section_routes,
-            "routes_offered": any(section_routes.values()),
+            # The two routes are explained where both are offered (issue 17).
+            "both_routes": {permissions.EDIT, permissions.PROPOSE} <= set(section_routes.values()),
             "can_edit_details": permissions.can_edit_document_details(request.user, document),
             # Links to "what changed", past versions and redlines: not for the public.
             "can_view_history": permissions.can_export_history(request.user, document),
