@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's profile, delegation and unread notifications: one query.
+    "drafting.reads.notifications.PersonMiddleware",
     # Signed-in pages are never stored by a browser or proxy (security.py).
     "drafting.security.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

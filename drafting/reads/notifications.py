@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from drafting.history.timelines import page_links
-from drafting.models import Notification
+from drafting.models import ExpertProfile, Notification
 
 PER_PAGE = 50
 
@@ -53,15 +56,65 @@ def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def load_person(user) -> int | None:
+    """Load ``user``'s profile with its delegation and their unread count in one query.
+
+    Every signed-in page needs the profile (permissions, the header's name and
+    delegation) and the header's count: one query instead of two or three. The
+    profile is set on ``user`` (``user.profile``, no further query); out: the unread
+    count, or None for a person without a profile (counted when the page asks).
+    """
+    unread = (
+        Notification.objects.filter(recipient=OuterRef("user_id"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    profile = (
+        ExpertProfile.objects.select_related("delegation")
+        .annotate(
+            unread_notifications=Coalesce(Subquery(unread), Value(0), output_field=IntegerField())
+        )
+        .filter(user=user)
+        .first()
+    )
+    if profile is None:
+        return None
+    user.profile = profile  # cached on the user; nothing is saved
+    return profile.unread_notifications
+
+
+class PersonMiddleware:
+    """Loads the signed-in person (load_person) before the view; the count is kept on the
+    request for the header. Requests without a session cookie are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                count = load_person(user)
+                if count is not None:
+                    request.unread_notifications = count
+        return self.get_response(request)
+
+
 class UnreadBadge:
-    """The header's count, read only if the page shows it, at most once per request."""
+    """The header's count: the one PersonMiddleware read, or counted (one query) only if
+    the page shows it, at most once per request."""
 
     def __init__(self, request):
-        self._user = getattr(request, "user", None)
+        self._request = request
 
     @cached_property
     def count(self) -> int:
-        return unread_count(self._user)
+        known = getattr(self._request, "unread_notifications", None)
+        if known is not None:
+            return known
+        return unread_count(getattr(self._request, "user", None))
 
     def __bool__(self) -> bool:
         return self.count > 0

@@ -24,6 +24,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     unread_here = [n.pk for n in listed.items if n.unread]
     if unread_here:
         notify.mark_read(request.user, unread_here)
+    # The header shows what is left unread (no second count).
+    request.unread_notifications = listed.unread - len(unread_here)
     return render(
         request,
         "drafting/notifications/list.html",

@@ -36,33 +36,40 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop: bool = False, every: float = 10.0, batch: int = 100, **opts):
         verbosity = opts.get("verbosity", 1)
-        stopping = []
+        state = {"busy": False, "stopping": False}
+
+        def stop(*_):
+            # `make run` stops us with SIGTERM: finish the e-mails in hand, then leave.
+            state["stopping"] = True
+            if not state["busy"]:
+                raise KeyboardInterrupt
+
         if loop:
-            # `make run` stops us with SIGTERM: finish the e-mail in hand, then leave.
-            signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-        while True:
-            try:
-                report = outbox.send_due(batch=batch)
-            except KeyboardInterrupt:
-                return
-            except Exception as error:  # the database away for a moment: try next pass
-                if not loop:
-                    raise
-                self.stderr.write(f"send_notifications: {error}")
-            else:
-                if verbosity > 1 or report.sent or report.digests or report.failed:
-                    self.stdout.write(f"send_notifications: {report}")
-                stuck = outbox.stuck() if verbosity > 1 or not loop else 0
-                if stuck:
-                    self.stdout.write(
-                        f"send_notifications: {stuck} e-mail(s) were being sent when a sender "
-                        "stopped; the mail server may have taken them, so they are not sent again."
-                    )
-            if not loop or stopping:
-                return
-            try:
+            signal.signal(signal.SIGTERM, stop)
+        try:
+            while True:
+                state["busy"] = True
+                self._pass(loop=loop, batch=batch, verbosity=verbosity)
+                state["busy"] = False
+                if not loop or state["stopping"]:
+                    return
                 time.sleep(every)
-            except KeyboardInterrupt:
-                return
-            if stopping:
-                return
+        except KeyboardInterrupt:
+            return
+
+    def _pass(self, *, loop: bool, batch: int, verbosity: int) -> None:
+        try:
+            report = outbox.send_due(batch=batch)
+        except Exception as error:  # the database away for a moment: try at the next pass
+            if not loop:
+                raise
+            self.stderr.write(f"send_notifications: {error}")
+            return
+        if verbosity > 1 or report.sent or report.digests or report.failed:
+            self.stdout.write(f"send_notifications: {report}")
+        stuck = outbox.stuck() if verbosity > 1 else 0
+        if stuck:
+            self.stdout.write(
+                f"send_notifications: {stuck} e-mail(s) were being sent when a sender stopped; "
+                "the mail server may have taken them, so they are not sent again."
+            )
