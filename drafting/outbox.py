@@ -64,7 +64,7 @@ def message_for(row: Notification) -> EmailMessage:
 def digest_message(digest: NotificationDigest, rows: list[Notification]) -> EmailMessage:
     """One e-mail gathering a person's notifications of the day, oldest first."""
     parts = [
-        f"Good morning {person(digest.recipient).name},\n\n"
+        f"Hello {person(digest.recipient).name},\n\n"
         f"{len(rows)} thing(s) happened in Drafting that you chose to hear about once a day:"
     ]
     for row in rows:
@@ -87,6 +87,10 @@ def _send(connection, message: EmailMessage) -> str:
 
 def _deliver(rows, build, *, now: datetime, report: Pass) -> int:
     """Send claimed rows one by one; record each outcome. Out: how many left."""
+    # Deactivated since, or without an address now: nobody to send to; never retried.
+    gone = [r for r in rows if not (r.recipient.is_active and r.recipient.email)]
+    notify.record_unsendable(gone)
+    rows = [r for r in rows if r not in gone]
     if not rows:
         return 0
     connection = get_connection(fail_silently=False)

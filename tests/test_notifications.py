@@ -377,3 +377,13 @@ def test_rounds_of_consultation_kinds_exist_for_the_work_built_later(people):
     assert rows[0].email == Email.PENDING  # immediate by default
     for kind in (Kind.PERIOD_DEADLINE, Kind.SILENCE_OPENED, Kind.SILENCE_BROKEN):
         assert kind in notify.kinds_for(expert)
+
+
+def test_a_person_deactivated_before_the_send_gets_no_email(people, proposal, mailoutbox):
+    actions.reject_amendment(proposal, by=people["clerk"], note="No.")
+    colleague = people["colleague"]
+    colleague.is_active = False
+    colleague.save()
+    send()
+    assert to(mailoutbox) == [people["proposer"].email]
+    assert Notification.objects.get(recipient=colleague).email == Email.NONE

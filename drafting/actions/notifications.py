@@ -380,6 +380,15 @@ def record_sent(rows: list[Notification | NotificationDigest], *, now: datetime)
     type(rows[0]).objects.bulk_update(rows, ["email", "sent_at", "last_error"])
 
 
+def record_unsendable(rows: list[Notification | NotificationDigest]) -> None:
+    """The recipient was deactivated or has no address now: no e-mail, never retried."""
+    if not rows:
+        return
+    for row in rows:
+        row.email = Email.NONE
+    type(rows[0]).objects.bulk_update(rows, ["email"])
+
+
 def record_failed(row: Notification | NotificationDigest, error: str, *, now: datetime) -> None:
     """The mail server refused or did not answer: back in the queue, tried again later."""
     row.email = Email.PENDING
