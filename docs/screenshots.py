@@ -26,15 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DOCS = ROOT / "docs"
 MESSY_DRAFT = ROOT / "tests" / "fixtures" / "import" / "vessen-community-policing.messy.docx"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def review_activity() -> dict[str, str]:
@@ -232,9 +223,12 @@ def main(names: list[str]) -> None:
 def shoot(base: str, names: list[str], paths: dict[str, str]) -> None:
     from playwright.sync_api import sync_playwright
 
+    # The browser tests' Chromium and flags: one place says how we start it.
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         for name in names:
