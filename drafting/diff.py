@@ -5,6 +5,12 @@ whitespace), so a moved comma or an accent change is marked precisely and
 French or Arabic words are whole tokens. ``segments()`` is the format-neutral
 result; ``redline_html()`` renders it for pages with <ins>/<del>.
 
+Footnotes are compared as footnotes (``noted()``): each reference becomes one
+token (a private-use character standing for the note, numbered as the reader
+sees it, a lead sentence's notes first), the definitions leave the body and
+each note's text is compared with the same note's text before. A changed note
+reads "[2] with <ins>new</ins> words" under the text, never as ``[^2]:`` codes.
+
 Joining the equal and deleted segments always gives back the old text, and the
 equal and inserted ones the new text: nothing is lost or invented.
 
@@ -192,13 +198,177 @@ def _common_space(a: str, b: str) -> str:
     return a[:n]
 
 
-def redline_html(old: str, new: str) -> SafeString:
+# --- footnotes compared as footnotes ------------------------------------------
+
+_REF_BASE = 0xF0000  # a reference to note k is chr(_REF_BASE + k): one token, never typed
+_DEFINITION = re.compile(r"^ {0,3}\[\^(?P<label>[^\]\s]+)\]:[ \t]?(?P<rest>.*)$")
+
+
+def note_index(char: str) -> int | None:
+    """The note a reference character stands for (0-based), or None for any other text."""
+    k = ord(char) - _REF_BASE if len(char) == 1 else -1
+    return k if 0 <= k < 0x10000 else None
+
+
+def split_notes(source: str | None) -> tuple[str, dict[str, str]]:
+    """``source`` without its footnote definitions, and label -> the note's text.
+
+    A definition runs to the first line that is neither blank, indented, nor the
+    lazy continuation of its last paragraph (as CommonMark reads it). The first
+    definition of a label counts, as in the renderer.
+    """
+    main: list[str] = []
+    defs: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in (source or "").split("\n"):
+        m = _DEFINITION.match(line)
+        if m:
+            current = [m["rest"]]
+            defs.setdefault(m["label"], current)
+            continue
+        if current is not None:
+            if not line.strip():
+                current.append("")
+                continue
+            if line.startswith((" ", "\t")):
+                current.append(line[4:] if line.startswith("    ") else line.lstrip())
+                continue
+            if current[-1] != "":
+                current.append(line)  # a lazy continuation line
+                continue
+            current = None
+        main.append(line)
+    notes = {label: "\n".join(lines).strip() for label, lines in defs.items()}
+    return "\n".join(main).rstrip(), notes
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A redline of a practice (lead and body) with its footnotes compared one by one.
+
+    References in ``lead`` and ``body`` are characters (``note_index``); ``notes[k]`` is
+    the redline of note k's text (all inserted for a new note, all deleted for a removed one).
+    """
+
+    lead: list[Segment]
+    body: list[Segment]
+    notes: list[list[Segment]]
+
+
+def has_notes(*texts: str | None) -> bool:
+    return any(t and "[^" in t for t in texts)
+
+
+def noted(
+    old_lead: str | None, old_body: str | None, new_lead: str | None, new_body: str | None
+) -> Noted:
+    """The changes from (old lead, old body) to (new lead, new body), footnotes as footnotes.
+
+    Notes are numbered as the new text numbers them (those of the lead first), then
+    the notes that only the old text had. Square brackets compare in their printed form.
+    """
+    old_main, old_defs = split_notes(old_body)
+    new_main, new_defs = split_notes(new_body)
+    order: dict[str, int] = {}
+    for lead, main, defs in ((new_lead, new_main, new_defs), (old_lead, old_main, old_defs)):
+        for piece in (lead or "", main):
+            for m in text.NOTE_REF.finditer(piece):
+                if m["label"] in defs:
+                    order.setdefault(m["label"], len(order))
+
+    def refs(piece: str | None, defs: dict[str, str]) -> str:
+        def sub(m: re.Match) -> str:
+            k = order.get(m["label"])
+            return chr(_REF_BASE + k) if k is not None and m["label"] in defs else m.group()
+
+        return brackets.printed(text.NOTE_REF.sub(sub, piece or ""))
+
+    return Noted(
+        lead=segments(refs(old_lead, old_defs), refs(new_lead, new_defs)),
+        body=segments(refs(old_main, old_defs), refs(new_main, new_defs)),
+        notes=[
+            segments(
+                brackets.printed(old_defs.get(label, "")), brackets.printed(new_defs.get(label, ""))
+            )
+            for label in order
+        ],
+    )
+
+
+def redline_html(
+    old: str, new: str, *, old_lead: str | None = None, new_lead: str | None = None
+) -> SafeString:
     """HTML with <del> and <ins> marking the changes; every piece of text is escaped.
 
     Square brackets are compared in their printed form ("[should (US, MA)]"), so a
     resolution reads as the bracket struck out and the kept words inserted.
+    Footnotes read as footnotes: a superscript number in the text and, under it,
+    each note's text with its own changes marked. ``old_lead``/``new_lead``: the
+    practice's lead sentences, whose notes are numbered first.
     """
-    return text.markup(_redline_html(brackets.printed(old), brackets.printed(new)))
+    if not has_notes(old, new):
+        return text.markup(_redline_html(brackets.printed(old), brackets.printed(new)))
+    key = ("notes", old_lead or "", old, new_lead or "", new)
+    html = _memo.get(key)
+    if html is None:
+        found = noted(old_lead, old, new_lead, new)
+        html = _segments_html(found.body)
+        if found.notes:
+            notes = "".join(
+                f'<div class="redline-note"><sup>[{k + 1}]</sup> {_segments_html(segs)}</div>'
+                for k, segs in enumerate(found.notes)
+                if segs
+            )
+            html += f'<div class="redline-notes">{notes}</div>'
+        _memo.put(key, html)
+    return text.markup(html)
+
+
+def lead_redline_html(
+    old_lead: str, new_lead: str, old_body: str | None, new_body: str | None
+) -> SafeString:
+    """The redline of a practice's lead sentence; its footnote references as numbers, in
+    the same sequence as ``redline_html(old_body, new_body, old_lead=…, new_lead=…)``."""
+    if not has_notes(old_lead, new_lead):
+        return redline_html(old_lead, new_lead)
+    key = ("lead", old_lead, old_body or "", new_lead, new_body or "")
+    html = _memo.get(key)
+    if html is None:
+        html = _segments_html(noted(old_lead, old_body, new_lead, new_body).lead)
+        _memo.put(key, html)
+    return text.markup(html)
+
+
+def practice_redline(
+    old_heading: str | None, old_body: str | None, new_heading: str | None, new_body: str | None
+) -> tuple[SafeString, SafeString]:
+    """The redlines of a practice's lead and body, their footnotes in one sequence."""
+    old_heading, new_heading = old_heading or "", new_heading or ""
+    old_body, new_body = old_body or "", new_body or ""
+    return (
+        lead_redline_html(old_heading, new_heading, old_body, new_body),
+        redline_html(old_body, new_body, old_lead=old_heading, new_lead=new_heading),
+    )
+
+
+def _segments_html(segs: list[Segment]) -> str:
+    parts = []
+    for seg in segs:
+        escaped = _NOTE_CHAR.sub(_note_sup, escape(seg.text))
+        if seg.kind == "insert":
+            parts.append(f"<ins>{escaped}</ins>")
+        elif seg.kind == "delete":
+            parts.append(f"<del>{escaped}</del>")
+        else:
+            parts.append(escaped)
+    return "".join(parts)
+
+
+_NOTE_CHAR = re.compile("[\U000f0000-\U000fffff]")
+
+
+def _note_sup(m: re.Match) -> str:
+    return f'<sup class="footnote-ref">[{note_index(m.group()) + 1}]</sup>'
 
 
 # Memoised: a history page and "what changed since" show the same pairs again and again.

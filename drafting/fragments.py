@@ -8,7 +8,8 @@ and kept in a per-process, byte-bounded LRU (``text.Memo``).
 
 Why per process, and why no invalidation is needed: the key holds everything
 the markup depends on — practice id and revision, its number, the label, the
-language, the agreement status shown and the reservation notes — and the
+language, the number of its first footnote (footnotes run through the
+document), the agreement status shown and the reservation notes — and the
 text itself, so a change anywhere makes a new key and the old entry just ages
 out. Any gunicorn worker, on any host, renders the new revision at once with no
 message between processes. Django's cache (``CACHES["default"]``, a database
@@ -45,6 +46,8 @@ def _key(item, label: str, language: str, standing, notes) -> tuple:
         practice.pk,
         practice.revision,
         item.number,
+        # Footnotes are numbered through the document: an edit above renumbers this one's.
+        getattr(item, "first_note", 1),
         label,
         language,
         # The badge's words follow from its status (and the language).
@@ -84,6 +87,10 @@ def practice_reading(
             {
                 "practice": item.practice,
                 "number": item.number,
+                "first_note": getattr(item, "first_note", 1),
+                # Reservations are the practice's last notes, after its own.
+                "first_reservation": getattr(item, "first_note", 1)
+                + text.footnote_count(item.practice.body, item.practice.heading),
                 "label": label,
                 "standing": standing,
                 "notes": notes,

@@ -1,6 +1,12 @@
 """The one renderer for user text: restricted Markdown -> sanitised HTML.
 
-Paragraphs, bullet and numbered lists, emphasis, links and footnotes. Raw HTML
+Paragraphs, bullet and numbered lists, emphasis, links, footnotes, GFM pipe
+tables and labelled sub-items: a paragraph that starts "(a) " or "(i) " is an
+item with a hanging indent; its level is 2 when it is indented by two spaces or
+more, or when a roman "(i)" follows a letter other than "(h)" (as the importer
+reads typed items). Footnotes are numbered from ``start`` (a document numbers
+them continuously), and a practice's lead sentence may carry footnote
+references whose notes are defined in its body (``lead_labels``). Raw HTML
 typed by a user is not interpreted (markdown-it escapes it) and the output is
 sanitised again with nh3, so nothing a user typed reaches a page as markup.
 Rendering is memoised by text, within a fixed memory budget per process
@@ -19,9 +25,12 @@ read text through ``parse``/``render``, so no stored text can break any of them.
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 import threading
+from collections.abc import Iterable
+from functools import lru_cache
 
 import nh3
 from cachetools import LRUCache
@@ -29,6 +38,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from drafting import brackets
@@ -45,6 +55,7 @@ _md = (
         {"html": False, "linkify": False, "typographer": False, "maxNesting": _PARSER_NESTING},
     )
     .disable(["image", "heading", "lheading", "code", "fence", "hr", "html_block", "html_inline"])
+    .enable("table")
     .use(footnote_plugin)
 )
 
@@ -101,6 +112,252 @@ _md.inline.ruler.before("link", "bracket", _bracket_rule)
 _md.add_render_rule("bracket_open", _render_bracket_open)
 _md.add_render_rule("bracket_close", _render_bracket_close)
 
+
+# --- footnotes numbered from a start --------------------------------------------
+# The footnote plugin numbers each text's notes from 1; a document numbers them
+# through the whole text, so the caption and the list's start read ``footnote_start``
+# from the render environment (the anchors keep the plugin's own ids: they only need
+# to be unique, which the anchor prefix sees to).
+
+
+def _render_footnote_caption(renderer, tokens, idx, options, env) -> str:
+    meta = tokens[idx].meta
+    n = str(meta["id"] + int(env.get("footnote_start", 1)))
+    if meta.get("subId", -1) > 0:
+        n += ":" + str(meta["subId"])
+    return f"[{n}]"
+
+
+def _render_footnote_block_open(renderer, tokens, idx, options, env) -> str:
+    start = int(env.get("footnote_start", 1))
+    attr = f' start="{start}"' if start != 1 else ""
+    return (
+        '<hr class="footnotes-sep">\n<section class="footnotes">\n'
+        f'<ol class="footnotes-list"{attr}>\n'
+    )
+
+
+_md.add_render_rule("footnote_caption", _render_footnote_caption)
+_md.add_render_rule("footnote_block_open", _render_footnote_block_open)
+
+
+# --- labelled sub-items: "(a) text", "  (i) text" -----------------------------------
+
+SUB_ITEM = re.compile(r"\((?P<tag>[a-z]{1,2}|[ivxlc]{1,6}|[A-Z]|\d{1,2})\)[ \t]+")
+_ROMAN = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
+MAX_SUB_LEVEL = 3
+
+
+def sub_item_level(tag: str, indent: int, previous_letter: str) -> int:
+    """The level of a sub-item labelled ``(tag)``: by its indentation (two spaces a level),
+    else 2 for a roman numeral that does not continue the letters ("(i)" after "(c)")."""
+    if indent >= 2:
+        return min(1 + indent // 2, MAX_SUB_LEVEL)
+    expected = chr(ord(previous_letter) + 1) if previous_letter else "a"
+    return 2 if tag in _ROMAN and tag != expected else 1
+
+
+def _split_item_lines(state) -> None:
+    """Items typed on consecutive lines ("(a) one" newline "(b) two", as pasted text
+    often comes) are paragraphs of their own: split a paragraph at each line break
+    that is followed by a label."""
+    out: list = []
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        children = tokens[i + 1].children if i + 2 < len(tokens) else None
+        cuts = []
+        if tok.type == "paragraph_open" and not tok.hidden and children:
+            cuts = [
+                j
+                for j in range(len(children) - 1)
+                if children[j].type == "softbreak"
+                and children[j + 1].type == "text"
+                and SUB_ITEM.match(children[j + 1].content)
+            ]
+        if not cuts:
+            out.append(tok)
+            i += 1
+            continue
+        inline, close = tokens[i + 1], tokens[i + 2]
+        first_line = tok.map[0] if tok.map else 0
+        start = 0
+        for cut in [*cuts, len(children)]:
+            part = children[start:cut]
+            line = first_line + sum(
+                1 for c in children[:start] if c.type in ("softbreak", "hardbreak")
+            )
+            opening = copy.copy(tok)
+            opening.attrs = dict(tok.attrs)
+            opening.map = [line, line + 1] if tok.map else None
+            piece = copy.copy(inline)
+            piece.children = part
+            out += [opening, piece, copy.copy(close)]
+            start = cut + 1
+        i += 3
+    state.tokens = out
+
+
+def _sub_items(state) -> None:
+    """Core rule: mark paragraphs that start with a label as sub-items (meta and class).
+
+    The label leaves the paragraph's text and becomes a ``sub_label`` token, so every
+    output can typeset it apart (a hanging indent on pages, a tab in Word).
+    """
+    lines = None
+    previous_letter = ""
+    tokens = state.tokens
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.type != "paragraph_open" or tok.hidden:
+            continue
+        inline = tokens[i + 1]
+        children = inline.children or []
+        if not children or children[0].type != "text":
+            continue
+        m = SUB_ITEM.match(children[0].content)
+        if m is None:
+            continue
+        if lines is None:
+            lines = state.src.split("\n")
+        indent = 0
+        if tok.map and tok.level == 0 and tok.map[0] < len(lines):
+            line = lines[tok.map[0]]
+            indent = len(line) - len(line.lstrip(" "))
+        tag = m["tag"]
+        level = sub_item_level(tag, indent, previous_letter)
+        if level == 1 and tag.isalpha() and tag.islower():
+            previous_letter = tag[-1]
+        label = f"({tag})"
+        tok.meta = {**(tok.meta or {}), "sub_item": (label, level)}
+        tok.attrSet("class", f"sub-item sub-item-{level}")
+        children[0].content = children[0].content[m.end() :]
+        marker = Token("sub_label", "span", 0)
+        marker.content = label
+        children.insert(0, marker)
+
+
+def _render_sub_label(renderer, tokens, idx, options, env) -> str:
+    return f'<span class="sub-label">{escape(tokens[idx].content)}</span> '
+
+
+def _table_alignment(state) -> None:
+    """Core rule: a column's alignment as a class ("align-right"), not the inline style
+    markdown-it writes, which the Content-Security-Policy (style-src 'self') would block."""
+    for tok in state.tokens:
+        if tok.type in ("th_open", "td_open") and tok.attrs.get("style"):
+            align = str(tok.attrs.pop("style")).partition("text-align:")[2].strip()
+            if align in ("left", "center", "right"):
+                tok.attrSet("class", f"align-{align}")
+
+
+_md.core.ruler.push("split_item_lines", _split_item_lines)
+_md.core.ruler.push("sub_items", _sub_items)
+_md.core.ruler.push("table_alignment", _table_alignment)
+_md.add_render_rule("sub_label", _render_sub_label)
+
+
+# --- footnotes on a practice's lead sentence --------------------------------------
+
+NOTE_REF = re.compile(r"\[\^(?P<label>[^\]\s]+)\]")
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^(?P<label>[^\]\s]+)\]:", re.MULTILINE)
+
+
+def lead_labels(heading: str | None, body: str | None) -> tuple[str, ...]:
+    """Labels of the footnotes ``heading`` (a lead sentence) references that ``body`` defines.
+
+    In the order of first reference: they come before the body's own notes. A
+    reference to a note the body does not define stays text, as in a body.
+    """
+    if not heading or "[^" not in heading or not body:
+        return ()
+    defined = {m["label"] for m in _NOTE_DEF.finditer(body)}
+    return tuple(
+        dict.fromkeys(m["label"] for m in NOTE_REF.finditer(heading) if m["label"] in defined)
+    )
+
+
+def with_lead_refs(body: str, labels: tuple[str, ...]) -> str:
+    """``body`` behind a first paragraph of the lead's references (removed after parsing),
+    so the lead's notes are numbered first and kept though the body may not refer to them."""
+    return "".join(f"[^{label}]" for label in labels) + "\n\n" + body
+
+
+def _drop_lead_paragraph(tokens: list) -> None:
+    """Remove the paragraph ``with_lead_refs`` put first (its footnotes stay defined)."""
+    if len(tokens) >= 3 and tokens[0].type == "paragraph_open":
+        del tokens[0:3]
+
+
+def _lead_ref_html(prefix: str, n: int, number: int) -> str:
+    return (
+        f'<sup class="footnote-ref"><a href="#{prefix}fn{n}" id="{prefix}fnref{n}">'
+        f"[{number}]</a></sup>"
+    )
+
+
+def render_lead(
+    heading: str | None, body: str | None = "", *, anchor_prefix: str = "", start: int = 1
+) -> SafeString:
+    """A practice's lead sentence as HTML: ``render_line`` with its footnote references
+    as superscript links to the notes ``render(body, lead=heading)`` lists first."""
+    labels = lead_labels(heading, body)
+    if not labels:
+        return render_line(heading)
+    numbers = {label: n for n, label in enumerate(labels, start=1)}
+    # Each reference is a private-use character while the line is escaped, then its link.
+    marks = {}
+
+    def mark(m: re.Match) -> str:
+        label = m["label"]
+        if label not in numbers:
+            return m.group()
+        char = chr(0xF0000 + numbers[label])
+        marks[char] = _lead_ref_html(anchor_prefix, numbers[label], numbers[label] + start - 1)
+        return char
+
+    html = str(render_line(NOTE_REF.sub(mark, heading)))
+    for char, ref in marks.items():
+        html = html.replace(char, ref, 1).replace(char, "")
+    html = nh3.clean(
+        html,
+        tags={"span", "sup", "a"},
+        attributes={"span": {"class", "title"}, "sup": {"class"}, "a": {"href", "id"}},
+        link_rel=None,
+    )
+    return mark_safe(html)  # noqa: S308  (escaped by render_line, then sanitised by nh3)
+
+
+def footnote_count(source: str | None, lead: str | None = "") -> int:
+    """How many footnotes ``source`` prints (with those of its lead sentence ``lead``).
+
+    Only notes that are referenced count, as only they are printed. Memoised.
+    """
+    if not source or "[^" not in source:
+        return 0
+    return _footnote_count(source, lead_labels(lead, source))
+
+
+@lru_cache(maxsize=16384)
+def _footnote_count(source: str, labels: tuple[str, ...]) -> int:
+    env: dict = {}
+    _md.parse(with_lead_refs(source, labels) if labels else source, env)
+    return len(env.get("footnotes", {}).get("list", {}))
+
+
+def footnote_starts(texts: Iterable[tuple[str, str]], start: int = 1) -> list[int]:
+    """The number of the first footnote of each (lead, body) in ``texts``, in document order.
+
+    A document numbers its footnotes continuously: each text's start is one more than
+    the notes of all the texts before it.
+    """
+    out = []
+    for lead, body in texts:
+        out.append(start)
+        start += footnote_count(body, lead)
+    return out
+
+
 # The limits of the text format. The typesetter (Typst) gives up on quotes nested
 # about 17 deep and on emphasis nested about 100 deep; no real text needs more than
 # a few levels, so the limits are well inside both.
@@ -127,8 +384,18 @@ _ALLOWED_TAGS = {
     "section",
     "hr",
     "span",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 _ALLOWED_ATTRIBUTES = {
+    "p": {"class"},
+    # A column's alignment, as a class (_table_alignment): the page's policy forbids styles.
+    "th": {"class"},
+    "td": {"class"},
     "span": {"class", "title"},
     "a": {"href", "id", "class", "title"},
     "sup": {"class", "id"},
@@ -343,19 +610,28 @@ _rendered = Memo(RENDER_CACHE_BYTES)
 _marked_up = Memo(RENDER_CACHE_BYTES // 2)
 
 
-def _render(source: str, prefix: str, *, remember: bool = True) -> str:
-    key = (source, prefix)
+def _render(
+    source: str,
+    prefix: str,
+    *,
+    start: int = 1,
+    lead: tuple[str, ...] = (),
+    remember: bool = True,
+) -> str:
+    key = (source, prefix, str(start), *lead)
     html = _rendered.get(key)
     if html is None:
-        html = _render_now(source, prefix)
+        html = _render_now(source, prefix, start, lead)
         if remember:
             _rendered.put(key, html)
     return html
 
 
-def _render_now(source: str, prefix: str) -> str:
-    env: dict = {}
-    tokens, _, _ = _parse(source, env)
+def _render_now(source: str, prefix: str, start: int = 1, lead: tuple[str, ...] = ()) -> str:
+    env: dict = {"footnote_start": start}
+    tokens, _, _ = _parse(with_lead_refs(source, lead) if lead else source, env)
+    if lead:
+        _drop_lead_paragraph(tokens)
     html = _md.renderer.render(tokens, _md.options, env)
     if prefix:
         # Footnote anchors must be unique when many practices share a page.
@@ -369,20 +645,42 @@ def _render_now(source: str, prefix: str) -> str:
     )
 
 
-def render(source: str | None, *, anchor_prefix: str = "", remember: bool = True) -> SafeString:
+def render(
+    source: str | None,
+    *,
+    anchor_prefix: str = "",
+    start: int = 1,
+    lead: str | None = None,
+    remember: bool = True,
+) -> SafeString:
     """Render user Markdown to safe HTML. ``anchor_prefix`` keeps footnote ids unique.
 
+    ``start`` is the number of the text's first footnote (a document numbers them
+    continuously); ``lead`` the practice's lead sentence when ``source`` is its body:
+    the notes the lead refers to are listed first (``render_lead`` shows its marks).
     ``remember=False`` for text that is shown once (a live preview of what is being
     typed): it is rendered without taking a place in the memo of stored texts.
     """
-    html = _render(source or "", anchor_prefix, remember=remember)
+    source = source or ""
+    html = _render(
+        source,
+        anchor_prefix,
+        start=start,
+        lead=lead_labels(lead, source),
+        remember=remember,
+    )
     return mark_safe(html)  # noqa: S308  (sanitised by nh3)
 
 
 # What the application itself wraps around escaped user text: redlines, search highlights.
-_MARKUP_TAGS = {"ins", "del", "mark", "div", "strong"}
+_MARKUP_TAGS = {"ins", "del", "mark", "div", "strong", "sup"}
 # Merges mark whose change each <ins>/<del> is (class) and name who made it (title).
-_MARKUP_ATTRIBUTES = {"div": {"class"}, "ins": {"class", "title"}, "del": {"class", "title"}}
+_MARKUP_ATTRIBUTES = {
+    "div": {"class"},
+    "ins": {"class", "title"},
+    "del": {"class", "title"},
+    "sup": {"class"},
+}
 _TAG = re.compile(r"(<[^>]*>)")
 
 
@@ -436,12 +734,21 @@ def plain(source: str | None) -> str:
     return nh3.clean(_render(source or "", ""), tags=set()).strip()
 
 
-def parse(source: str | None) -> list:
+def parse(source: str | None, lead: str | None = None) -> list:
     """The markdown-it token stream of ``source`` under the same rules as ``render()``.
+
+    With ``lead`` (the practice's lead sentence), the notes the lead refers to come
+    first, as in ``render``; their references are not in the stream.
 
     For exports that typeset the text themselves (PDF, Word, Markdown) and so
     must walk the structure rather than the HTML; what ``render()`` would not
     interpret (headings, raw HTML, images) arrives here as plain text too.
     Quotes, lists and emphasis nested deeper than the limits are flattened.
     """
-    return _parse(source or "")[0]
+    source = source or ""
+    labels = lead_labels(lead, source)
+    if not labels:
+        return _parse(source)[0]
+    tokens = _parse(with_lead_refs(source, labels))[0]
+    _drop_lead_paragraph(tokens)
+    return tokens

@@ -171,12 +171,17 @@ class _Writer:
         out: list[str] = []
         prefix = first_prefix
         for block in blocks:
-            if isinstance(block, markup.Para):
+            if isinstance(block, markup.Para) and block.label:
+                out.append(self.sub_item_xml(block, rich=rich, style=style, prefix=prefix))
+                prefix = ""
+            elif isinstance(block, markup.Para):
                 runs = self.runs(block.inlines, style=style, rich=rich)
                 out.append(self.para(prefix + runs, ppr=ppr, mark=block.mark))
                 prefix = ""
             elif isinstance(block, markup.ListBlock):
                 out.append(self.list_xml(block, rich=rich, style=style, level=level))
+            elif isinstance(block, markup.Table):
+                out.append(self.table_xml(block, rich=rich, style=style))
             else:
                 out.append(
                     self.blocks_xml(
@@ -209,13 +214,65 @@ class _Writer:
                     )
                 elif isinstance(sub, markup.ListBlock):
                     out.append(self.list_xml(sub, rich=rich, style=style, level=level + 1))
-                else:
+                elif isinstance(sub, markup.Quote):
                     out.append(
                         self.blocks_xml(
                             sub.blocks, rich=rich, ppr=item_ppr, style=style, level=level
                         )
                     )
+                else:
+                    out.append(self.blocks_xml((sub,), rich=rich, style=style, level=level))
         return "".join(out)
+
+    def sub_item_xml(self, block: markup.Para, *, rich, style: frozenset, prefix: str = "") -> str:
+        """A labelled sub-item: "(a)", a tab, the text, with a hanging indent per level
+        (as typed in Word; the importer reads the label back and infers the level)."""
+        left = _SUB_INDENT * max(block.level, 1)
+        ppr = (
+            f'<w:tabs><w:tab w:val="left" w:pos="{left}"/></w:tabs>'
+            f'<w:spacing w:after="80"/><w:ind w:left="{left}" w:hanging="{_SUB_INDENT}"/>'
+        )
+        label_style = style | ({block.mark} if block.mark else set())
+        first = prefix + self.run(block.label, label_style) + "<w:r><w:tab/></w:r>"
+        runs = self.runs(block.inlines, style=style, rich=rich)
+        return self.para(first + runs, ppr=ppr, mark=block.mark)
+
+    def table_xml(self, table: markup.Table, *, rich, style: frozenset) -> str:
+        """A real Word table: borders, a header row repeated on each page, cells' alignment."""
+        cols = max(table.columns, 1)
+        width = _TEXT_WIDTH // cols
+        border = 'w:val="single" w:sz="4" w:space="0" w:color="808080"'
+        borders = "".join(
+            f"<w:{side} {border}/>"
+            for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+        )
+        out = [
+            '<w:tbl><w:tblPr><w:tblW w:w="5000" w:type="pct"/>'
+            f"<w:tblBorders>{borders}</w:tblBorders>"
+            '<w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/>'
+            "</w:tblCellMar>"
+            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" '
+            'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>',
+            "<w:tblGrid>" + f'<w:gridCol w:w="{width}"/>' * cols + "</w:tblGrid>",
+        ]
+        rows = [(True, table.header)] if table.header else []
+        rows += [(False, row) for row in table.rows]
+        for header, row in rows:
+            out.append("<w:tr>" + ("<w:trPr><w:tblHeader/></w:trPr>" if header else ""))
+            for n in range(cols):
+                cell = row[n] if n < len(row) else ()
+                align = table.aligns[n] if n < len(table.aligns) else ""
+                jc = f'<w:jc w:val="{_JC[align]}"/>' if align in _JC else ""
+                cell_style = style | {"strong"} if header else style
+                runs = self.runs(cell, style=cell_style, rich=rich)
+                out.append(
+                    f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
+                    f'<w:p><w:pPr><w:spacing w:after="0"/>{jc}</w:pPr>{runs}</w:p></w:tc>'
+                )
+            out.append("</w:tr>")
+        out.append("</w:tbl>")
+        # Word joins two tables that touch, and a table must not end a footnote or a cell.
+        return "".join(out) + self.para("", ppr='<w:spacing w:after="0"/>')
 
     def rich(self, rich: markup.Rich) -> None:
         if not rich.empty:
@@ -336,14 +393,16 @@ class _Writer:
         w(self.heading(self.run(practice.label, label_style), 2, mark=mark))
         if practice.change or practice.moved:
             w(self.para(self.flag(practice.change, practice.moved, practice.note), ppr=_KEEP))
+        # The lead's footnotes are the first of the practice's notes (markup.lead).
+        body = practice.body_rich()
         w(
             self.para(
-                self.runs(practice.heading_inlines(), style=frozenset({"strong"})),
+                self.runs(practice.heading_inlines(), style=frozenset({"strong"}), rich=body),
                 ppr=_KEEP,
                 mark=mark,
             )
         )
-        self.rich(practice.body_rich())
+        self.rich(body)
 
     def digest(self, text_digest: str) -> None:
         """The closing lines of an adoption package's Word file: the clean text's digest."""
@@ -356,6 +415,10 @@ class _Writer:
         return self.run(f"{words} — {note}" if note else words, frozenset({"strong"}), extra=props)
 
 
+# A sub-item's hanging indent per level (twips: 1 cm), and the text width (16.2 cm).
+_SUB_INDENT = 567
+_TEXT_WIDTH = 9184
+_JC = {"left": "left", "center": "center", "right": "right"}
 # Labels, flags and leads stay on the page of the text they introduce.
 _KEEP = "<w:keepNext/>"
 # A section or practice added or deleted whole: the mark of each of its paragraphs.

@@ -2,7 +2,8 @@
 
 Written from the parsed text, not copied from the source, so the file means
 what the page shows: a line a user began with ``#`` stays a paragraph,
-footnote labels are made unique across practices (``[^p12-1]``) and notes
+footnotes are labelled with their numbers, continuous through the whole
+document as the pages number them (``[^12]``), notes
 hold no references to notes (a cycle of them hangs pandoc), and every
 character that Markdown or pandoc would read as markup (emphasis, links,
 ``$math$``, ``@citations``, raw HTML, autolinks, entities) is backslash-escaped.
@@ -36,7 +37,21 @@ def escape(value: str) -> str:
     return value.translate(_INLINE_ESCAPES)
 
 
+class _Numbers:
+    """The next footnote number: a document numbers its notes through the whole text."""
+
+    def __init__(self) -> None:
+        self.next = 1
+
+    def take(self, rich: markup.Rich) -> int:
+        """The number of ``rich``'s first note; its notes are numbered on from it."""
+        first = self.next
+        self.next += len(rich.notes)
+        return first
+
+
 def render(doc: ExportDocument) -> bytes:
+    numbers = _Numbers()
     out: list[str] = []
     w = out.append
     c = doc.cover
@@ -73,9 +88,9 @@ def render(doc: ExportDocument) -> bytes:
     intro = doc.introduction_rich()
     if not intro.empty:
         w("# Introduction\n\n")
-        _rich(intro, "intro", w)
+        _rich(intro, numbers.take(intro), w)
     for section in doc.sections:
-        _section(section, w)
+        _section(section, w, numbers)
     return "".join(out).rstrip("\n").encode() + b"\n"
 
 
@@ -110,26 +125,30 @@ def _line(value: str) -> str:
     return _LINE_START.sub(r"\1\\\2", escape(value))
 
 
-def _section(section: ExportSection, w) -> None:
+def _section(section: ExportSection, w, numbers: _Numbers) -> None:
     # A closing run of "#" would be read as part of the heading syntax.
-    w(f"# {_inlines(section.title_inlines(), None, '').replace('#', chr(92) + '#')}\n\n")
+    w(f"# {_inlines(section.title_inlines(), None, 0).replace('#', chr(92) + '#')}\n\n")
     if section.change or section.moved:
         w(f"*{_flag(section.change, section.moved, section.note)}*\n\n")
-    _rich(section.introduction_rich(), section.key, w)
+    intro = section.introduction_rich()
+    _rich(intro, numbers.take(intro), w)
     for practice in section.practices:
-        _practice(practice, w)
+        _practice(practice, w, numbers)
 
 
-def _practice(practice: ExportPractice, w) -> None:
+def _practice(practice: ExportPractice, w, numbers: _Numbers) -> None:
     label = practice.label
     if practice.change == "deleted":
         label = "{--" + escape(label) + "--}"
     w(f"## {label}\n\n")
     if practice.change or practice.moved:
         w(f"*{_flag(practice.change, practice.moved, practice.note)}*\n\n")
-    heading = _inlines(practice.heading_inlines(), None, practice.key)
+    # The lead's footnotes are the first of the body's notes (markup.lead).
+    body = practice.body_rich()
+    first = numbers.take(body)
+    heading = _inlines(practice.heading_inlines(), body, first)
     w(f"**{heading}**\n\n")
-    _rich(practice.body_rich(), practice.key, w)
+    _rich(body, first, w)
 
 
 def _flag(change: str | None, moved: bool, note: str) -> str:
@@ -137,22 +156,29 @@ def _flag(change: str | None, moved: bool, note: str) -> str:
     return escape(f"{words} — {note}" if note else words)
 
 
-def _rich(rich: markup.Rich, key: str, w) -> None:
+def _rich(rich: markup.Rich, first: int, w) -> None:
+    """Write ``rich``; its notes are numbered from ``first``."""
     if rich.empty:
         return
     for block in rich.blocks:
-        w(_block(block, rich, key, ""))
+        w(_block(block, rich, first, ""))
         w("\n\n")
     for n, note in enumerate(rich.notes):
         # Without the references a note makes to notes (as in Word): a note that refers
         # to itself, or two that refer to each other, hang pandoc's CommonMark readers.
-        body = "\n\n".join(_block(b, None, key, "") for b in note)
-        w(f"[^{key}-{n + 1}]: " + body.replace("\n", "\n    ") + "\n\n")
+        body = "\n\n".join(_block(b, None, first, "") for b in note)
+        w(f"[^{first + n}]: " + body.replace("\n", "\n    ") + "\n\n")
 
 
-def _block(block: markup.Block, rich, key: str, indent: str) -> str:
+def _block(block: markup.Block, rich, key: int, indent: str) -> str:
+    if isinstance(block, markup.Para) and block.label:
+        # "(a) text"; a deeper level is indented two spaces a level (drafting.text).
+        text = _LINE_START.sub(r"\1\\\2", _inlines(block.inlines, rich, key))
+        return "  " * (max(block.level, 1) - 1) + f"{block.label} {text}"
     if isinstance(block, markup.Para):
         return _LINE_START.sub(r"\1\\\2", _inlines(block.inlines, rich, key))
+    if isinstance(block, markup.Table):
+        return _table(block, rich, key)
     if isinstance(block, markup.ListBlock):
         items = []
         for n, item in enumerate(block.items):
@@ -166,7 +192,24 @@ def _block(block: markup.Block, rich, key: str, indent: str) -> str:
     return "> " + inner.replace("\n", "\n> ")
 
 
-def _inlines(inlines, rich, key: str) -> str:
+def _table(table: markup.Table, rich, key: int) -> str:
+    """A pipe table (``|`` in cells is escaped by ``escape``)."""
+    cols = max(table.columns, 1)
+
+    def line(row: tuple[tuple[markup.Inline, ...], ...]) -> str:
+        cells = [
+            _inlines(row[n], rich, key).replace("\n", " ") if n < len(row) else ""
+            for n in range(cols)
+        ]
+        return "| " + " | ".join(cells) + " |"
+
+    rule = {"left": ":---", "center": ":---:", "right": "---:"}
+    aligns = [table.aligns[n] if n < len(table.aligns) else "" for n in range(cols)]
+    lines = [line(table.header), "| " + " | ".join(rule.get(a, "---") for a in aligns) + " |"]
+    return "\n".join(lines + [line(row) for row in table.rows])
+
+
+def _inlines(inlines, rich, key: int) -> str:
     parts: list[str] = []
     for node in inlines:
         if isinstance(node, markup.Text):
@@ -194,5 +237,5 @@ def _inlines(inlines, rich, key: str) -> str:
         elif isinstance(node, markup.Break):
             parts.append("\\\n" if node.hard else "\n")
         elif isinstance(node, markup.NoteRef) and rich is not None:
-            parts.append(f"[^{key}-{node.index + 1}]")
+            parts.append(f"[^{key + node.index}]")
     return "".join(parts)

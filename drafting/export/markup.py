@@ -3,8 +3,11 @@
 The PDF (Typst), Word and Markdown writers walk this tree instead of HTML. It
 is built from ``text.parse()``, the token stream of the one renderer the pages
 use, so an export interprets exactly what a page interprets: paragraphs,
-bullet and numbered lists, block quotes, emphasis, links, inline code and
-footnotes, and square brackets, printed "[should (US, MA)]" (drafting/brackets.py).
+bullet and numbered lists, block quotes, emphasis, links, inline code,
+footnotes (a practice's lead sentence may refer to notes its body defines:
+``practice()``), pipe tables (``Table``), labelled sub-items "(a)"/"(i)" (a
+``Para`` with a ``label`` and ``level``), and square brackets, printed
+"[should (US, MA)]" (drafting/brackets.py).
 Everything else a user typed (``# heading``, raw HTML, images,
 dangling ``[^9]`` references) is plain text here as it is on the page, and
 nesting beyond the text format's limits (drafting/text.py) arrives flattened.
@@ -76,6 +79,23 @@ class Para:
 
     inlines: tuple[Inline, ...]
     mark: Literal["", "ins", "del"] = ""
+    # A labelled sub-item ("(a)", level 1; "(i)", level 2): typeset with a hanging indent.
+    label: str = ""
+    level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A pipe table: its header row, its body rows (cells are inline content), and each
+    column's alignment ("", "left", "center" or "right")."""
+
+    header: tuple[tuple[Inline, ...], ...]
+    rows: tuple[tuple[tuple[Inline, ...], ...], ...]
+    aligns: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> int:
+        return max([len(self.header), *(len(r) for r in self.rows)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +110,7 @@ class Quote:
     blocks: tuple[Block, ...]
 
 
-Block = Para | ListBlock | Quote
+Block = Para | ListBlock | Quote | Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +129,11 @@ EMPTY = Rich(())
 
 
 @lru_cache(maxsize=16384)
-def parse(source: str | None) -> Rich:
-    """The tree of a user's Markdown text."""
+def parse(source: str | None, lead: str | None = None) -> Rich:
+    """The tree of a user's Markdown text; with ``lead``, the notes it refers to first."""
     if not source or not source.strip():
         return EMPTY
-    tokens = text.parse(source)
+    tokens = text.parse(source, lead)
     body_end = next(
         (i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens)
     )
@@ -148,7 +168,12 @@ def _blocks(tokens: list, i: int, end: int) -> tuple[list[Block], int]:
         if kind == "paragraph_open":
             close = _closing(tokens, i)
             inline = next((t for t in tokens[i:close] if t.type == "inline"), None)
-            out.append(Para(_inlines(inline.children or []) if inline else ()))
+            label, level = (tok.meta or {}).get("sub_item", ("", 0))
+            out.append(Para(_inlines(inline.children or []) if inline else (), "", label, level))
+            i = close + 1
+        elif kind == "table_open":
+            close = _closing(tokens, i)
+            out.append(_table(tokens, i, close))
             i = close + 1
         elif kind in ("bullet_list_open", "ordered_list_open"):
             close = _closing(tokens, i)
@@ -177,6 +202,31 @@ def _blocks(tokens: list, i: int, end: int) -> tuple[list[Block], int]:
             # footnote_anchor and anything the renderer disables: nothing to typeset.
             i += 1
     return out, i
+
+
+def _table(tokens: list, i: int, close: int) -> Table:
+    header: list[tuple[Inline, ...]] = []
+    rows: list[tuple[tuple[Inline, ...], ...]] = []
+    aligns: list[str] = []
+    row: list[tuple[Inline, ...]] = []
+    in_head = False
+    for tok in tokens[i:close]:
+        if tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "tr_close":
+            if in_head:
+                header = row
+            else:
+                rows.append(tuple(row))
+        elif tok.type == "th_open":
+            aligns.append(str(tok.attrs.get("class", "")).removeprefix("align-"))
+        elif tok.type == "inline":
+            row.append(_inlines(tok.children or []))
+    return Table(tuple(header), tuple(rows), tuple(aligns))
 
 
 def _inlines(children: list) -> tuple[Inline, ...]:
@@ -208,6 +258,8 @@ def _inlines(children: list) -> tuple[Inline, ...]:
                 parent.append(Span(name, tuple(inner)))  # type: ignore[arg-type]
         elif kind == "footnote_ref":
             top.append(NoteRef(int(tok.meta["id"]), repeat=int(tok.meta.get("subId", 0)) > 0))
+        elif kind == "sub_label":
+            continue  # the paragraph carries its label (Para.label)
         elif tok.content:
             _add_text(top, tok.content)
     while len(stack) > 1:  # unbalanced input: keep the text
@@ -268,10 +320,16 @@ def _without_refs(block: Block) -> Block:
         return tuple(out)
 
     if isinstance(block, Para):
-        return Para(inlines(block.inlines))
+        return Para(inlines(block.inlines), block.mark, block.label, block.level)
     if isinstance(block, ListBlock):
         items = tuple(tuple(_without_refs(b) for b in item) for item in block.items)
         return ListBlock(block.ordered, block.start, items)
+    if isinstance(block, Table):
+        return Table(
+            tuple(inlines(c) for c in block.header),
+            tuple(tuple(inlines(c) for c in row) for row in block.rows),
+            block.aligns,
+        )
     return Quote(tuple(_without_refs(b) for b in block.blocks))
 
 
@@ -282,16 +340,32 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=4096)
-def redline(old: str | None, new: str | None) -> Rich:
+def redline(
+    old: str | None,
+    new: str | None,
+    old_lead: str | None = None,
+    new_lead: str | None = None,
+) -> Rich:
     """Word-level changes from ``old`` to ``new`` as paragraphs of marked runs.
 
-    The comparison is of the Markdown source, as on the pages, so a footnote or
-    an emphasis mark that changed is shown as typed.
+    The comparison is of the Markdown source, as on the pages, so an emphasis mark
+    that changed is shown as typed. Footnotes are compared as footnotes
+    (diff.noted): a reference is a ``NoteRef`` and each note's text is its own
+    redline, so the writers print real footnotes with the changes marked inside.
+    ``old_lead``/``new_lead``: a practice's lead sentences (their notes come first).
     """
+    if diff.has_notes(old, new):
+        found = diff.noted(old_lead, old, new_lead, new)
+        notes = tuple(_paragraphs(segs) for segs in found.notes)
+        return Rich(_paragraphs(found.body), notes)
+    # Square brackets compare in their printed form, as on the pages (diff.redline_html).
+    return Rich(_paragraphs(diff.segments(brackets.printed(old), brackets.printed(new))))
+
+
+def _paragraphs(segs: list[diff.Segment]) -> tuple[Block, ...]:
     paragraphs: list[list[Inline]] = [[]]
     marks: list[str] = [""]
-    # Square brackets compare in their printed form, as on the pages (diff.redline_html).
-    for seg in diff.segments(brackets.printed(old), brackets.printed(new)):
+    for seg in segs:
         pieces = _PARAGRAPH_BREAK.split(seg.text)
         for n, piece in enumerate(pieces):
             if n:
@@ -301,8 +375,7 @@ def redline(old: str | None, new: str | None) -> Rich:
                 marks.append("")
             if piece:
                 paragraphs[-1].extend(_marked(seg.kind, _lines(piece)))
-    blocks = tuple(Para(tuple(p), m) for p, m in zip(paragraphs, marks, strict=True) if p)
-    return Rich(blocks)
+    return tuple(Para(tuple(p), m) for p, m in zip(paragraphs, marks, strict=True) if p)
 
 
 _MARKS = {"insert": "ins", "delete": "del"}
@@ -316,13 +389,58 @@ def redline_inline(old: str | None, new: str | None) -> tuple[Inline, ...]:
     return tuple(out)
 
 
+def redline_lead(
+    old: str | None, new: str | None, old_body: str | None, new_body: str | None
+) -> tuple[Inline, ...]:
+    """A lead sentence's changes, its footnote references as ``NoteRef`` into the notes of
+    ``redline(old_body, new_body, old, new)``."""
+    if not diff.has_notes(old, new):
+        return redline_inline(old, new)
+    out: list[Inline] = []
+    for seg in diff.noted(old, old_body, new, new_body).lead:
+        out.extend(_marked(seg.kind, _with_refs(_WHITESPACE.sub(" ", seg.text))))
+    return tuple(out)
+
+
+def lead(heading: str | None, body: str | None) -> tuple[Inline, ...]:
+    """A practice's lead sentence: plain text but for its square brackets (printed
+    "[should (US, MA)]") and its footnote references, ``NoteRef`` into ``parse(body, heading)``."""
+    labels = text.lead_labels(heading, body)
+    if not labels:
+        return (Text(brackets.printed(heading)),)
+    index = {label: n for n, label in enumerate(labels)}
+
+    def ref(m: re.Match) -> str:
+        n = index.get(m["label"])
+        return m.group() if n is None else chr(_NOTE_BASE + n)
+
+    return _with_refs(brackets.printed(text.NOTE_REF.sub(ref, heading or "")))
+
+
+_NOTE_BASE = 0xF0000  # as diff.note_index reads them
+_NOTE_CHAR = re.compile("([\U000f0000-\U000fffff])")
+
+
+def _with_refs(value: str) -> tuple[Inline, ...]:
+    """Text in which private-use characters stand for footnote references (diff.note_index)."""
+    if not _NOTE_CHAR.search(value):
+        return (Text(value),) if value else ()
+    out: list[Inline] = []
+    for n, piece in enumerate(_NOTE_CHAR.split(value)):
+        if n % 2:
+            out.append(NoteRef(diff.note_index(piece)))
+        elif piece:
+            out.append(Text(piece))
+    return tuple(out)
+
+
 def _lines(piece: str) -> tuple[Inline, ...]:
     out: list[Inline] = []
     for n, line in enumerate(piece.split("\n")):
         if n:
             out.append(Break(hard=True))
         if line:
-            out.append(Text(line))
+            out.extend(_with_refs(line))
     return tuple(out)
 
 
@@ -344,7 +462,18 @@ def whole(kind: Literal["ins", "del"], rich: Rich) -> Rich:
 
 def _mark_block(kind: Literal["ins", "del"], block: Block) -> Block:
     if isinstance(block, Para):
-        return Para((Span(kind, block.inlines),) if block.inlines else (), kind)
+        inlines = (Span(kind, block.inlines),) if block.inlines else ()
+        return Para(inlines, kind, block.label, block.level)
+    if isinstance(block, Table):
+
+        def cell(c: tuple[Inline, ...]) -> tuple[Inline, ...]:
+            return (Span(kind, c),) if c else ()
+
+        return Table(
+            tuple(cell(c) for c in block.header),
+            tuple(tuple(cell(c) for c in row) for row in block.rows),
+            block.aligns,
+        )
     if isinstance(block, ListBlock):
         return ListBlock(
             block.ordered,

@@ -347,10 +347,12 @@ def _section(section: ExportSection) -> str:
 
 
 def _practice(practice: ExportPractice) -> str:
-    notes = _Notes(practice.key)
+    # The lead's footnotes are the first of the body's notes (markup.lead): one sequence.
+    body = practice.body_rich()
+    notes = _Notes(practice.key, body)
     out = [_practice_label(practice)]
     out.append(f"#lead[{_inlines(practice.heading_inlines(), notes, practice.key)}]\n\n")
-    out.append(_rich(practice.body_rich(), practice.key))
+    out.append(_rich(body, practice.key, notes))
     return "".join(out)
 
 
@@ -378,22 +380,56 @@ class _Notes:
         self.placed: set[int] = set()
 
 
-def _rich(rich: markup.Rich, key: str) -> str:
+def _rich(rich: markup.Rich, key: str, notes: _Notes | None = None) -> str:
     if rich.empty:
         return ""
-    notes = _Notes(key, rich)
+    notes = notes or _Notes(key, rich)
     return "".join(_block(block, notes) + "\n\n" for block in rich.blocks)
 
 
+# A sub-item's hanging indent: the label's column, then the text (per level).
+_SUB_INDENT = "2.2em"
+_ALIGN = {"left": "left", "center": "center", "right": "right"}
+
+
 def _block(block: markup.Block, notes: _Notes) -> str:
+    if isinstance(block, markup.Para) and block.label:
+        text = _inlines(block.inlines, notes, notes.key)
+        pad = f"{_SUB_INDENT} * {max(block.level, 1) - 1}"
+        return (
+            f"#pad(left: {pad}, grid(columns: ({_SUB_INDENT}, 1fr), "
+            f"[{escape(block.label)}], [{text}]))"
+        )
     if isinstance(block, markup.Para):
         return _inlines(block.inlines, notes, notes.key)
+    if isinstance(block, markup.Table):
+        return _table(block, notes)
     if isinstance(block, markup.ListBlock):
         items = "".join(f"[{_blocks(item, notes)}]" for item in block.items)
         if block.ordered:
             return f"#enum(start: {int(block.start)}){items}"
         return f"#list{items}"
     return f"#quote(block: true)[{_blocks(block.blocks, notes)}]"
+
+
+def _table(table: markup.Table, notes: _Notes) -> str:
+    cols = max(table.columns, 1)
+
+    def cells(row: tuple[tuple[markup.Inline, ...], ...], strong: bool = False) -> str:
+        out = []
+        for n in range(cols):
+            inner = _inlines(row[n], notes, notes.key) if n < len(row) else ""
+            out.append(f"[#strong[{inner}]]" if strong and inner else f"[{inner}]")
+        return ", ".join(out)
+
+    aligns = ", ".join(
+        _ALIGN.get(table.aligns[n] if n < len(table.aligns) else "", "left") for n in range(cols)
+    )
+    parts = [f"columns: {cols}", f"align: ({aligns},)", "inset: 5pt", "stroke: 0.5pt + luma(140)"]
+    if table.header:
+        parts.append(f"table.header({cells(table.header, strong=True)})")
+    parts.extend(cells(row) for row in table.rows if row)
+    return "#block(width: 100%, text(size: 10pt, table(" + ", ".join(parts) + ")))"
 
 
 def _blocks(blocks: tuple[markup.Block, ...], notes: _Notes) -> str:
@@ -454,7 +490,11 @@ def _plain_paragraphs(blocks: tuple[markup.Block, ...]) -> Iterator[str]:
     while pending:
         block = pending.pop()
         if isinstance(block, markup.Para):
-            yield markup.plain_text(block.inlines)
+            label = f"{block.label} " if block.label else ""
+            yield label + markup.plain_text(block.inlines)
+        elif isinstance(block, markup.Table):
+            for row in (block.header, *block.rows):
+                yield " | ".join(markup.plain_text(cell) for cell in row)
         elif isinstance(block, markup.ListBlock):
             pending.extend(b for item in reversed(block.items) for b in reversed(item))
         else:

@@ -20,7 +20,7 @@ from datetime import datetime
 from django.apps import apps
 from django.utils import timezone
 
-from drafting import brackets
+from drafting import diff
 from drafting.export import markup
 from drafting.history import DocumentSnapshot, document_as_of, document_now, latest_rows_as_of
 from drafting.history.points import NOW, Point, PointError, check_order
@@ -89,24 +89,33 @@ class ExportPractice:
         return self.change == "changed" and self.old_body != self.body
 
     def heading_inlines(self) -> tuple[markup.Inline, ...]:
-        # The lead is plain text but for square brackets, printed "[should (US, MA)]".
+        """The lead: plain text but for square brackets, printed "[should (US, MA)]", and
+        footnote references (``NoteRef`` into ``body_rich()``'s notes, which they lead)."""
         if self.change == "added":
-            return (markup.Span("ins", (markup.Text(brackets.printed(self.heading)),)),)
+            return (markup.Span("ins", markup.lead(self.heading, self.body)),)
         if self.change == "deleted":
-            return (markup.Span("del", (markup.Text(brackets.printed(self.old_heading)),)),)
+            return (markup.Span("del", markup.lead(self.old_heading, self.old_body)),)
         if self.heading_changed:
-            return markup.redline_inline(self.old_heading, self.heading)
-        return (markup.Text(brackets.printed(self.heading)),)
+            return markup.redline_lead(self.old_heading, self.heading, self.old_body, self.body)
+        return markup.lead(self.heading, self.body)
+
+    @property
+    def _compared(self) -> bool:
+        """Whether the body is shown as a redline: it changed, or the lead's footnotes did
+        (the lead's and the body's notes are one sequence, compared together)."""
+        return self.body_changed or (
+            self.heading_changed and diff.has_notes(self.old_heading, self.heading)
+        )
 
     def body_rich(self) -> markup.Rich:
         if self.change == "deleted":
-            return markup.whole("del", markup.parse(self.old_body))
+            return markup.whole("del", markup.parse(self.old_body, self.old_heading))
         if self.change == "added":
-            rich = markup.whole("ins", markup.parse(self.body))
-        elif self.body_changed:
-            rich = markup.redline(self.old_body, self.body)
+            rich = markup.whole("ins", markup.parse(self.body, self.heading))
+        elif self._compared:
+            rich = markup.redline(self.old_body, self.body, self.old_heading, self.heading)
         else:
-            rich = markup.parse(self.body)
+            rich = markup.parse(self.body, self.heading)
         # Reservations on the record close the text in a redline as in the clean text.
         return markup.with_notes(rich, self.reservations)
 

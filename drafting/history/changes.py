@@ -112,14 +112,20 @@ class ChangeSince:
 
     @cached_property
     def heading_redline(self) -> SafeString:
-        return diff.redline_html(
-            self.before.heading if self.before else "", self.after.heading if self.after else ""
-        )
+        return self._redlines[0]
 
     @cached_property
     def body_redline(self) -> SafeString:
-        return diff.redline_html(
-            self.before.body if self.before else "", self.after.body if self.after else ""
+        return self._redlines[1]
+
+    @cached_property
+    def _redlines(self) -> tuple[SafeString, SafeString]:
+        before, after = self.before, self.after
+        return diff.practice_redline(
+            before.heading if before else "",
+            before.body if before else "",
+            after.heading if after else "",
+            after.body if after else "",
         )
 
 

@@ -285,11 +285,21 @@ class PracticeEntry(_RowEntry):
 
     @cached_property
     def heading_redline(self) -> SafeString:
-        return diff.redline_html(self.previous.heading if self.previous else "", self.row.heading)
+        return self._redlines[0]
 
     @cached_property
     def body_redline(self) -> SafeString:
-        return diff.redline_html(self.previous.body if self.previous else "", self.row.body)
+        return self._redlines[1]
+
+    @cached_property
+    def _redlines(self) -> tuple[SafeString, SafeString]:
+        before = self.previous
+        return diff.practice_redline(
+            before.heading if before else "",
+            before.body if before else "",
+            self.row.heading,
+            self.row.body,
+        )
 
     @property
     def heading_changed(self) -> bool:

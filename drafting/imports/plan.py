@@ -79,7 +79,8 @@ def _practice_text(
     doc: Imported, p: ImportedPractice, codes: Collection[str] = ()
 ) -> tuple[str, str]:
     lead_notes = schema.notes_in(p.lead)
-    heading = schema.plain(p.lead) or p.label
+    # The lead keeps its footnote references; the body defines the notes (drafting.text).
+    heading = schema.lead_markdown(p.lead) or p.label
     body = schema.parts_markdown(p.parts, doc.notes, lead_notes=lead_notes)
     # Square brackets exported as "[should (US)]" come back as brackets (drafting.brackets).
     return brackets.from_printed(heading, codes), brackets.from_printed(body, codes)
@@ -133,11 +134,6 @@ def make_plan(
         by_index[p.section].practices.append(
             PlannedPractice(p.label, heading, body, p.comments, p.source)
         )
-        if schema.notes_in(p.lead):
-            warnings.append(
-                f"{p.label}: the footnote on its lead sentence is attached to the start of "
-                "its body (a lead cannot hold a footnote yet)."
-            )
     numbers = [p.number for p in doc.practices]
     first_number = numbers[0] if numbers and isinstance(numbers[0], int) else 1
     if first_number != 1:

@@ -20,6 +20,13 @@ def plain(runs: list[Run]) -> str:
     return norm_space("".join(r.text for r in runs if r.note is None))
 
 
+def lead_markdown(runs: list[Run]) -> str:
+    """A lead sentence as stored: its text, whitespace collapsed, with its footnote
+    references ``[^n]`` where they stand (the notes are defined in the body; drafting.text)."""
+    line = norm_space("".join(r.text if r.note is None else f"[^{r.note}]" for r in runs))
+    return re.sub(r"\s+(\[\^\d+\])", r"\1", line)
+
+
 def notes_in(runs: list[Run]) -> list[int]:
     """Footnote numbers referenced in ``runs``, in order."""
     return [r.note for r in runs if r.note is not None]
@@ -213,27 +220,22 @@ def _table_markdown(rows: list[list[str]]) -> str:
 def parts_markdown(parts: list[Part], notes: dict[int, Footnote], *, lead_notes=()) -> str:
     """Body parts as Markdown paragraphs, with the definitions of their footnotes at the end.
 
-    Sub-items are kept as "(a) text" paragraphs; tables as pipe tables.
-    ``lead_notes``: footnotes of the lead sentence, referenced at the start of
-    the body (the lead is stored as plain text and cannot hold a footnote).
+    Sub-items are kept as "(a) text" paragraphs, a level deeper indented by two
+    spaces a level ("  (i) text"); tables as pipe tables (drafting.text reads both).
+    ``lead_notes``: footnotes of the lead sentence, which refers to them itself
+    (``lead_markdown``): only their definitions are written here, first.
     """
     blocks: list[str] = []
-    lead_refs = "".join(f"[^{n}]" for n in lead_notes)
     for part in parts:
         if part.kind == "table":
             blocks.append(_table_markdown(part.rows))
         elif part.kind == "sub_item":
-            indent = "" if part.level <= 1 else ""
+            indent = "  " * (max(part.level, 1) - 1)
             blocks.append(f"{indent}{part.label} {inline_markdown(part.runs)}")
         elif part.kind == "bullet":
             blocks.append("  " * max(part.level - 1, 0) + "- " + inline_markdown(part.runs))
         else:
             blocks.append(inline_markdown(part.runs))
-    if lead_refs:
-        if blocks:
-            blocks[0] = f"{lead_refs} {blocks[0]}"
-        else:
-            blocks.append(lead_refs)
     used = list(lead_notes) + _part_notes(parts)
     for n in dict.fromkeys(used):
         note = notes.get(n)

@@ -74,14 +74,15 @@ def amendment_item(amendment: Amendment, user=None) -> AmendmentItem:
     """Redlines against the text as it reads now (``amendment.practice`` must be loaded)."""
     practice, kind = amendment.practice, amendment.kind
     if kind == Amendment.Kind.NEW or practice is None:
-        heading = diff.redline_html("", amendment.proposed_heading)
-        body = diff.redline_html("", amendment.proposed_body)
+        heading, body = diff.practice_redline(
+            "", "", amendment.proposed_heading, amendment.proposed_body
+        )
     elif kind == Amendment.Kind.DELETE:
-        heading = diff.redline_html(practice.heading, "")
-        body = diff.redline_html(practice.body, "")
+        heading, body = diff.practice_redline(practice.heading, practice.body, "", "")
     else:
-        heading = diff.redline_html(practice.heading, amendment.proposed_heading)
-        body = diff.redline_html(practice.body, amendment.proposed_body)
+        heading, body = diff.practice_redline(
+            practice.heading, practice.body, amendment.proposed_heading, amendment.proposed_body
+        )
     is_open = amendment.status == Amendment.Status.OPEN
     return AmendmentItem(
         amendment=amendment,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from drafting import permissions
+from drafting import permissions, text
 from drafting.models import (
     Document,
     Practice,
@@ -21,21 +22,46 @@ from drafting.models import (
 class NumberedPractice:
     practice: Practice
     number: int
+    # The number of its first footnote: a document numbers footnotes through the whole text.
+    first_note: int = 1
 
 
 @dataclass
 class SectionOutline:
     section: Section
     practices: list[NumberedPractice]
+    first_note: int = 1  # of the section's introduction
 
 
-def document_outline(document: Document) -> list[SectionOutline]:
+def first_notes_after(
+    document: Document,
+    sections: list[Section],
+    practices: list[Practice],
+    reserved: Mapping[int, int] | None = None,
+) -> int:
+    """The number the next footnote takes after the document's introduction, ``sections``'
+    introductions and ``practices`` (leads, bodies and ``reserved``: practice id -> its
+    reservations on the record, printed as its last notes). No query: the texts are loaded."""
+    reserved = reserved or {}
+    count = text.footnote_count(document.introduction)
+    count += sum(text.footnote_count(s.introduction) for s in sections)
+    count += sum(text.footnote_count(p.body, p.heading) + reserved.get(p.pk, 0) for p in practices)
+    return 1 + count
+
+
+def document_outline(
+    document: Document, reservations: Mapping[int, list] | None = None
+) -> list[SectionOutline]:
     """Sections in order with their practices numbered continuously through the document.
 
-    Two queries whatever the size of the document. The practices are read in one
-    plain query and grouped here rather than through ``prefetch_related``, whose
-    bookkeeping cost more than the query on a 400-practice page (issue 13); each
-    practice's ``section`` is its section row, as a prefetch would have set it.
+    Footnotes are numbered too (``first_note``); ``reservations`` (practice id -> its
+    reservations on the record, reads.reservations_on_record) count as each practice's
+    last notes, as the exports print them. Two queries whatever the size of the document.
+
+    The practices are read in one plain query and grouped here rather than through
+    ``prefetch_related``, whose bookkeeping cost more than the query on a 400-practice
+    page (issue 13); each practice's ``section`` is its section row, as a prefetch
+    would have set it.
     """
     sections = list(
         Section.objects.filter(document=document)
@@ -47,14 +73,20 @@ def document_outline(document: Document) -> list[SectionOutline]:
         by_section[practice.section_id].append(practice)
     cache_section = Practice.section.field.set_cached_value
     outline, number = [], document.first_number - 1
+    # Footnotes run on from the introduction through every section (text.footnote_count).
+    note = 1 + text.footnote_count(document.introduction)
     for section in sections:
         section.document = document  # labels ("Recommendation 3") ask it; no query
+        first_note = note
+        note += text.footnote_count(section.introduction)
         numbered = []
         for practice in by_section[section.pk]:
             cache_section(practice, section)
             number += 1
-            numbered.append(NumberedPractice(practice, number))
-        outline.append(SectionOutline(section, numbered))
+            numbered.append(NumberedPractice(practice, number, note))
+            note += text.footnote_count(practice.body, practice.heading)
+            note += len((reservations or {}).get(practice.pk, ()))
+        outline.append(SectionOutline(section, numbered, first_note))
     return outline
 
 

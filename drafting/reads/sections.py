@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
+
+from drafting import text
 from drafting.models import (
+    Position,
     Practice,
     Section,
 )
-from drafting.reads.documents import NumberedPractice
+from drafting.reads.documents import NumberedPractice, first_notes_after
 
 
 @dataclass
@@ -16,6 +20,7 @@ class SectionPage:
     section: Section
     practices: list[NumberedPractice]
     sections: list[Section]
+    first_note: int = 1  # of the section's introduction (footnotes run through the document)
 
     @property
     def index(self) -> int:
@@ -32,7 +37,14 @@ class SectionPage:
 
 
 def section_page(section: Section) -> SectionPage:
-    """A section's practices with their document-wide numbers; three queries whatever the size."""
+    """A section's practices with their document-wide numbers and footnote numbers;
+    three queries whatever the size.
+
+    The practices of the earlier sections are read with this section's (one query),
+    with their texts, to count their footnotes, and with the number of their
+    reservations on the record, which are printed as their last notes (as the
+    document page and the exports number them).
+    """
     sections = list(
         Section.objects.filter(document=section.document_id)
         .select_related("approved_by")
@@ -40,9 +52,22 @@ def section_page(section: Section) -> SectionPage:
     )
     here = next(s for s in sections if s.pk == section.pk)
     earlier = [s.pk for s in sections[: sections.index(here)]]
-    first_number = (
-        Practice.objects.filter(section_id__in=earlier).count() + section.document.first_number
+    document = section.document
+    on_record = Q(positions__stance=Position.Stance.RESERVATION, positions__for_the_record=True)
+    rows = list(
+        Practice.objects.filter(section_id__in=[*earlier, section.pk])
+        .annotate(reserved=Count("positions", filter=on_record))
+        .order_by("position", "id")
     )
-    practices = list(Practice.objects.filter(section=section).order_by("position", "id"))
-    numbered = [NumberedPractice(p, first_number + i) for i, p in enumerate(practices)]
-    return SectionPage(section=here, practices=numbered, sections=sections)
+    before = [p for p in rows if p.section_id != section.pk]
+    practices = [p for p in rows if p.section_id == section.pk]
+    reserved = {p.pk: p.reserved for p in rows}
+    first_number = len(before) + document.first_number
+    note = first_notes_after(document, sections[: sections.index(here)], before, reserved)
+    intro_note = note
+    note += text.footnote_count(here.introduction)
+    numbered = []
+    for i, p in enumerate(practices):
+        numbered.append(NumberedPractice(p, first_number + i, note))
+        note += text.footnote_count(p.body, p.heading) + p.reserved
+    return SectionPage(section=here, practices=numbered, sections=sections, first_note=intro_note)

@@ -9,13 +9,31 @@ register = template.Library()
 
 
 @register.simple_tag
-def markdown(source: str, prefix: object = "", key: object = "") -> SafeString:
+def markdown(
+    source: str,
+    prefix: object = "",
+    key: object = "",
+    start: int = 1,
+    lead: str | None = None,
+) -> SafeString:
     """``{% markdown practice.body prefix="snap" key=practice.pk %}`` — sanitised HTML.
 
-    ``prefix`` and ``key`` make footnote anchors unique when many texts share a page.
+    ``prefix`` and ``key`` make footnote anchors unique when many texts share a page;
+    ``start`` is the number of the first footnote (numbered through the document);
+    ``lead``, for a practice's body, its lead sentence (whose notes come first).
     """
     anchor = f"n{prefix}{key}-" if f"{prefix}{key}" else ""
-    return text.render(source, anchor_prefix=anchor)
+    return text.render(source, anchor_prefix=anchor, start=start or 1, lead=lead)
+
+
+@register.simple_tag
+def lead(
+    heading: str, body: str = "", prefix: object = "", key: object = "", start: int = 1
+) -> SafeString:
+    """``{% lead practice.heading practice.body prefix=practice.pk start=n %}`` — the lead
+    sentence with its footnote marks; same ``prefix``/``key``/``start`` as the body's tag."""
+    anchor = f"n{prefix}{key}-" if f"{prefix}{key}" else ""
+    return text.render_lead(heading, body, anchor_prefix=anchor, start=start or 1)
 
 
 @register.simple_tag

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from drafting import actions, history, limits, permissions, reads, workflow
-from drafting.diff import redline_html
+from drafting.diff import practice_redline
 from drafting.forms import (
     AcceptForm,
     ChangeAmendmentForm,
@@ -248,15 +248,18 @@ def _three_way(amendment: Amendment, current: Practice | None = None) -> dict | 
     base_body = base.body if base else ""
     proposed_heading = amendment.proposed_heading if amendment.kind != "delete" else ""
     proposed_body = amendment.proposed_body if amendment.kind != "delete" else ""
+    since = practice_redline(base_heading, base_body, current.heading, current.body)
+    proposed = practice_redline(base_heading, base_body, proposed_heading, proposed_body)
+    apply = practice_redline(current.heading, current.body, proposed_heading, proposed_body)
     return {
         "base": base,
         "current": current,
-        "since_heading": redline_html(base_heading, current.heading),
-        "since_body": redline_html(base_body, current.body),
-        "proposed_heading": redline_html(base_heading, proposed_heading),
-        "proposed_body": redline_html(base_body, proposed_body),
-        "apply_heading": redline_html(current.heading, proposed_heading),
-        "apply_body": redline_html(current.body, proposed_body),
+        "since_heading": since[0],
+        "since_body": since[1],
+        "proposed_heading": proposed[0],
+        "proposed_body": proposed[1],
+        "apply_heading": apply[0],
+        "apply_body": apply[1],
     }
 
 

@@ -111,7 +111,10 @@ def document_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
     document = access.document_for(request.user, slug)
-    outline = reads.document_outline(document)
+    # Reservations on the record are printed as footnotes (issue 14), numbered with the
+    # text's own (footnotes run through the document); one query.
+    reservations = reads.reservations_on_record(document)
+    outline = reads.document_outline(document, reservations)
     can_structure = permissions.can_add_section(request.user, document)
     return render(
         request,
@@ -130,8 +133,7 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             else {},
             # Open amendments per section and the review links (issue 4); one query.
             **document_review_context(request.user, document),
-            # Reservations accepted for the record, printed as footnotes (issue 14); one query.
-            "reservations": reads.reservations_on_record(document),
+            "reservations": reservations,
             # Agreement status of each practice, for those who follow the review; two queries.
             "standings": reads.document_standings(
                 document, [i.practice for entry in outline for i in entry.practices]

@@ -238,12 +238,15 @@ def practice_compare(request: HttpRequest, pk: int) -> HttpResponse:
     old = revisions.chosen[form.cleaned_data["from"]]
     new = revisions.chosen[form.cleaned_data["to"]]
     practice = Practice.objects.select_related("section__document").filter(pk=pk).first()
+    heading_redline, body_redline = diff.practice_redline(
+        old.heading, old.body, new.heading, new.body
+    )
     context.update(
         {
             "old": old,
             "new": new,
-            "heading_redline": diff.redline_html(old.heading, new.heading),
-            "body_redline": diff.redline_html(old.body, new.body),
+            "heading_redline": heading_redline,
+            "body_redline": body_redline,
             "same_text": old.heading == new.heading and old.body == new.body,
             "practice": practice,
             "can_restore": practice is not None
