@@ -443,6 +443,27 @@ def can_edit_document_details(user, document: Document) -> bool:
     return why_cannot_edit_document_details(user, document) is None
 
 
+def why_cannot_renumber(user, document: Document) -> str | None:
+    """Renumber now (keep-numbers rule): the secretariat's, while the text may still change."""
+    if role_of(user) is None:
+        return _why_no_role(user)
+    if not is_secretariat(user):
+        return (
+            "Only the secretariat renumbers the practices: numbers are kept stable so that "
+            "delegations' references hold until it decides to renumber."
+        )
+    if document.status in {Document.Status.SUBMITTED, Document.Status.ADOPTED}:
+        return (
+            f"“{document}” is {document.get_status_display().lower()}: its text and numbers "
+            "no longer change."
+        )
+    return None
+
+
+def can_renumber(user, document: Document) -> bool:
+    return why_cannot_renumber(user, document) is None
+
+
 # --- Positions: what each delegation says about each practice --------------------------------
 # A delegation speaks through its experts (and a secretariat officer who belongs to it): each
 # sees and states only their own delegation's position. The secretariat sees every

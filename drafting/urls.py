@@ -45,6 +45,8 @@ drafting_patterns = [
     path("documents/new/", documents.document_create, name="document-create"),
     path("documents/<slug:slug>/", documents.document_detail, name="document-detail"),
     path("documents/<slug:slug>/edit/", documents.document_edit, name="document-edit"),
+    # Renumber now, under the keep-numbers rule ("7 bis"): a confirmation page, then one change.
+    path("documents/<slug:slug>/renumber/", documents.document_renumber, name="document-renumber"),
     path("sections/<int:pk>/", sections.section_detail, name="section-detail"),
     path("documents/<slug:slug>/sections/add/", sections.section_add, name="section-add"),
     path("sections/<int:pk>/edit/", sections.section_edit, name="section-edit"),

@@ -392,6 +392,11 @@ def _check(obj, transition: Transition, why_not: str | None, reason: str, blocke
 # the sections in order and their practice counts; drafting.permissions decides who may.
 
 
+def _keeps_numbers(section: Section) -> bool:
+    """Under the keep-numbers rule no move renumbers anything (drafting.numbering)."""
+    return section.document.numbering == Document.Numbering.KEEP
+
+
 def renumbered_by_section_move(
     order: Sequence[Section], counts: Mapping[int, int], section: Section, new_index: int
 ) -> list[Section]:
@@ -401,6 +406,8 @@ def renumbered_by_section_move(
     ``new_index`` is its place among the *others*. Moving a section shifts the
     numbers of the sections it passes over by its own number of practices.
     """
+    if _keeps_numbers(section):
+        return []
     index = next(i for i, s in enumerate(order) if s.pk == section.pk)
     others = [s for s in order if s.pk != section.pk]
     crossed = others[new_index:index] if new_index < index else others[index:new_index]
@@ -413,7 +420,10 @@ def renumbered_by_practice_move(
     order: Sequence[Section], counts: Mapping[int, int], source: Section, target: Section
 ) -> list[Section]:
     """Approved sections whose practices get new numbers when one practice of ``source``
-    moves to ``target``: those strictly between the two (their own status is the edit rule's)."""
+    moves to ``target``: those strictly between the two (their own status is the edit rule's).
+    None under keep numbers: every practice keeps its label wherever one moves."""
+    if _keeps_numbers(source):
+        return []
     ids = [s.pk for s in order]
     low, high = sorted((ids.index(source.pk), ids.index(target.pk)))
     return [s for s in order[low + 1 : high] if s.status == S.APPROVED and counts.get(s.pk)]
@@ -473,7 +483,9 @@ def section_step_effect(outline: Sequence, section_id: int, direction: str) -> s
     moving, other = outline[index], outline[other_index]
     where = "above" if direction == "up" else "below"
     sentence = f"This moves “{moving.section.title}” {where} “{other.section.title}”"
-    if not (moving.practices and other.practices):
+    keep = moving.section.document.numbering == Document.Numbering.KEEP
+    if keep or not (moving.practices and other.practices):
+        # Under keep numbers every practice keeps its label wherever it stands.
         return f"{sentence}; no practice changes its number."
     numbers = [p.number for p in [*moving.practices, *other.practices]]
     term = moving.section.document.label_term or "Good Practice"

@@ -126,7 +126,7 @@ BAD = [
     ({"label_term": "  "}, "label_term", "Say what each numbered item is called"),
     ({"label_term": "x" * 200}, "label_term", "limited to 60 characters"),
     ({"label_term": "<b>Rec</b>"}, "label_term", "Use words only"),
-    ({"numbering": "keep"}, "numbering", "not in the list"),
+    ({"numbering": "frozen"}, "numbering", "not in the list"),
     ({"working_group": "999999"}, "working_group", "not in the list"),
     ({"implementing_partner": "999999"}, "implementing_partner", "not in the list"),
     ({"co_leads": ["999999"]}, "co_leads", "not in the list"),

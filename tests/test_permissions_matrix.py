@@ -33,7 +33,7 @@ from django.db import transaction
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from drafting import actions
+from drafting import actions, reads
 from drafting.history import stamp
 from drafting.models import (
     Document,
@@ -261,6 +261,35 @@ DOCUMENT_EDIT = """
     submitted  L 403 403 403  403  403
     adopted    L 403 403 403  403  403
 """
+
+
+DOCUMENT_RENUMBER = """
+    drafting   L 403 403 403  403  302+
+    in_review  L 403 403 403  403  302+
+    approved   L 403 403 403  403  302+
+    final      L 403 403 403  403  302+
+    submitted  L 403 403 403  403  403
+    adopted    L 403 403 403  403  403
+"""
+
+
+def _kept_with_a_bis(w: World) -> dict:
+    """Switch the world's document to keep numbers with its second practice labelled "1 bis"
+    (written directly: in later states no action may change the text), and return what the
+    confirmation page would post."""
+    document = Document.objects.get(pk=w.document.pk)
+    if document.numbering != Document.Numbering.KEEP:
+        document.numbering = Document.Numbering.KEEP
+        stamp(document, by=w.users["secretariat"], reason="Test: keep numbers.")
+        document.save()
+        practices = Practice.objects.filter(section__document=document).order_by(
+            "section__position", "position"
+        )
+        for n, practice in enumerate(practices, start=1):
+            practice.kept_number, practice.kept_suffix = (1, 1) if n == 2 else (n, 0)
+            stamp(practice, by=w.users["secretariat"], reason="Test: kept label.")
+            practice.save()
+    return {"seen": reads.renumber_plan(document).seen, "reason": ""}
 
 
 def _details(w: World | None = None) -> dict:
@@ -601,6 +630,10 @@ ACTIONS: dict[str, Action] = {
     ),
     "document-edit": Action(
         lambda w: _u("document-edit", w.document.slug), _details, DOCUMENT_EDIT
+    ),
+    # Renumber now, on a document that keeps its numbers and holds a "1 bis" (issue 12).
+    "document-renumber": Action(
+        lambda w: _u("document-renumber", w.document.slug), _kept_with_a_bis, DOCUMENT_RENUMBER
     ),
 }
 

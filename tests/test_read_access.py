@@ -98,6 +98,8 @@ EXPECTED = """
     drafting:document-open-review          adopted   L    403  403  403  403  403
     drafting:document-redline              drafting  L    403  400  400  400  400
     drafting:document-redline              adopted   L    403  400  400  400  400
+    drafting:document-renumber             drafting  L    403  403  403  403  200
+    drafting:document-renumber             adopted   L    403  403  403  403  403
     drafting:document-reopen               drafting  L    403  403  403  403  200
     drafting:document-reopen               adopted   L    403  403  403  403  403
     drafting:document-return-to-drafting   drafting  L    403  403  403  403  200

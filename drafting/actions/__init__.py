@@ -47,6 +47,7 @@ from drafting.actions.deletions import (  # noqa: F401
 from drafting.actions.documents import (  # noqa: F401
     DETAIL_FIELDS,
     create_document,
+    renumber_now,
     slug_refusal,
     update_document_details,
 )

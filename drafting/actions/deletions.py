@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from drafting import limits, permissions
 from drafting.actions.base import StaleRevision
-from drafting.actions.ordering import position_after
+from drafting.actions.ordering import give_kept_label, position_after
 from drafting.actions.practices import _day, _number_at
 from drafting.history import last_row, latest_rows_as_of, person, rows_through, stamp
 from drafting.models import AgendaItem, Amendment, Comment, Deletion, Document, Practice, Section
@@ -136,7 +136,9 @@ def delete_practice(
         kind=Kind.PRACTICE,
         object_id=current.pk,
         label=current.heading,
-        number=_number_at(section, current.position, current.pk),
+        number=_number_at(
+            section, current.position, current.pk, (current.kept_number, current.kept_suffix)
+        ),
         section_id_then=section.pk,
         after_id=before,
         practice_ids=[current.pk],
@@ -329,15 +331,22 @@ def _restore_practice(deletion: Deletion, section: Section, *, by, deleted: str,
         raise ValidationError("This practice is already back in the document.")
     siblings = list(Practice.objects.filter(section=section).order_by("position", "id"))
     position = _place(siblings, deletion.after_id, by=by)
-    number = _number_at(section, position, deletion.object_id)
-    label = section.document.label(number)
+    # Under keep numbers it gets back its own label, unless another practice holds it
+    # now or it no longer fits in order there (after Renumber now): then a new one.
+    row = _last_row(Practice, deletion.object_id)
+    placed = Practice(pk=deletion.object_id, section=section, position=position)
+    wanted = None if row is None or row.kept_number is None else (row.kept_number, row.kept_suffix)
+    give_kept_label(placed, section.document, wanted=wanted)
+    kept = (placed.kept_number, placed.kept_suffix)
+    label = section.document.label(_number_at(section, position, deletion.object_id, kept))
     what = f"Restored deleted {label} ({deleted})."
     (practice,) = _recreate(
         Practice,
         [deletion.object_id],
         by=by,
         reason=f"{what} {reason}".strip(),
-        fixed={"section_id": section.pk, "position": position},
+        fixed={"section_id": section.pk, "position": position}
+        | ({"kept_number": kept[0], "kept_suffix": kept[1]} if kept[0] is not None else {}),
     )
     again = f"Re-attached: {label} was restored by {_who(by)} ({deleted})."
     for model, ids in (
@@ -372,7 +381,15 @@ def _restore_section(deletion: Deletion, *, by, deleted: str, reason: str) -> No
     )
     along = f"Restored with the section “{deletion.label}” ({deleted}). {reason}".strip()
     restoring = {Section: {deletion.object_id}, Practice: set(deletion.practice_ids)}
-    _recreate(Practice, deletion.practice_ids, by=by, reason=along, restoring=restoring)
+    practices = _recreate(Practice, deletion.practice_ids, by=by, reason=along, restoring=restoring)
+    document = Document.objects.get(pk=deletion.document_id)
+    for practice in practices if document.numbering == Document.Numbering.KEEP else ():
+        # Its own label back, unless another practice holds it now (after Renumber now).
+        own = (practice.kept_number, practice.kept_suffix)
+        give_kept_label(practice, document, wanted=own if own[0] is not None else None)
+        if (practice.kept_number, practice.kept_suffix) != own:
+            stamp(practice, by=by, reason=f"{along} Its number was taken: labelled anew.")
+            practice.save(update_fields=["kept_number", "kept_suffix"])
     restoring[Comment] = set(deletion.comment_ids)
     _recreate(Comment, deletion.comment_ids, by=by, reason=along, restoring=restoring)
     _recreate(Amendment, deletion.amendment_ids, by=by, reason=along, restoring=restoring)

@@ -16,12 +16,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from drafting import permissions
-from drafting.actions.base import lock_document, refuse_if_stale
+from drafting import numbering, permissions
+from drafting.actions.base import StaleRevision, lock_document, refuse_if_stale
+from drafting.actions.ordering import freeze_numbers
 from drafting.actions.sections import create_section
 from drafting.history import stamp
 from drafting.history.record import person
 from drafting.models import Delegation, Document
+from drafting.reads.documents import renumber_plan
 
 # The fields a person sets on the "New document" and "Edit document details" pages.
 DETAIL_FIELDS = (
@@ -60,9 +62,6 @@ def _apply(document: Document, details: dict) -> None:
         raise TypeError(f"Not a document detail: {', '.join(sorted(unknown))}")
     for name, value in details.items():
         setattr(document, name, value)
-    if document.numbering != Document.Numbering.CONTINUOUS:
-        # The keep-numbers rule ("7 bis") needs stored numbers on practices; not built yet.
-        raise ValidationError({"numbering": "Only “Renumber continuously” is available for now."})
 
 
 @transaction.atomic
@@ -122,8 +121,14 @@ def update_document_details(
     (why_cannot_edit_document_details: the secretariat, before submission);
     StaleRevision if someone saved the details since the form was shown;
     ValidationError (keyed by field) for what the model refuses. Changing the
-    label term or first number relabels every page and export at once: numbers
-    are derived, never stored.
+    label term or first number relabels every page and export at once.
+
+    Numbering rule: switching to *keep numbers* gives every practice its present
+    number to keep (drafting.actions.ordering.freeze_numbers), as does a new first
+    number under that rule, in the same recorded change. Switching back to
+    *renumber continuously* simply switches: the numbers shown become continuous at
+    once (what Renumber now would do), and the kept labels are set afresh if the
+    document ever returns to keep numbers.
     """
     current = lock_document(document)
     permissions.refuse_if(permissions.why_cannot_edit_document_details(by, current))
@@ -143,9 +148,56 @@ def update_document_details(
         return current  # a second click, or a form saved unchanged: nothing to record
     current.revision += 1
     why = f"Document details edited. {reason.strip()}".strip()
+    keep = current.numbering == Document.Numbering.KEEP
+    if keep and (
+        before["numbering"] != current.numbering or before["first_number"] != current.first_number
+    ):
+        freeze_numbers(current, by=by, reason=f"{why} Numbers kept from now on.")
     stamp(current, by=by, reason=why)
     current.save()
     if leads is not None:
         stamp(current, by=by, reason=why)
         current.co_leads.set(list(leads))
+    return current
+
+
+@transaction.atomic
+def renumber_now(document: Document | int, *, by, seen: str | None, reason: str = "") -> Document:
+    """Renumber now: give every practice of a keep-numbers document its continuous number.
+
+    "7 bis" and the practices after it become 8, 9, …; gaps left by deletions
+    close. One recorded change: one row in the document's history ("Renumbered
+    Good Practices 7 bis–12 as 8–14.") and, with the same reason and author, a row
+    for each practice whose label changes. Locks the document, then its practices.
+    Refused (PermissionDenied) per permissions.why_cannot_renumber (the
+    secretariat's, never on an adopted or submitted text); (ValidationError) when
+    the document renumbers continuously anyway or nothing would change;
+    StaleRevision when ``seen`` (reads.renumber_plan's fingerprint, from the
+    confirmation page) no longer matches: a practice was added, moved or
+    renumbered since the page was shown. ``seen`` None: a script, nothing to compare.
+    """
+    current = lock_document(document)
+    permissions.refuse_if(permissions.why_cannot_renumber(by, current))
+    if current.numbering != Document.Numbering.KEEP:
+        raise ValidationError(
+            "This document renumbers its practices continuously already: there is nothing "
+            "to renumber."
+        )
+    plan = renumber_plan(current)
+    if seen is not None and seen != plan.seen:
+        raise StaleRevision(
+            current,
+            "Practices were added, moved or renumbered since you opened this page; nothing was "
+            f"renumbered. Look at the numbers again: {plan.sentence or 'nothing to renumber now.'}",
+        )
+    if not plan.changes:
+        raise ValidationError("Every practice already has its continuous number.")
+    span = numbering.range_sentence(
+        current.label_term, [old for old, _ in plan.changes], [n for _, n in plan.changes]
+    )
+    why = f"Renumbered {span}. {reason.strip()}".strip()
+    freeze_numbers(current, by=by, reason=why)
+    current.revision += 1
+    stamp(current, by=by, reason=why)
+    current.save()
     return current

@@ -102,6 +102,7 @@ def import_document(
             pretitle=(plan.pretitle or "")[:300],
             label_term=plan.label_term[:60],
             first_number=plan.first_number,
+            numbering=plan.numbering,
         )
     if plan.introduction and not document.introduction:
         document.introduction = plan.introduction
@@ -128,7 +129,13 @@ def import_document(
             with _naming(p.label):
                 _clean_text(p.heading, p.body)  # the same limits as an amendment or an edit
                 last = create_practice(
-                    section, by=by, heading=p.heading, body=p.body, after=last, reason=reason
+                    section,
+                    by=by,
+                    heading=p.heading,
+                    body=p.body,
+                    after=last,
+                    reason=reason,
+                    label=p.kept,  # "7 bis" stays "7 bis" in a keep-numbers document
                 )
             practices[p.label] = last
             for comment in p.comments:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
-from drafting import limits, permissions, workflow
+from drafting import limits, numbering, permissions, workflow
 from drafting.actions.base import (
     StaleRevision,
     _require_edit,
@@ -24,7 +24,7 @@ from drafting.actions.base import (
     practice_label,
     refuse_if_stale,
 )
-from drafting.actions.ordering import position_after
+from drafting.actions.ordering import give_kept_label, position_after
 from drafting.history import stamp
 from drafting.models import Practice, Section
 from drafting.reads.agreement import agreement_in_force, lapse_note
@@ -68,13 +68,17 @@ def create_practice(
     reason: str = "",
     meeting=None,
     on_behalf_of=None,
+    label: tuple[int, int] | None = None,
 ) -> Practice:
     """Add a practice to ``section`` after ``after`` (first if ``first``, else at the end).
 
     Refused (PermissionDenied) unless ``by`` may edit the section; refused
     (ValidationError) if ``after`` is no longer in the section, or if the document
     would outgrow its size limits (drafting.limits). ``on_behalf_of``: the history
-    names this user (an accepted amendment's proposer).
+    names this user (an accepted amendment's proposer). Under the keep-numbers rule
+    the new practice gets the label of an insertion ("7 bis" after 7,
+    drafting.numbering), or ``label`` (number, suffix: an imported "7 bis") when that
+    one is free and in order.
     """
     current = lock_section(section)
     _require_edit(by, current)
@@ -88,6 +92,7 @@ def create_practice(
         body=body,
         position=position_after(_siblings(current), anchor, by=by, first=first),
     )
+    give_kept_label(practice, current.document, wanted=label)
     practice.full_clean()
     stamp(practice, by=on_behalf_of or by, reason=reason or "Practice added.", meeting=meeting)
     practice.save()
@@ -279,10 +284,18 @@ def step_practice(
 # edited concurrently; they can be hoisted later.
 
 
-def _number_at(section: Section, position: int, pk: int) -> int:
-    """The continuous number a practice placed at (section, position) has in its document."""
+def _number_at(
+    section: Section, position: int, pk: int, kept: tuple[int | None, int] = (None, 0)
+) -> int | str:
+    """The number a practice placed at (section, position) has in its document.
+
+    Under keep numbers: its label ``kept`` (drafting.numbering), when it holds one.
+    """
     from django.db.models import Q
 
+    document = section.document
+    if document.numbering == numbering.KEEP and kept[0] is not None:
+        return numbering.kept_label(*kept)
     ahead = Practice.objects.filter(section__document=section.document_id).filter(
         Q(section__position__lt=section.position)
         | Q(section__position=section.position, section_id__lt=section.pk)
@@ -333,7 +346,9 @@ def restore_practice_revision(
             f"Revision {revision} has the same text as the current one: nothing to restore."
         )
     _refuse_if_longer_too_big(current, source.heading, source.body)
-    number = _number_at(current.section, current.position, current.pk)
+    number = _number_at(
+        current.section, current.position, current.pk, (current.kept_number, current.kept_suffix)
+    )
     current.heading, current.body = source.heading, source.body
     current.revision += 1
     current.full_clean()

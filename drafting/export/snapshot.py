@@ -406,6 +406,8 @@ def _open_amendments(snapshot: DocumentSnapshot) -> list[str]:
         Delegation.objects.filter(pk__in={r.delegation_id for r in rows}).values_list("pk", "name")
     )
     numbers = {p.id: p for p in snapshot.practices}
+    # Reading order, not the number: under keep numbers a number is text ("7 bis").
+    rank = {p.id: i for i, p in enumerate(snapshot.practices)}
     lines = []
     for row in rows:
         practice = numbers.get(row.practice_id)
@@ -418,6 +420,10 @@ def _open_amendments(snapshot: DocumentSnapshot) -> list[str]:
             what = f"deletion of {practice_label(snapshot.label_term, practice.number)}"
         else:
             what = f"change to {practice_label(snapshot.label_term, practice.number)}"
-        order = (practice.number if practice else 10**9, sections[row.section_id].position, row.id)
+        order = (
+            rank[practice.id] if practice else 10**9,
+            sections[row.section_id].position,
+            row.id,
+        )
         lines.append((order, f"Amendment #{row.id} by {who}: {what}"))
     return [line for _, line in sorted(lines)]

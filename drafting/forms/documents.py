@@ -32,12 +32,24 @@ class DocumentForm(forms.ModelForm):
         error_messages={"invalid_choice": _FORGED, "invalid_pk_value": _FORGED},
     )
     numbering = forms.ChoiceField(
-        # "Keep numbers" ("7 bis") is not built yet: only the continuous rule is offered.
-        choices=[(Document.Numbering.CONTINUOUS, Document.Numbering.CONTINUOUS.label)],
+        choices=[
+            (
+                Document.Numbering.CONTINUOUS,
+                "Renumber continuously — practices are numbered one after another; inserting, "
+                "moving or deleting one renumbers those after it.",
+            ),
+            (
+                Document.Numbering.KEEP,
+                "Keep numbers — every practice keeps its number; one inserted after 7 is "
+                "“7 bis”, then “7 ter”, and a deleted one leaves a gap until the secretariat "
+                "renumbers in one recorded step (Renumber now).",
+            ),
+        ],
         initial=Document.Numbering.CONTINUOUS,
+        widget=forms.RadioSelect,
         label="Numbering",
-        help_text="Practices are numbered one after another; inserting or moving one renumbers "
-        "those after it.",
+        help_text="Switching to keep numbers keeps the present numbers; switching back to "
+        "renumber continuously renumbers at once.",
         error_messages={"invalid_choice": _FORGED},
     )
 
@@ -171,4 +183,15 @@ class NewDocumentForm(DocumentForm):
 
 class EditDocumentForm(DocumentForm):
     seen_revision = SeenRevisionField()
+    reason = ReasonField()
+
+
+class RenumberForm(forms.Form):
+    """Renumber now: the confirmation carries what numbering the page showed."""
+
+    seen = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=40,
+        error_messages={"required": "This page did not say which numbers it showed."},
+    )
     reason = ReasonField()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from drafting import numbering
 from drafting.history import order
 from drafting.models import Document, Practice, Section
 
@@ -20,10 +21,13 @@ class PracticeSnapshot:
     heading: str
     body: str
     revision: int
-    number: int
+    # Continuous: an int; under keep numbers the label held, as text ("7 bis").
+    number: int | str
     # The history row that wrote this text; None from document_now(with_rows=False).
     history_id: int | None
     changed_at: datetime | None
+    # The label held under keep numbers (kept_number, kept_suffix), as stored then.
+    kept: tuple[int | None, int] = (None, 0)
 
 
 @dataclass
@@ -66,6 +70,7 @@ class DocumentSnapshot:
     pretitle: str = ""
     label_term: str = "Good Practice"
     first_number: int = 1
+    numbering: str = numbering.CONTINUOUS
 
     @property
     def practices(self) -> list[PracticeSnapshot]:
@@ -126,7 +131,7 @@ def document_as_of(document: Document, when: datetime | None = None) -> Document
             continue
         sections[row.section_id].practices.append(_practice_snapshot(row, number=0))
 
-    ordered = _in_order_and_numbered(sections.values(), doc_row.first_number)
+    ordered = _in_order_and_numbered(sections.values(), doc_row.first_number, doc_row.numbering)
 
     return DocumentSnapshot(
         document_id=document.pk,
@@ -149,6 +154,7 @@ def document_as_of(document: Document, when: datetime | None = None) -> Document
         pretitle=doc_row.pretitle,
         label_term=doc_row.label_term,
         first_number=doc_row.first_number,
+        numbering=doc_row.numbering,
     )
 
 
@@ -163,20 +169,28 @@ def _practice_snapshot(row, *, number: int) -> PracticeSnapshot:
         number=number,
         history_id=row.history_id,
         changed_at=row.history_date,
+        kept=(row.kept_number, row.kept_suffix),
     )
 
 
-def _in_order_and_numbered(sections, first_number: int = 1) -> list[SectionSnapshot]:
-    """Sections and their practices in stored order, numbered through the document from
-    ``first_number`` (the document's, as it stood at the moment read)."""
+def _in_order_and_numbered(
+    sections, first_number: int = 1, rule: str = numbering.CONTINUOUS
+) -> list[SectionSnapshot]:
+    """Sections and their practices in stored order, numbered through the document by
+    ``rule`` from ``first_number`` (the document's, as they stood at the moment read;
+    drafting.numbering.numbers_in_order)."""
     ordered = sorted(sections, key=lambda s: (s.position, s.id))
-    number = first_number - 1
     for section in ordered:
-        numbered = []
-        for practice in sorted(section.practices, key=lambda p: (p.position, p.id)):
-            number += 1
-            numbered.append(_practice_snapshot_renumbered(practice, number))
-        section.practices = numbered
+        section.practices = sorted(section.practices, key=lambda p: (p.position, p.id))
+    every = [p for section in ordered for p in section.practices]
+    numbers = dict(
+        (p.id, n)
+        for p, n in numbering.numbers_in_order(rule, first_number, every, kept=lambda p: p.kept)
+    )
+    for section in ordered:
+        section.practices = [
+            _practice_snapshot_renumbered(p, numbers[p.id]) for p in section.practices
+        ]
     return ordered
 
 
@@ -244,9 +258,10 @@ def document_now(document: Document, *, with_rows: bool = True) -> DocumentSnaps
                 number=0,
                 history_id=getattr(p, "last_history_id", None),
                 changed_at=getattr(p, "last_changed_at", None),
+                kept=(p.kept_number, p.kept_suffix),
             )
         )
-    ordered = _in_order_and_numbered(sections.values(), document.first_number)
+    ordered = _in_order_and_numbered(sections.values(), document.first_number, document.numbering)
     return DocumentSnapshot(
         document_id=document.pk,
         slug=document.slug,
@@ -269,6 +284,7 @@ def document_now(document: Document, *, with_rows: bool = True) -> DocumentSnaps
         pretitle=document.pretitle,
         label_term=document.label_term,
         first_number=document.first_number,
+        numbering=document.numbering,
     )
 
 

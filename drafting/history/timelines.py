@@ -13,7 +13,7 @@ from django.db.models.functions import Lag
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
-from drafting import diff
+from drafting import diff, numbering
 from drafting.history import order
 from drafting.history.record import _WHO, Author, author_of
 from drafting.models import Document, Practice, Section
@@ -29,7 +29,7 @@ from drafting.models import Document, Practice, Section
 
 
 def _order_changes(history: QuerySet) -> QuerySet:
-    """Practice rows that created, deleted or re-placed a practice (not pure text edits)."""
+    """Practice rows that created, deleted, re-placed or relabelled a practice (not text edits)."""
     over = {"partition_by": [F("id")], "order_by": [F(f) for f in order.OLDEST_FIRST]}
     # order_by(): the model's default ordering would sort every row for nothing.
     return (
@@ -37,12 +37,19 @@ def _order_changes(history: QuerySet) -> QuerySet:
         .annotate(
             prev_position=Window(Lag("position"), **over),
             prev_section=Window(Lag("section_id"), **over),
+            # Under keep numbers a renumbering changes the label, not the place.
+            prev_kept=Window(Lag("kept_number"), **over),
+            prev_suffix=Window(Lag("kept_suffix"), **over),
         )
         .filter(
             Q(history_type__in=["+", "-"])
             | Q(prev_position__isnull=True)
             | ~Q(position=F("prev_position"))
             | ~Q(section_id=F("prev_section"))
+            | Q(prev_kept__isnull=True, kept_number__isnull=False)
+            | Q(prev_kept__isnull=False, kept_number__isnull=True)
+            | ~Q(kept_number=F("prev_kept"))
+            | ~Q(kept_suffix=F("prev_suffix"))
         )
     )
 
@@ -58,6 +65,7 @@ class _Event:
     section_id: int | None
     position: int
     kind: str
+    kept: tuple[int | None, int] = (None, 0)  # a practice's label under keep numbers
 
 
 @dataclass(frozen=True)
@@ -86,23 +94,40 @@ class OrderReplay:
             Practice.history.filter(
                 section_id__in=Section.history.filter(document_id=document_id).values("id")
             )
-        ).values_list("id", "section_id", "position", "history_type", "history_date", "history_id")
+        ).values_list(
+            "id",
+            "section_id",
+            "position",
+            "history_type",
+            "history_date",
+            "history_id",
+            "kept_number",
+            "kept_suffix",
+        )
         self._sections: list[_Event] = []
         self.section_titles: dict[int, str] = {}
         # The document's first number rides along on the section rows (no extra query);
-        # numbers at every past moment use today's first number, as the pages do.
-        first = Document.objects.filter(pk=OuterRef("document_id")).values("first_number")
-        self.first_number = 1
-        for sid, position, title, kind, when, hid, first_number in section_rows.values_list(
-            "id", "position", "title", "history_type", "history_date", "history_id", Subquery(first)
+        # numbers at every past moment use today's first number and numbering rule, as
+        # the pages do.
+        doc = Document.objects.filter(pk=OuterRef("document_id"))
+        self.first_number, self.rule = 1, numbering.CONTINUOUS
+        for sid, position, title, kind, when, hid, first_number, rule in section_rows.values_list(
+            "id",
+            "position",
+            "title",
+            "history_type",
+            "history_date",
+            "history_id",
+            Subquery(doc.values("first_number")),
+            Subquery(doc.values("numbering")),
         ):
             self._sections.append(_Event(when, hid, "s", sid, None, position, kind))
             self.section_titles[sid] = title  # oldest first: the latest title wins
-            self.first_number = first_number or 1
+            self.first_number, self.rule = first_number or 1, rule or numbering.CONTINUOUS
         self._practices = sorted(
             (
-                _Event(when, hid, "p", pid, sid, position, kind)
-                for pid, sid, position, kind, when, hid in practice_rows
+                _Event(when, hid, "p", pid, sid, position, kind, (kept, suffix))
+                for pid, sid, position, kind, when, hid, kept, suffix in practice_rows
             ),
             key=lambda e: e.history_id,
         )
@@ -123,7 +148,7 @@ class OrderReplay:
             key=lambda e: (e.history_id, 1 if isinstance(e, _Event) else 2 * (not e.deleted)),
         )
         result: dict[int, int | None] = {}
-        state = _OrderState(self.first_number)
+        state = _OrderState(self.first_number, self.rule)
         for item in order.interleave(self._sections, practice_stream, when=lambda e: e.when):
             if isinstance(item, _Wanted):
                 result[item.history_id] = state.numbers().get(item.obj_id)
@@ -145,7 +170,7 @@ class OrderReplay:
         """practice id -> number now, for practices that exist."""
         state = getattr(self, "_final", None)
         if state is None:
-            state = _OrderState(self.first_number)
+            state = _OrderState(self.first_number, self.rule)
             for event in order.interleave(self._sections, self._practices, when=lambda e: e.when):
                 state.apply(event)
             self._final = state
@@ -155,11 +180,13 @@ class OrderReplay:
 class _OrderState:
     """Sections and practices present at one moment of a replay, numbered on demand."""
 
-    def __init__(self, first_number: int = 1) -> None:
+    def __init__(self, first_number: int = 1, rule: str = numbering.CONTINUOUS) -> None:
         self.first_number = first_number
+        self.rule = rule
         self.sections: dict[int, int] = {}
         self.practices: dict[int, tuple[int, int]] = {}
-        self._numbers: dict[int, int] | None = None
+        self.kept: dict[int, tuple[int | None, int]] = {}
+        self._numbers: dict[int, int | str] | None = None
 
     def apply(self, event: _Event) -> None:
         target = self.sections if event.table == "s" else self.practices
@@ -170,8 +197,11 @@ class _OrderState:
         elif target.get(event.obj_id) != value:
             target[event.obj_id] = value
             self._numbers = None
+        if event.table == "p" and event.kind != "-" and self.kept.get(event.obj_id) != event.kept:
+            self.kept[event.obj_id] = event.kept
+            self._numbers = None
 
-    def numbers(self) -> dict[int, int]:
+    def numbers(self) -> dict[int, int | str]:
         # Renumbering only after an event that changed the order keeps a replay
         # of thousands of text edits linear.
         if self._numbers is None:
@@ -180,7 +210,13 @@ class _OrderState:
                 for pid, (sid, position) in self.practices.items()
                 if sid in self.sections
             )
-            self._numbers = {key[3]: n for n, key in enumerate(order, start=self.first_number)}
+            numbered = numbering.numbers_in_order(
+                self.rule,
+                self.first_number,
+                [key[3] for key in order],
+                kept=lambda pid: self.kept.get(pid, (None, 0)),
+            )
+            self._numbers = dict(numbered)
         return self._numbers
 
 

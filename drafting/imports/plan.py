@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from drafting import brackets
+from drafting import brackets, numbering
 from drafting.imports import changes, schema
 from drafting.imports.reader import Source
 from drafting.imports.structure import Imported, ImportedPractice, number_notes, recognise
@@ -31,6 +31,18 @@ class PlannedPractice:
     body: str
     comments: list[dict] = field(default_factory=list)
     source: list[str] = field(default_factory=list)  # the file's paragraphs, as read
+
+    @property
+    def kept(self) -> tuple[int, int] | None:
+        """(number, suffix) of its label: "Good Practice 7 bis" -> (7, 1); None if none."""
+        found = _LABEL_NUMBER.search(self.label)
+        return numbering.parse_label(found.group(0)) if found else None
+
+
+# The number at the end of a label, with its suffix: "Good Practice 7 bis" -> "7 bis".
+_LABEL_NUMBER = re.compile(
+    rf"\d+(?:[\s\u00a0]+(?:{'|'.join(numbering.SUFFIXES)}))?$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -69,6 +81,8 @@ class Plan:
     # How the file labels and numbers its practices; a new document takes both.
     label_term: str = "Good Practice"
     first_number: int = 1
+    # "keep" when the file labels insertions "7 bis": the new document keeps the labels.
+    numbering: str = numbering.CONTINUOUS
 
     @property
     def practice_count(self) -> int:
@@ -136,7 +150,18 @@ def make_plan(
         )
     numbers = [p.number for p in doc.practices]
     first_number = numbers[0] if numbers and isinstance(numbers[0], int) else 1
-    if first_number != 1:
+    planned = [p for section in sections for p in section.practices]
+    kept = [p.kept for p in planned]
+    # Labels such as "7 bis" mean the file keeps its numbers: so does the new document.
+    rule = numbering.CONTINUOUS
+    if any(k is not None and k[1] for k in kept):
+        rule = numbering.KEEP
+        first_number = next((k[0] for k in kept if k is not None), first_number)
+        warnings.append(
+            "The file labels insertions “bis”, “ter”: the new document keeps its numbers "
+            "(the secretariat can renumber them in one step later)."
+        )
+    elif first_number != 1:
         warnings.append(
             f"The file starts at {doc.practices[0].label}: a new document numbers its "
             f"practices from {first_number}, one after another."
@@ -167,6 +192,7 @@ def make_plan(
         left_out=doc.left_out,
         label_term=doc.label_term or "Good Practice",
         first_number=max(1, min(first_number, FIRST_NUMBER_MAX)),
+        numbering=rule,
     )
 
 

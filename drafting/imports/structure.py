@@ -20,9 +20,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from drafting.imports.reader import Source, format_number
+from drafting.numbering import SUFFIXES
 
 KNOWN_TERMS = ("Good Practice", "Recommendation", "Principle", "Guideline", "Practice")
-_SUFFIX = r"(?:\s+(?:bis|ter|quater|quinquies))?"
+# "7 bis" … "7 vicies": the suffixes of the keep-numbers rule (drafting.numbering).
+_SUFFIX = rf"(?:[\s\u00a0]+(?:{'|'.join(SUFFIXES)}))?"
 _NOTES_HEADINGS = {"notes", "endnotes", "footnotes"}
 _INTRO_HEADINGS = {"introduction", "preamble", "foreword", "background"}
 _SECTION_NUMBER = re.compile(r"^(?P<num>[IVXLCDM]+|[A-Z]|\d+)[.)]\s+(?P<title>\S.*)$")

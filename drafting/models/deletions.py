@@ -35,8 +35,12 @@ class Deletion(models.Model):
     label = models.CharField(
         max_length=1000, help_text="What it was called when it was deleted (title or heading)."
     )
-    number = models.PositiveIntegerField(
-        null=True, blank=True, help_text="For a practice: its Good Practice number then."
+    # Text, not a number: under the keep-numbers rule a practice is "7 bis".
+    number = models.CharField(  # noqa: DJ001 (sections and older rows have none)
+        max_length=40,
+        null=True,
+        blank=True,
+        help_text="For a practice: its Good Practice number then.",
     )
     section_id_then = models.BigIntegerField(
         null=True, blank=True, help_text="For a practice: the section it stood in."

@@ -85,6 +85,10 @@ class Document(models.Model):
     # Incremented when the details above are edited; the edit form carries the
     # revision it started from (status changes are checked by state instead).
     revision = models.PositiveIntegerField(default=1)
+    # Under "keep numbers": the last Practice history row written when the numbers
+    # were last made continuous (switching to the rule, or Renumber now). A practice
+    # deleted after it leaves a gap: its label is not given to a new practice.
+    renumbered_after = models.BigIntegerField(null=True, blank=True, editable=False)
 
     history = tracked(m2m_fields=[co_leads])
 
@@ -166,6 +170,11 @@ class Practice(models.Model):
         help_text="The explanatory paragraphs, in Markdown.",
     )
     revision = models.PositiveIntegerField(default=1)
+    # The label it holds under the document's "keep numbers" rule: 7 and 1 = "7 bis"
+    # (drafting.numbering). Set by the actions that add, restore and renumber
+    # practices; ignored while the document renumbers continuously.
+    kept_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    kept_suffix = models.PositiveSmallIntegerField(default=0, editable=False)
 
     history = tracked()
 

@@ -40,10 +40,13 @@ from drafting.reads.deletions import (  # noqa: F401
 )
 from drafting.reads.documents import (  # noqa: F401
     NumberedPractice,
+    RenumberPlan,
     SectionOutline,
     document_outline,
     documents_without_group,
+    numbering_fingerprint,
     practice_numbers,
+    renumber_plan,
     working_groups_with_documents,
 )
 from drafting.reads.meetings import (  # noqa: F401

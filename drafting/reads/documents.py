@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -9,7 +10,7 @@ from datetime import date
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from drafting import permissions, text
+from drafting import numbering, permissions, text
 from drafting.models import (
     Document,
     Practice,
@@ -21,7 +22,7 @@ from drafting.models import (
 @dataclass
 class NumberedPractice:
     practice: Practice
-    number: int
+    number: int | str  # "7 bis" under keep numbers (drafting.numbering)
     # The number of its first footnote: a document numbers footnotes through the whole text.
     first_note: int = 1
 
@@ -72,7 +73,9 @@ def document_outline(
     for practice in Practice.objects.filter(section__document=document).order_by("position", "id"):
         by_section[practice.section_id].append(practice)
     cache_section = Practice.section.field.set_cached_value
-    outline, number = [], document.first_number - 1
+    in_order = [p for section in sections for p in by_section[section.pk]]
+    numbers = dict(numbering.numbers_in_order(document.numbering, document.first_number, in_order))
+    outline = []
     # Footnotes run on from the introduction through every section (text.footnote_count).
     note = 1 + text.footnote_count(document.introduction)
     for section in sections:
@@ -82,22 +85,31 @@ def document_outline(
         numbered = []
         for practice in by_section[section.pk]:
             cache_section(practice, section)
-            number += 1
-            numbered.append(NumberedPractice(practice, number, note))
+            numbered.append(NumberedPractice(practice, numbers[practice], note))
             note += text.footnote_count(practice.body, practice.heading)
             note += len((reservations or {}).get(practice.pk, ()))
         outline.append(SectionOutline(section, numbered, first_note))
     return outline
 
 
-def practice_numbers(document: Document) -> dict[int, int]:
-    """Practice id -> its current number in the document (from its first number). One query."""
-    rows = (
+def practice_numbers(document: Document | int) -> dict[int, int | str]:
+    """Practice id -> its current number in the document (drafting.numbering). One query."""
+    rows = list(
         Practice.objects.filter(section__document=document)
         .order_by("section__position", "section_id", "position", "id")
-        .values_list("id", "section__document__first_number")
+        .values_list(
+            "id",
+            "kept_number",
+            "kept_suffix",
+            "section__document__first_number",
+            "section__document__numbering",
+        )
     )
-    return {pk: first + n for n, (pk, first) in enumerate(rows)}
+    if not rows:
+        return {}
+    first, rule = rows[0][3], rows[0][4]
+    numbered = numbering.numbers_in_order(rule, first, rows, kept=lambda r: (r[1], r[2]))
+    return {row[0]: n for row, n in numbered}
 
 
 def working_groups_with_documents(user) -> list[WorkingGroup]:
@@ -131,3 +143,52 @@ def submitted_on(document: Document) -> date | None:
             break
         day = timezone.localdate(when)
     return day
+
+
+@dataclass
+class RenumberPlan:
+    """What Renumber now would do to a document kept under the keep-numbers rule."""
+
+    changes: list[tuple[int | str, int]]  # (label now, continuous number), in reading order
+    sentence: str  # "This renumbers Good Practices 7 bis–12 as 8–14." ("" if nothing changes)
+    seen: str  # numbering_fingerprint: the confirmation form carries it
+
+
+def numbering_fingerprint(rows: list[tuple[int, int | None, int]]) -> str:
+    """What a person confirming Renumber now was shown: each practice's id and label, in order.
+
+    ``rows`` are (id, kept_number, kept_suffix). A renumber whose fingerprint no
+    longer matches (a practice added, moved or renumbered since) is refused as stale.
+    """
+    seen = ";".join(f"{pk}:{number}:{suffix}" for pk, number, suffix in rows)
+    return hashlib.sha256(seen.encode()).hexdigest()[:20]
+
+
+def renumber_plan(document: Document) -> RenumberPlan:
+    """The practices whose label Renumber now changes, and the sentence saying so. One query.
+
+    From the first practice whose label is not its continuous number to the last
+    one, as negotiators write it: "Good Practices 7 bis–12 as 8–14".
+    """
+    rows = list(
+        Practice.objects.filter(section__document=document)
+        .order_by("section__position", "section_id", "position", "id")
+        .values_list("id", "kept_number", "kept_suffix")
+    )
+    now = numbering.numbers_in_order(
+        document.numbering, document.first_number, rows, kept=lambda r: (r[1], r[2])
+    )
+    changes = [
+        (label, n)
+        for n, (row, label) in enumerate(now, start=document.first_number)
+        if (row[1], row[2]) != (n, 0)
+    ]
+    sentence = ""
+    if changes:
+        span = numbering.range_sentence(
+            document.label_term,
+            [label for label, _ in changes],
+            [n for _, n in changes],
+        )
+        sentence = f"This renumbers {span}."
+    return RenumberPlan(changes, sentence, numbering_fingerprint(rows))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from drafting import text
+from drafting import numbering, text
 from drafting.models import (
     Position,
     Practice,
@@ -67,7 +67,7 @@ def section_page(section: Section) -> SectionPage:
     intro_note = note
     note += text.footnote_count(here.introduction)
     numbered = []
-    for i, p in enumerate(practices):
-        numbered.append(NumberedPractice(p, first_number + i, note))
+    for p, n in numbering.numbers_in_order(document.numbering, first_number, practices):
+        numbered.append(NumberedPractice(p, n, note))
         note += text.footnote_count(p.body, p.heading) + p.reserved
     return SectionPage(section=here, practices=numbered, sections=sections, first_note=intro_note)

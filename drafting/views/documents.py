@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from drafting import actions, limits, permissions, reads, workflow
-from drafting.forms.documents import EditDocumentForm, NewDocumentForm
+from drafting.forms.documents import EditDocumentForm, NewDocumentForm, RenumberForm
 from drafting.models import Document
 from drafting.models.documents import LABEL_TERMS
 from drafting.reads import access
@@ -125,6 +125,9 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "outline": outline,
             "can_structure": can_structure,
             "can_edit_details": permissions.can_edit_document_details(request.user, document),
+            # Keep-numbers rule ("7 bis"): the secretariat's Renumber now.
+            "can_renumber": document.numbering == Document.Numbering.KEEP
+            and permissions.can_renumber(request.user, document),
             # Links to "what changed", past versions and redlines: not for the public.
             "can_view_history": permissions.can_export_history(request.user, document),
             # Which sections this user may move up or down (approved ones: the secretariat).
@@ -152,3 +155,47 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _delegation_of(user):
     profile = getattr(user, "profile", None)
     return profile.delegation if profile else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_renumber(request: HttpRequest, slug: str) -> HttpResponse:
+    """Renumber now (keep-numbers rule): GET says what changes, POST renumbers; 409 if stale."""
+    document = access.document_for(request.user, slug)
+    permissions.refuse_if(permissions.why_cannot_renumber(request.user, document))
+    keep = document.numbering == Document.Numbering.KEEP
+    plan = reads.renumber_plan(document) if keep else None
+    form = RenumberForm(request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        form = RenumberForm(initial={"seen": plan.seen if plan else ""})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                limits.spend(request, "edits")
+                actions.renumber_now(
+                    document,
+                    by=request.user,
+                    seen=form.cleaned_data["seen"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except actions.StaleRevision as stale:
+                # Show the numbers as they are now; confirming again renumbers those.
+                form = RenumberForm({**request.POST.dict(), "seen": plan.seen if plan else ""})
+                form.is_valid()
+                form.add_error(None, str(stale))
+                status = 409
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = limits.rate_limited_status(form, 422)
+            else:
+                done = plan.sentence.removeprefix("This renumbers ")
+                messages.success(request, f"Renumbered {done}")
+                return redirect(document)
+    return render(
+        request,
+        "drafting/documents/renumber.html",
+        {"document": document, "plan": plan, "keep": keep, "form": form},
+        status=status,
+    )
