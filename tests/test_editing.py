@@ -480,6 +480,16 @@ def test_preview_uses_the_document_renderer(client, expert):
     assert "footnote" in body
 
 
+def test_preview_renders_an_introduction_too(client, secretariat):
+    """A section's or document's introduction is posted under its own name."""
+    response = login(client, secretariat).post(
+        reverse("drafting:practice-preview"), {"introduction": "*Scope* of <b>this</b>"}
+    )
+    body = response.content.decode()
+    assert "<em>Scope</em>" in body
+    assert "<b>" not in body
+
+
 def test_presence_shows_who_else_is_editing_and_staleness(client, expert, other_expert, practice):
     url = reverse("drafting:practice-presence", args=[practice.pk])
     one, two = Client(), Client()

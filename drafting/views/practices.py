@@ -245,7 +245,9 @@ def practice_preview(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             format_html('<p class="form-error" role="status">{}</p>', limited.message), status=429
         )
-    source = request.POST.get("body", "")[: 2 * text.MAX_LENGTH]
+    # The editor's textarea is posted under its own name: a practice's or amendment's body,
+    # a section's or document's introduction.
+    source = request.POST.get("body", request.POST.get("introduction", ""))[: 2 * text.MAX_LENGTH]
     # A preview is seen once: rendered without a place in the memo of stored texts.
     return HttpResponse(text.render(source, anchor_prefix="preview-", remember=False))
 

@@ -50,7 +50,7 @@ def test_toolbar_adds_markdown(page_for, live_server, expert, secretariat):
     page.locator(f"#practice-{practice.pk}").get_by_role("link", name="Edit").click()
     body = page.locator(f"#practice-{practice.pk} textarea[name=body]")
     body.fill("")
-    page.locator(f"#practice-{practice.pk}").get_by_role("button", name="B").click()
+    page.locator(f"#practice-{practice.pk}").get_by_role("button", name="Bold", exact=True).click()
     expect(body).to_have_value("**bold text**")
     expect(page.locator(f"#practice-{practice.pk} .preview strong")).to_contain_text("bold text")
 
