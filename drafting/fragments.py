@@ -18,8 +18,10 @@ fragments cost more than rendering them from this memo (README, Performance).
 
 Only markup that is the same for everyone who sees it is kept. Whether a user
 sees agreement badges at all is decided by the view (``standings`` is empty for
-those who may not follow the review); edit links and a user's own position are
-never part of this page's practices.
+those who may not follow the review); a user's own position is never part of this
+page's practices. The "Edit" / "Propose a change" link under each practice
+depends on who reads (permissions.text_route, decided once per section), so it is
+written after the kept fragment, never into it (issue 17).
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from collections.abc import Iterable, Mapping
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from drafting import text
+from drafting import permissions, text
+from drafting.templatetags.drafting_urls import url_for
 
 # About 2,000 practices of 2 KB (key and value), several documents' worth per worker.
 FRAGMENT_CACHE_BYTES = 16 * 1024 * 1024
@@ -100,22 +104,53 @@ def practice_reading(
     return mark_safe(html)  # noqa: S308  (our template's output; user text via text.render)
 
 
+# The link under a practice for each route: the page it opens and its words.
+ROUTE_LINKS = {
+    permissions.EDIT: ("drafting:practice-edit", "Edit", "Edit the text of"),
+    permissions.PROPOSE: (
+        "drafting:amendment-propose-change",
+        "Propose a change",
+        "Propose a change to",
+    ),
+}
+
+
+def route_link(item, *, label: str, route: str | None) -> str:
+    """The per-user link under one practice of the document page ("" for no route).
+
+    ``route`` is permissions.text_route for the practice's section. Written here, not
+    in the template, because it follows every practice of a 400-practice page; the
+    label is escaped (the document's own word), ids are integers.
+    """
+    if route not in ROUTE_LINKS:
+        return ""
+    name, words, spoken = ROUTE_LINKS[route]
+    where = escape(f"{label} {item.number}")
+    return (
+        f'<p class="practice-edit"><a class="button edit-link {route}-link" '
+        f'href="{url_for(name, item.practice.pk)}" aria-label="{spoken} {where}">{words}</a></p>'
+    )
+
+
 def practices_reading(
     items: Iterable,
     *,
     label: str = "Good Practice",
     standings: Mapping | None = None,
     reservations: Mapping | None = None,
+    route: str | None = None,
 ) -> SafeString:
     """The reading views of a section's practices, in order, as one piece of HTML.
 
     One call per section rather than one template tag per practice: the template
-    engine's per-item cost was the page's cost.
+    engine's per-item cost was the page's cost. ``route`` (permissions.text_route of
+    the section for this user) adds an "Edit" or "Propose a change" link after each
+    kept fragment; None adds nothing (observers, the public, exports).
     """
     standings = standings or {}
     reservations = reservations or {}
     language = translation.get_language() or ""
-    return mark_safe(  # noqa: S308  (joined fragments from practice_reading)
+    return mark_safe(  # noqa: S308  (joined fragments from practice_reading; escaped links)
         "".join(
             practice_reading(
                 item,
@@ -124,6 +159,7 @@ def practices_reading(
                 notes=reservations.get(item.practice.pk),
                 language=language,
             )
+            + route_link(item, label=label, route=route)
             for item in items
         )
     )

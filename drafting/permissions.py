@@ -282,6 +282,27 @@ def can_propose_amendment(user, section: Section) -> bool:
     return why_cannot_propose_amendment(user, section) is None
 
 
+# The two ways to change a practice's text, as the document page offers them (issue 17).
+EDIT, PROPOSE = "edit", "propose"
+
+
+def text_route(user, section: Section) -> str | None:
+    """How ``user`` changes the text of ``section``'s practices: EDIT, PROPOSE or None.
+
+    EDIT when they may edit it directly (why_cannot_edit_section), else PROPOSE when
+    they may propose an amendment (why_cannot_propose_amendment), else None (observers,
+    the public, approved sections for experts, adopted documents). Where both are
+    open, editing directly is the route offered: proposals are for what the
+    secretariat must decide, which the section page explains. No query once the
+    user's profile is loaded, so pages ask it once per section.
+    """
+    if can_edit_section(user, section):
+        return EDIT
+    if can_propose_amendment(user, section):
+        return PROPOSE
+    return None
+
+
 def why_cannot_withdraw_amendment(user, amendment: Amendment) -> str | None:
     reason = why_cannot_review(user, amendment.section.document)
     if reason is None and amendment.proposed_by_id != user.pk:

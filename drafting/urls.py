@@ -117,6 +117,7 @@ drafting_patterns = [
     path("amendments/<int:pk>/accept/", amendments.amendment_accept, name="amendment-accept"),
     path("amendments/<int:pk>/reject/", amendments.amendment_reject, name="amendment-reject"),
     path("amendments/<int:pk>/withdraw/", amendments.amendment_withdraw, name="amendment-withdraw"),
+    path("documents/<slug:slug>/comments/", comments.comment_list, name="comment-list"),
     path("sections/<int:pk>/comments/", comments.comment_create, name="comment-create"),
     path("comments/<int:pk>/reply/", comments.comment_reply, name="comment-reply"),
     path("comments/<int:pk>/resolve/", comments.comment_resolve, name="comment-resolve"),

@@ -809,6 +809,7 @@ READ_ONLY = {
     "version-detail",
     "amendment-list",
     "amendment-detail",
+    "comment-list",  # the document's comment threads (issue 17)
     "meeting-list",
     "meeting-detail",
     "practice-history",

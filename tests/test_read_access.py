@@ -64,6 +64,8 @@ EXPECTED = """
     drafting:amendment-reject              adopted   L    403  403  403  403  403
     drafting:amendment-withdraw            drafting  L    405  405  405  405  405
     drafting:amendment-withdraw            adopted   L    405  405  405  405  405
+    drafting:comment-list                  drafting  L    403  200  200  200  200
+    drafting:comment-list                  adopted   L    403  200  200  200  200
     drafting:comment-create                drafting  L    405  405  405  405  405
     drafting:comment-create                adopted   L    405  405  405  405  405
     drafting:comment-reply                 drafting  L    405  405  405  405  405

@@ -1,10 +1,11 @@
 """Word export: the export model as a .docx built on python-docx's package and styles.
 
 Structure a Word user relies on: the cover on its own first page (no header or
-footer there), a table-of-contents field, sections as "Heading 1" and
-"Good Practice N" as "Heading 2" (so the navigation pane and Word's own TOC
-work), footnotes as real Word footnotes, a running header with the short title
-(and DRAFT when the text is not final), page numbers in the footer, A4.
+footer there), a contents whose page numbers every layout fills in (_Writer.toc),
+sections as "Heading 1" and "Good Practice N" as "Heading 2" (so the navigation
+pane and a TOC Word inserts work), footnotes as real Word footnotes, a running
+header with the short title (and DRAFT when the text is not final), page numbers
+in the footer, A4.
 Redlines are real tracked changes (``w:ins`` / ``w:del``), which Word and
 LibreOffice show in colour and let the reader accept or reject.
 
@@ -347,38 +348,58 @@ class _Writer:
         w(self.para('<w:r><w:br w:type="page"/></w:r>'))
 
     def toc(self) -> None:
+        """The contents: one line per heading 1, its title, a dot leader and its page.
+
+        Each line links to a bookmark on its heading and takes the page from a PAGEREF
+        field. Not a TOC field: LibreOffice prints a TOC field's stored result as it
+        is and never recomputes it when it converts a file, so a contents made by a
+        program that cannot paginate would have no page numbers there; a PAGEREF is
+        recomputed by every layout (LibreOffice on load, Word on open, as settings.xml
+        asks, and whenever it prints). The titles are plain text in the file, so a
+        reader that updates nothing still lists the sections.
+        """
         w = self.body.append
         w(self.para(self.run("Contents", frozenset()), style="TOCHeading"))
-        entries = (["Introduction"] if self.doc.introduction.strip() else []) + [
-            markup.plain_text(s.title_inlines()) for s in self.doc.sections
-        ]
-        # A TOC field whose cached result lists the sections; Word fills in page numbers
-        # when the reader updates fields (F9), LibreOffice on Tools > Update.
-        begin = (
-            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-            '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-1" \\h \\z \\u </w:instrText></w:r>'
-            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-        )
-        end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-        if not entries:
-            w(self.para(begin + end))
-        for i, entry in enumerate(entries):
+        for title, bookmark in self.contents():
             w(
                 self.para(
-                    (begin if i == 0 else "")
-                    + self.run(entry, frozenset())
-                    + (end if i == len(entries) - 1 else ""),
-                    ppr='<w:spacing w:after="60"/>',
+                    f'<w:hyperlink w:anchor="{bookmark}" w:history="1">'
+                    + self.run(title, frozenset())
+                    + "<w:r><w:tab/></w:r>"
+                    + '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                    + f'<w:r><w:instrText xml:space="preserve"> PAGEREF {bookmark} \\h '
+                    + "</w:instrText></w:r>"
+                    + '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                    + '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>',
+                    ppr=_CONTENTS_LINE,
                 )
             )
+
+    def contents(self) -> list[tuple[str, str]]:
+        """(title, bookmark name) of each heading the contents lists, in order."""
+        entries = [("Introduction", _INTRO_BOOKMARK)] if self.doc.introduction.strip() else []
+        return entries + [
+            (markup.plain_text(s.title_inlines()), _section_bookmark(i))
+            for i, s in enumerate(self.doc.sections, start=1)
+        ]
+
+    def bookmarked(self, inner: str, name: str) -> str:
+        """``inner`` runs inside a bookmark the contents' links and page numbers point at."""
+        mark = next(self.ids)
+        return (
+            f'<w:bookmarkStart w:id="{mark}" w:name="{name}"/>{inner}<w:bookmarkEnd w:id="{mark}"/>'
+        )
 
     def heading(self, inner: str, level: int, *, mark: str = "") -> str:
         ppr = "<w:pageBreakBefore/>" if level == 1 else ""
         return self.para(inner, style=f"Heading{level}", ppr=ppr, mark=mark)
 
-    def section(self, section: ExportSection) -> None:
+    def section(self, section: ExportSection, *, bookmark: str = "") -> None:
         w = self.body.append
-        w(self.heading(self.runs(section.title_inlines()), 1, mark=_MARK.get(section.change, "")))
+        title = self.runs(section.title_inlines())
+        if bookmark:
+            title = self.bookmarked(title, bookmark)
+        w(self.heading(title, 1, mark=_MARK.get(section.change, "")))
         if section.change or section.moved:
             w(self.para(self.flag(section.change, section.moved, section.note), ppr=_KEEP))
         self.rich(section.introduction_rich())
@@ -421,6 +442,18 @@ _TEXT_WIDTH = 9184
 _JC = {"left": "left", "center": "center", "right": "right"}
 # Labels, flags and leads stay on the page of the text they introduce.
 _KEEP = "<w:keepNext/>"
+# A line of the contents: the page number at the right margin (16.2 cm), dots up to it.
+_CONTENTS_LINE = (
+    '<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9184"/></w:tabs><w:spacing w:after="60"/>'
+)
+# Names starting with "_" are hidden bookmarks in Word, as its own "_Toc…" ones are.
+_INTRO_BOOKMARK = "_TocIntroduction"
+
+
+def _section_bookmark(n: int) -> str:
+    return f"_TocSection{n}"
+
+
 # A section or practice added or deleted whole: the mark of each of its paragraphs.
 _MARK = {"added": "ins", "deleted": "del"}
 
@@ -434,10 +467,11 @@ def render(doc: ExportDocument) -> bytes:
     writer.toc()
     intro = doc.introduction_rich()
     if not intro.empty:
-        writer.body.append(writer.heading(writer.run("Introduction", frozenset()), 1))
+        title = writer.bookmarked(writer.run("Introduction", frozenset()), _INTRO_BOOKMARK)
+        writer.body.append(writer.heading(title, 1))
         writer.rich(intro)
-    for section in doc.sections:
-        writer.section(section)
+    for n, section in enumerate(doc.sections, start=1):
+        writer.section(section, bookmark=_section_bookmark(n))
     if doc.text_digest:
         writer.digest(doc.text_digest)
 
@@ -451,6 +485,7 @@ def render(doc: ExportDocument) -> bytes:
     body.append(sect_pr)
     if writer.footnotes:
         _add_footnotes(document, writer.footnotes)
+    _update_fields_on_open(document)
     # File properties are XML too: the characters XML forbids would stop the save.
     # Word's core properties hold at most 255 characters each (python-docx refuses more);
     # a document title may be longer (300), and the full title is on the cover anyway.
@@ -543,6 +578,23 @@ def _add_footnotes(document, notes: list[str]) -> None:
         compat.addprevious(footnote_pr)
     else:
         settings.append(footnote_pr)
+
+
+# What follows w:updateFields in CT_Settings (ECMA-376 17.15.1.78): it goes before the first.
+_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids")
+
+
+def _update_fields_on_open(document) -> None:
+    """Ask Word to update fields when the file opens, so the contents gets its page numbers
+    without the reader pressing F9 (Word asks first: the fields could refer to other files)."""
+    settings = document.settings.element
+    flag = parse_xml(f'<w:updateFields {_NS} w:val="true"/>')
+    for name in _AFTER_UPDATE_FIELDS:
+        following = settings.find(qn(f"w:{name}"))
+        if following is not None:
+            following.addprevious(flag)
+            return
+    settings.append(flag)
 
 
 def _property(value: str) -> str:

@@ -23,6 +23,12 @@ from drafting.reads.brackets import (  # noqa: F401
     delegation_names,
     open_brackets_of,
 )
+from drafting.reads.comments import (  # noqa: F401
+    CommentList,
+    ListedThread,
+    comment_delegations,
+    comment_list,
+)
 from drafting.reads.dashboard import (  # noqa: F401
     Change,
     Dashboard,

@@ -65,14 +65,16 @@ def practices_reading(
     standings: dict | None = None,
     reservations: dict | None = None,
     label: str = "Good Practice",
+    route: str | None = None,
 ) -> SafeString:
     """``{% practices_reading entry.practices standings=standings reservations=reservations %}``.
 
     A section's practices as the document page shows them, from drafting.fragments;
-    ``label`` is the word before each number ("Good Practice 4").
+    ``label`` is the word before each number ("Good Practice 4"); ``route`` the
+    reader's way to change them (permissions.text_route: an Edit or Propose link each).
     """
     return fragments.practices_reading(
-        items, label=label, standings=standings, reservations=reservations
+        items, label=label, standings=standings, reservations=reservations, route=route
     )
 
 

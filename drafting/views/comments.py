@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from drafting import actions, limits, permissions, reads
 from drafting.forms import CommentForm, ReplyForm
@@ -153,3 +153,36 @@ def comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_unresolve(request: HttpRequest, pk: int) -> HttpResponse:
     return _resolution(request, pk, resolved=False)
+
+
+@login_required
+@require_safe
+def comment_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The document's comment threads in document order, filtered by state and delegation.
+
+    Read by whoever follows the review (permissions.why_cannot_view_review). An
+    unknown state or delegation in the URL shows the default rather than an error.
+    """
+    document = access.document_for(request.user, slug, rule=permissions.why_cannot_view_review)
+    state = request.GET.get("state", reads.comments.UNRESOLVED)
+    if state not in dict(reads.comments.STATES):
+        state = reads.comments.UNRESOLVED
+    delegations = reads.comment_delegations(document)
+    delegation = request.GET.get("delegation", "")
+    if delegation not in {code for code, _ in delegations}:
+        delegation = ""  # a forged code filters nothing out
+    listing = reads.comment_list(
+        document, request.user, state=state, delegation=delegation, page=request.GET.get("page")
+    )
+    return render(
+        request,
+        "drafting/workflow/comment_list.html",
+        {
+            "document": document,
+            "listing": listing,
+            "state": state,
+            "states": reads.comments.STATES,
+            "delegation": delegation,
+            "delegations": delegations,
+        },
+    )

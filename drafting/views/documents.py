@@ -116,6 +116,10 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
     reservations = reads.reservations_on_record(document)
     outline = reads.document_outline(document, reservations)
     can_structure = permissions.can_add_section(request.user, document)
+    # Edit or Propose a change, per section, decided once here (issue 17); no query.
+    section_routes = {
+        entry.section.pk: permissions.text_route(request.user, entry.section) for entry in outline
+    }
     return render(
         request,
         "drafting/document_detail.html",
@@ -124,6 +128,9 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "co_leads": list(document.co_leads.all()),
             "outline": outline,
             "can_structure": can_structure,
+            "section_routes": section_routes,
+            # The two routes are explained where both are offered (issue 17).
+            "both_routes": {permissions.EDIT, permissions.PROPOSE} <= set(section_routes.values()),
             "can_edit_details": permissions.can_edit_document_details(request.user, document),
             # Keep-numbers rule ("7 bis"): the secretariat's Renumber now.
             "can_renumber": document.numbering == Document.Numbering.KEEP
