@@ -260,6 +260,13 @@ def can_name_version(user, document: Document) -> bool:
 
 
 def why_cannot_propose_amendment(user, section: Section) -> str | None:
+    reason = _why_closed_to_amendments(user, section)
+    if reason is None and getattr(getattr(user, "profile", None), "delegation_id", None) is None:
+        return "Amendments are proposed on behalf of a delegation, and your account has none."
+    return reason
+
+
+def _why_closed_to_amendments(user, section: Section) -> str | None:
     reason = why_cannot_review(user, section.document)
     if reason is not None:
         return reason
@@ -273,8 +280,6 @@ def why_cannot_propose_amendment(user, section: Section) -> str | None:
             f"“{section.title}” is approved; the secretariat must reopen it before changes "
             "can be proposed."
         )
-    if getattr(getattr(user, "profile", None), "delegation_id", None) is None:
-        return "Amendments are proposed on behalf of a delegation, and your account has none."
     return None
 
 
@@ -301,6 +306,17 @@ def text_route(user, section: Section) -> str | None:
     if can_propose_amendment(user, section):
         return PROPOSE
     return None
+
+
+def why_cannot_propose_on_behalf(user, section: Section) -> str | None:
+    """None if ``user`` may record an amendment for another delegation (an imported draft).
+
+    The secretariat only, when the section is open to amendments (the rule of
+    why_cannot_propose_amendment, except that the officer needs no delegation).
+    """
+    if not is_secretariat(user):
+        return "Only the secretariat records amendments on behalf of a delegation."
+    return _why_closed_to_amendments(user, section)
 
 
 def why_cannot_withdraw_amendment(user, amendment: Amendment) -> str | None:
@@ -431,6 +447,15 @@ def why_cannot_import_document(user) -> str | None:
 
 def can_import_document(user) -> bool:
     return why_cannot_import_document(user) is None
+
+
+def why_cannot_import_revision(user, document: Document) -> str | None:
+    """Importing a revised copy into ``document``: the secretariat, while its text can change."""
+    return why_cannot_import_document(user) or why_cannot_add_section(user, document)
+
+
+def can_import_revision(user, document: Document) -> bool:
+    return why_cannot_import_revision(user, document) is None
 
 
 def why_cannot_create_document(user) -> str | None:

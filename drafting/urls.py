@@ -47,6 +47,12 @@ drafting_patterns = [
     path("documents/<slug:slug>/edit/", documents.document_edit, name="document-edit"),
     # Renumber now, under the keep-numbers rule ("7 bis"): a confirmation page, then one change.
     path("documents/<slug:slug>/renumber/", documents.document_renumber, name="document-renumber"),
+    path("documents/<slug:slug>/import/", imports.document_import, name="document-import"),
+    path(
+        "documents/<slug:slug>/import/<str:token>/",
+        imports.document_import_preview,
+        name="document-import-preview",
+    ),
     path("sections/<int:pk>/", sections.section_detail, name="section-detail"),
     path("documents/<slug:slug>/sections/add/", sections.section_add, name="section-add"),
     path("sections/<int:pk>/edit/", sections.section_edit, name="section-edit"),

@@ -250,6 +250,17 @@ def _same(outcome: str) -> str:
 IMPORT_UPLOAD = _same("L 403 403 403  403  422=")
 IMPORT_PREVIEW = _same("L 403 403 403  403  404=")  # an upload no longer waiting in the session
 IMPORT_CANCEL = _same("L 403 403 403  403  302=")
+# Importing a revised copy into a document (issue 12): the secretariat's while the document's
+# text can change (tests/test_import_into.py imports one; a POST here carries no file).
+DOCUMENT_IMPORT = """
+    drafting   L 403 403 403  403  422=
+    in_review  L 403 403 403  403  422=
+    approved   L 403 403 403  403  422=
+    final      L 403 403 403  403  403
+    submitted  L 403 403 403  403  403
+    adopted    L 403 403 403  403  403
+"""
+DOCUMENT_IMPORT_PREVIEW = DOCUMENT_IMPORT.replace("422=", "404=")  # no upload waiting
 # Setting up a new document (issue 12): the secretariat's, whatever state others are in.
 DOCUMENT_CREATE = _same("L 403 403 403  403  302+")
 # Editing a document's details: the secretariat's until the document is submitted.
@@ -624,6 +635,14 @@ ACTIONS: dict[str, Action] = {
         lambda w: _u("import-preview", "gone"), lambda w: {"confirm": "1"}, IMPORT_PREVIEW
     ),
     "import-cancel": Action(lambda w: _u("import-cancel", "gone"), lambda w: {}, IMPORT_CANCEL),
+    "document-import": Action(
+        lambda w: _u("document-import", w.document.slug), lambda w: {}, DOCUMENT_IMPORT
+    ),
+    "document-import-preview": Action(
+        lambda w: _u("document-import-preview", w.document.slug, "gone"),
+        lambda w: {"confirm": "1"},
+        DOCUMENT_IMPORT_PREVIEW,
+    ),
     # --- setting up a document (issue 12) ----------------------------------------------------
     "document-create": Action(
         lambda w: _u("document-create"), lambda w: _details(), DOCUMENT_CREATE

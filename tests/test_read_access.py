@@ -86,6 +86,10 @@ EXPECTED = """
     drafting:document-create               adopted   L    403  403  403  403  200
     drafting:document-edit                 drafting  L    403  403  403  403  200
     drafting:document-edit                 adopted   L    403  403  403  403  403
+    drafting:document-import               drafting  L    403  403  403  403  200
+    drafting:document-import               adopted   L    403  403  403  403  403
+    drafting:document-import-preview       drafting  L    403  403  403  403  404
+    drafting:document-import-preview       adopted   L    403  403  403  403  403
     drafting:document-deleted              drafting  L    403  200  200  200  200
     drafting:document-deleted              adopted   L    403  200  200  200  200
     drafting:document-detail               drafting  L    403  200  200  200  200

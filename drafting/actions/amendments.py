@@ -35,7 +35,7 @@ from drafting.actions.comments import COMMENT_LIMIT
 from drafting.actions.deletions import delete_practice
 from drafting.actions.practices import create_practice, update_practice
 from drafting.history import person, stamp
-from drafting.models import Amendment, Practice, ReviewMeeting, Section
+from drafting.models import Amendment, Delegation, Practice, ReviewMeeting, Section
 
 HEADING_LIMIT = 1000
 BODY_LIMIT = text.MAX_LENGTH
@@ -88,11 +88,21 @@ def _base_revision(practice: Practice, base_revision: int | None) -> int:
     return base_revision
 
 
-def _save_proposal(amendment: Amendment, *, by, what: str) -> Amendment:
-    amendment.delegation_id = by.profile.delegation_id
+def _refuse_proposal(by, section: Section, delegation: Delegation | None) -> None:
+    """An expert proposes for their own delegation; the secretariat may record one for another."""
+    if delegation is None:
+        permissions.refuse_if(permissions.why_cannot_propose_amendment(by, section))
+    else:
+        permissions.refuse_if(permissions.why_cannot_propose_on_behalf(by, section))
+
+
+def _save_proposal(
+    amendment: Amendment, *, by, what: str, delegation: Delegation | None = None, reason: str = ""
+) -> Amendment:
+    amendment.delegation_id = delegation.pk if delegation else by.profile.delegation_id
     amendment.proposed_by = by
     amendment.status = Amendment.Status.OPEN
-    stamp(amendment, by=by, reason=f"Proposed: {what}.")
+    stamp(amendment, by=by, reason=reason or f"Proposed: {what}.")
     amendment.save()
     return amendment
 
@@ -106,13 +116,18 @@ def propose_change(
     body: str,
     rationale: str,
     base_revision: int | None = None,
+    delegation: Delegation | None = None,
+    reason: str = "",
 ) -> Amendment:
     """An expert proposes new wording for a practice, on behalf of their delegation.
 
     ``base_revision`` is the revision the proposer read (default: the current one).
+    ``delegation``: the secretariat records the proposal for this delegation (a
+    revised draft's import; permissions.why_cannot_propose_on_behalf); ``reason``
+    replaces the history's "Proposed: …".
     """
     practice = lock_practice(practice)
-    permissions.refuse_if(permissions.why_cannot_propose_amendment(by, practice.section))
+    _refuse_proposal(by, practice.section, delegation)
     heading, body = _clean_text(heading, body)
     if heading == practice.heading and body == practice.body:
         raise ValidationError("The proposed text is the same as the current text.")
@@ -125,16 +140,27 @@ def propose_change(
         proposed_body=body,
         rationale=_clean_rationale(rationale),
     )
-    return _save_proposal(amendment, by=by, what="a change to a practice")
+    return _save_proposal(
+        amendment, by=by, what="a change to a practice", delegation=delegation, reason=reason
+    )
 
 
 @transaction.atomic
 def propose_deletion(
-    practice: Practice | int, *, by, rationale: str, base_revision: int | None = None
+    practice: Practice | int,
+    *,
+    by,
+    rationale: str,
+    base_revision: int | None = None,
+    delegation: Delegation | None = None,
+    reason: str = "",
 ) -> Amendment:
-    """An expert proposes deleting a practice, on behalf of their delegation."""
+    """An expert proposes deleting a practice, on behalf of their delegation.
+
+    ``delegation`` and ``reason``: as for propose_change.
+    """
     practice = lock_practice(practice)
-    permissions.refuse_if(permissions.why_cannot_propose_amendment(by, practice.section))
+    _refuse_proposal(by, practice.section, delegation)
     amendment = Amendment(
         kind=Kind.DELETE,
         section=practice.section,
@@ -142,7 +168,9 @@ def propose_deletion(
         base_revision=_base_revision(practice, base_revision),
         rationale=_clean_rationale(rationale),
     )
-    return _save_proposal(amendment, by=by, what="the deletion of a practice")
+    return _save_proposal(
+        amendment, by=by, what="the deletion of a practice", delegation=delegation, reason=reason
+    )
 
 
 @transaction.atomic
@@ -154,10 +182,15 @@ def propose_practice(
     body: str,
     rationale: str,
     after: Practice | int | None = None,
+    delegation: Delegation | None = None,
+    reason: str = "",
 ) -> Amendment:
-    """Propose a new practice placed after ``after`` (or at the start of the section if None)."""
+    """Propose a new practice placed after ``after`` (or at the start of the section if None).
+
+    ``delegation`` and ``reason``: as for propose_change.
+    """
     section = lock_section(section)
-    permissions.refuse_if(permissions.why_cannot_propose_amendment(by, section))
+    _refuse_proposal(by, section, delegation)
     if after is not None:
         after = lock_practices({section.pk: section}, [pk_of(after)]).get(pk_of(after))
         if after is None:
@@ -174,7 +207,9 @@ def propose_practice(
         proposed_body=body,
         rationale=_clean_rationale(rationale),
     )
-    return _save_proposal(amendment, by=by, what="a new practice")
+    return _save_proposal(
+        amendment, by=by, what="a new practice", delegation=delegation, reason=reason
+    )
 
 
 # --- Decisions --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone
 from drafting import permissions
 from drafting.actions.base import gone, lock_document, lock_practices, lock_section, pk_of
 from drafting.history import stamp
-from drafting.models import Comment, Practice, Section
+from drafting.models import Comment, Delegation, Practice, Section
 
 COMMENT_LIMIT = 10_000
 
@@ -33,11 +33,22 @@ def _clean_comment(body: str) -> str:
 
 @transaction.atomic
 def add_comment(
-    section: Section | int, *, by, body: str, practice: Practice | int | None = None
+    section: Section | int,
+    *,
+    by,
+    body: str,
+    practice: Practice | int | None = None,
+    word_author: str = "",
+    on_behalf_of: Delegation | None = None,
+    reason: str = "",
 ) -> Comment:
     """A comment on a section, or on one of its practices.
 
-    Refused (PermissionDenied) for observers and in an adopted document;
+    ``word_author``: the author a Word comment named (an import brings it in);
+    ``on_behalf_of``: the delegation that author was mapped to, which the comment
+    then speaks for, with ``by`` (the secretariat) recorded as who imported it.
+    Refused (PermissionDenied) for observers and in an adopted document, and
+    unless ``by`` may import drafts when ``on_behalf_of`` is given;
     (ValidationError) if the practice is no longer in the section.
     """
     section = lock_section(section)
@@ -48,8 +59,18 @@ def add_comment(
             raise ValidationError(
                 "That practice is not in this section (it may have been moved or deleted)."
             )
-    comment = Comment(section=section, practice=practice, author=by, body=_clean_comment(body))
-    stamp(comment, by=by, reason="Comment added.")
+    if on_behalf_of is not None:
+        # Speaking for another delegation is the import's privilege, not a commenter's.
+        permissions.refuse_if(permissions.why_cannot_import_document(by))
+    comment = Comment(
+        section=section,
+        practice=practice,
+        author=by,
+        body=_clean_comment(body),
+        word_author=" ".join((word_author or "").split())[:200],
+        on_behalf_of=on_behalf_of,
+    )
+    stamp(comment, by=by, reason=reason or "Comment added.")
     comment.save()
     return comment
 

@@ -19,15 +19,22 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from drafting import permissions
-from drafting.actions.amendments import _clean_text
+from drafting.actions.amendments import (
+    _clean_text,
+    propose_change,
+    propose_deletion,
+    propose_practice,
+)
 from drafting.actions.base import lock_document
 from drafting.actions.comments import add_comment
-from drafting.actions.practices import create_practice
+from drafting.actions.deletions import delete_practice
+from drafting.actions.practices import create_practice, update_practice
 from drafting.actions.sections import create_section
 from drafting.history import planner, stamp
 from drafting.history.record import person
 from drafting.imports.plan import Plan
-from drafting.models import Amendment, Delegation, Document, Practice
+from drafting.imports.revision import CHANGED, NEW, UNCHANGED, Difference, Revision, fingerprint
+from drafting.models import Amendment, Delegation, Document, Practice, Section
 
 
 @dataclass
@@ -72,7 +79,7 @@ def import_document(
     mapped) has their amendments left out and their comments kept as the
     importer's with the author's name. Refused (PermissionDenied) unless ``by``
     is the secretariat; (ValidationError) when no practice was found, when
-    ``into`` already has text (importing a revised copy is not available yet), or
+    ``into`` already has text (import_revision takes a revised copy), or
     when a practice's text breaks the text format's limits. Nothing is written
     when it refuses.
     """
@@ -89,8 +96,9 @@ def import_document(
         permissions.refuse_if(permissions.why_cannot_add_section(by, document))
         if document.sections.exists():
             raise ValidationError(
-                f"“{document}” already has sections. Importing a revised copy into a document "
-                "with text is not available yet; import it as a new document instead."
+                f"“{document}” already has sections: import the file as a revised copy "
+                "(“Import a revised draft…” on the document's page), which shows the "
+                "differences first, or as a new document."
             )
     else:
         title = (title or plan.title or plan.source).strip()
@@ -139,7 +147,15 @@ def import_document(
                 )
             practices[p.label] = last
             for comment in p.comments:
-                add_comment(section, by=by, practice=last, body=_comment_text(comment, delegations))
+                _add_word_comment(
+                    comment,
+                    section,
+                    last,
+                    by=by,
+                    delegations=delegations,
+                    reason=reason,
+                    where=p.label,
+                )
                 n_comments += 1
 
     n_amendments = 0
@@ -193,8 +209,228 @@ def _naming(what: str) -> Iterator[None]:
         ) from exc
 
 
-def _comment_text(comment: dict, delegations: Mapping[str, Delegation | None]) -> str:
-    author = comment.get("author") or "an unnamed author"
-    delegation = delegations.get(author)
-    who = f"{author} ({delegation.name})" if delegation is not None else author
-    return f"Word comment by {who}: {comment.get('text', '')}"
+def _add_word_comment(
+    comment: dict,
+    section: Section,
+    practice: Practice | None,
+    *,
+    by,
+    delegations: Mapping[str, Delegation | None],
+    reason: str,
+    where: str,
+) -> None:
+    """A Word comment as a comment speaking for its author's delegation (unmapped: ``by``'s)."""
+    author = " ".join(str(comment.get("author") or "").split()) or "an unnamed author"
+    with _naming(f"The Word comment by {author} on {where}"):
+        add_comment(
+            section,
+            by=by,
+            practice=practice,
+            body=str(comment.get("text") or ""),
+            word_author=author,
+            on_behalf_of=delegations.get(author),
+            reason=reason,
+        )
+
+
+# --- A revised copy of an existing document ---------------------------------------------------
+
+AS_CHANGES, AS_AMENDMENTS, LEAVE = "changes", "amendments", "leave"
+APPLY_CHOICES = (AS_CHANGES, AS_AMENDMENTS, LEAVE)
+
+
+@dataclass
+class RevisionResult:
+    """What importing a revised copy wrote."""
+
+    document: Document
+    changes: int  # practices changed, added or deleted as recorded changes
+    amendments: int  # amendments recorded (chosen for differences, and from tracked changes)
+    comments: int
+    left: int  # differences the secretariat chose to leave out
+    reason: str
+
+
+@transaction.atomic
+def import_revision(
+    revision: Revision,
+    *,
+    by,
+    seen: str,
+    apply_as: str = AS_CHANGES,
+    delegation: Delegation | None = None,
+    choices: Mapping[int, str] | None = None,
+    delegations: Mapping[str, Delegation | None] | None = None,
+) -> RevisionResult:
+    """Apply a revised copy's differences (drafting.imports.revision.compare) to its document.
+
+    Each changed, new or missing practice is applied as ``apply_as`` says, or as
+    ``choices`` (difference index -> "changes", "amendments" or "leave") says
+    for that practice: "changes" through update_practice / create_practice /
+    delete_practice, "amendments" through propose_change / propose_practice /
+    propose_deletion on behalf of ``delegation``. Tracked changes the plan turned
+    into amendments are recorded for the delegation each author is mapped to in
+    ``delegations`` (unmapped: left out); Word comments become comments on their
+    practice, speaking for the author's delegation (unmapped: the secretariat's,
+    naming the author). Every history row says "Imported from FILE by NAME".
+
+    Refused, with nothing written: (PermissionDenied) unless ``by`` is the
+    secretariat and may change every practice concerned; (ValidationError) when
+    the document changed since the preview (``seen`` is not its fingerprint now),
+    when amendments are chosen without a delegation, or when a text breaks the
+    text format's limits; (StaleRevision) when a practice moved on meanwhile.
+    """
+    permissions.refuse_if(permissions.why_cannot_import_document(by))
+    plan = revision.plan
+    if not plan.practice_count:
+        # Otherwise every practice of the document would read as "missing from the file".
+        raise ValidationError(
+            f"No practice was found in {plan.source}, so nothing was imported. "
+            + " ".join(plan.warnings)
+        )
+    document = lock_document(revision.document)
+    permissions.refuse_if(permissions.why_cannot_add_section(by, document))
+    if fingerprint(document) != seen:
+        raise ValidationError(
+            f"“{document}” changed since this preview was made (someone edited, added, moved "
+            "or deleted text, or changed a section's status); nothing was imported. The "
+            "preview now compares the file with the current text: check it and confirm again."
+        )
+    choices = choices or {}
+    delegations = delegations or {}
+    reason = f"Imported from {plan.source} by {person(by).name}."
+    rationale = f"From the revised draft {plan.source}, imported by {person(by).name}."
+    chosen = {d.index: choices.get(d.index) or apply_as for d in revision.changes}
+    if AS_AMENDMENTS in chosen.values() and delegation is None:
+        raise ValidationError(
+            "Choose the delegation the amendments are recorded for; nothing was imported."
+        )
+    placed: dict[int, Practice] = {
+        d.index: d.practice for d in revision.differences if d.kind in (CHANGED, UNCHANGED)
+    }
+
+    def anchor(d: Difference) -> Practice | None:
+        for i in d.after:
+            found = placed.get(i)
+            if found is not None and found.section_id == d.section.pk:
+                return found
+        return None
+
+    n_changes = n_amendments = n_left = n_comments = 0
+    for d in revision.changes:
+        how = chosen[d.index]
+        if how == LEAVE:
+            n_left += 1
+            continue
+        with _naming(d.label):
+            if how == AS_CHANGES:
+                if d.kind == CHANGED:
+                    _clean_text(d.heading, d.body)
+                    update_practice(
+                        d.practice,
+                        by=by,
+                        heading=d.heading,
+                        body=d.body,
+                        base_revision=d.practice.revision,
+                        reason=reason,
+                    )
+                elif d.kind == NEW:
+                    _clean_text(d.heading, d.body)
+                    after = anchor(d)
+                    placed[d.index] = create_practice(
+                        d.section,
+                        by=by,
+                        heading=d.heading,
+                        body=d.body,
+                        after=after,
+                        first=after is None,
+                        reason=reason,
+                    )
+                else:
+                    delete_practice(
+                        d.practice, by=by, reason=reason, seen_revision=d.practice.revision
+                    )
+            else:
+                proposal = {"by": by, "rationale": rationale, "delegation": delegation}
+                if d.kind == CHANGED:
+                    propose_change(
+                        d.practice,
+                        heading=d.heading,
+                        body=d.body,
+                        base_revision=d.practice.revision,
+                        reason=reason,
+                        **proposal,
+                    )
+                elif d.kind == NEW:
+                    propose_practice(
+                        d.section,
+                        heading=d.heading,
+                        body=d.body,
+                        after=anchor(d),
+                        reason=reason,
+                        **proposal,
+                    )
+                else:
+                    propose_deletion(
+                        d.practice, base_revision=d.practice.revision, reason=reason, **proposal
+                    )
+            n_amendments += how == AS_AMENDMENTS
+            n_changes += how == AS_CHANGES
+
+    for d in revision.differences:
+        if not d.comments or chosen.get(d.index) == LEAVE:
+            continue
+        practice = placed.get(d.index)  # a new practice left as an amendment: on the section
+        for comment in d.comments:
+            _add_word_comment(
+                comment,
+                d.section,
+                practice,
+                by=by,
+                delegations=delegations,
+                reason=reason,
+                where=d.label,
+            )
+            n_comments += 1
+
+    first_section = next(iter(d.section for d in revision.differences), None)
+    for planned, target in revision.amendments:
+        who = delegations.get(planned.author)
+        if who is None:
+            continue  # an unmapped author's changes are left out, as in a first import
+        texts = {}
+        if planned.kind != "delete":
+            texts = {"heading": planned.heading, "body": planned.body}
+        proposal = {
+            "by": by,
+            "rationale": f"Tracked change by {planned.author} in {plan.source}.",
+            "delegation": who,
+            "reason": reason,
+        }
+        with _naming(f"{planned.author}'s tracked change to {planned.label}"):
+            if planned.kind == "change":
+                if (planned.heading, planned.body) == (target.old_heading, target.old_body):
+                    continue  # the author's change only undoes a difference from the document
+                propose_change(
+                    target.practice, base_revision=target.practice.revision, **texts, **proposal
+                )
+            elif planned.kind == "delete":
+                propose_deletion(
+                    target.practice, base_revision=target.practice.revision, **proposal
+                )
+            else:
+                section = target.section if target is not None else first_section
+                if section is None:
+                    continue
+                after = placed.get(target.index) if target is not None else None
+                propose_practice(section, after=after, **texts, **proposal)
+        n_amendments += 1
+    transaction.on_commit(planner.analyze)
+    return RevisionResult(
+        document=document,
+        changes=n_changes,
+        amendments=n_amendments,
+        comments=n_comments,
+        left=n_left,
+        reason=reason,
+    )

@@ -58,3 +58,60 @@ class ImportChoicesForm(forms.Form):
             a: self._delegations.get(self.cleaned_data.get(f"author_{n}") or "")
             for n, a in enumerate(self.authors)
         }
+
+
+APPLY_AS_CHOICES = [
+    ("changes", "Apply them as recorded changes to the text"),
+    ("amendments", "Record them as amendments on behalf of a delegation"),
+]
+PER_PRACTICE_CHOICES = [
+    ("", "As chosen for the whole import"),
+    ("changes", "Apply as a recorded change"),
+    ("amendments", "Record as an amendment"),
+    ("leave", "Leave out"),
+]
+
+
+class RevisionChoicesForm(ImportChoicesForm):
+    """The choices for a revised copy: how its differences are applied, for all or per practice.
+
+    ``differences``: the indices of the changed, new and missing practices; each
+    gets a field ``practice_<index>``. ``seen`` carries the fingerprint of the
+    document the preview showed (drafting.imports.revision.fingerprint).
+    """
+
+    apply_as = forms.ChoiceField(
+        label="The differences from the current text",
+        choices=APPLY_AS_CHOICES,
+        initial="changes",
+        widget=forms.RadioSelect,
+    )
+    delegation = forms.ModelChoiceField(
+        queryset=Delegation.objects.order_by("name"),
+        required=False,
+        label="Amendments on behalf of",
+        help_text="The delegation whose proposals these are, when they become amendments.",
+    )
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, differences: list[int] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("label_term", "title", "forum"):
+            del self.fields[name]
+        self.differences = list(differences)
+        for index in self.differences:
+            self.fields[f"practice_{index}"] = forms.ChoiceField(
+                choices=PER_PRACTICE_CHOICES, required=False, label="This practice"
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        chosen = {data.get("apply_as")} | {self.choices().get(i) for i in self.differences}
+        if "amendments" in chosen and not data.get("delegation"):
+            self.add_error("delegation", "Choose the delegation the amendments are recorded for.")
+        return data
+
+    def choices(self) -> dict[int, str]:
+        """Difference index -> the choice made for that practice (only those not left blank)."""
+        data = getattr(self, "cleaned_data", {})
+        return {i: data[f"practice_{i}"] for i in self.differences if data.get(f"practice_{i}")}

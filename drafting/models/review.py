@@ -133,6 +133,14 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
     )
     body = models.TextField()
+    # A Word comment brought in by an import speaks for the delegation its author was mapped
+    # to; ``author`` stays the secretariat officer who imported it (who wrote the row).
+    on_behalf_of = models.ForeignKey(
+        Delegation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    word_author = models.CharField(
+        max_length=200, blank=True, help_text="The author a Word comment named, when imported."
+    )
     # Not auto_now_add: a restored row keeps the date it was first written.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     resolved = models.BooleanField(default=False)

@@ -121,7 +121,9 @@ def review_items_for_section(section: Section, user=None) -> dict[int | None, Re
         Comment.objects.filter(
             Q(section=section, practice__isnull=True) | Q(practice__section=section)
         )
-        .select_related("author__profile__delegation", "resolved_by", "section__document")
+        .select_related(
+            "author__profile__delegation", "resolved_by", "section__document", "on_behalf_of"
+        )
         .order_by("created_at", "id")
     )
     threads: dict[int, CommentThread] = {}

@@ -135,6 +135,7 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             # Keep-numbers rule ("7 bis"): the secretariat's Renumber now.
             "can_renumber": document.numbering == Document.Numbering.KEEP
             and permissions.can_renumber(request.user, document),
+            "can_import_revision": permissions.can_import_revision(request.user, document),
             # Links to "what changed", past versions and redlines: not for the public.
             "can_view_history": permissions.can_export_history(request.user, document),
             # Which sections this user may move up or down (approved ones: the secretariat).

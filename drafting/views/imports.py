@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from drafting import limits, permissions, text
-from drafting.actions.imports import import_document
-from drafting.forms.imports import ImportChoicesForm, UploadForm
+from drafting.actions.base import StaleRevision
+from drafting.actions.imports import import_document, import_revision
+from drafting.forms.imports import ImportChoicesForm, RevisionChoicesForm, UploadForm
 from drafting.imports import uploads
 from drafting.imports.plan import MODES, Plan, forum_codes, guess_delegations, make_plan
 from drafting.imports.reader import ImportRefused, max_upload_bytes, read
+from drafting.imports.revision import compare
+from drafting.models import Document
+from drafting.reads import access
 
 
 def _refuse_unless_secretariat(request: HttpRequest) -> None:
@@ -150,4 +154,139 @@ def import_cancel(request: HttpRequest, token: str) -> HttpResponse:
     _refuse_unless_secretariat(request)
     uploads.forget(request, token)
     messages.info(request, "The import was cancelled; nothing was saved.")
+    # A revised copy's cancel goes back to its document (if this user may still read it).
+    slug = str(request.POST.get("document", ""))
+    document = Document.objects.filter(slug=slug).first() if slug else None
+    if document is not None and permissions.can_view_document(request.user, document):
+        return redirect(document)
     return redirect("drafting:home")
+
+
+# --- A revised copy of an existing document ---------------------------------------------------
+
+
+def _revision_rule(user, document: Document) -> str | None:
+    return permissions.why_cannot_view_document(
+        user, document
+    ) or permissions.why_cannot_import_revision(user, document)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload a revised copy of ``slug``: refused next to the field when the file is bad."""
+    document = access.document_for(request.user, slug, rule=_revision_rule)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > max_upload_bytes():
+                raise ImportRefused(
+                    f"{upload.name} is {upload.size / 1e6:.1f} MB; files up to "
+                    f"{max_upload_bytes() / 1e6:.0f} MB can be imported."
+                )
+            data = upload.read()
+            read(upload.name, data)
+        except ImportRefused as exc:
+            form.add_error("file", str(exc))
+        else:
+            token = uploads.keep(request, upload.name, data)
+            return redirect("drafting:document-import-preview", slug=document.slug, token=token)
+    return render(
+        request,
+        "drafting/imports/upload_revision.html",
+        {"form": form, "document": document},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_import_preview(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The differences between a revised copy and ``slug``'s text; confirm applies them."""
+    document = access.document_for(request.user, slug, rule=_revision_rule)
+    name, data = uploads.waiting(request, token)
+    try:
+        source = read(name, data)
+    except ImportRefused as exc:
+        uploads.forget(request, token)
+        messages.error(request, str(exc))
+        return redirect("drafting:document-import", slug=document.slug)
+    posted = request.POST if request.method == "POST" else {}
+    mode = posted.get("changes")
+    if mode not in MODES:
+        mode = "amendments" if source.tracked else "reject"
+    plan = make_plan(
+        source, mode=mode, label_term=document.label_term, delegation_codes=forum_codes()
+    )
+    revision = compare(plan, document)
+    authors = list(dict.fromkeys(plan.authors + plan.comment_authors))
+    indices = [d.index for d in revision.changes]
+    if request.method == "POST":
+        form = RevisionChoicesForm(request.POST, authors=authors, differences=indices)
+    else:
+        guessed = guess_delegations(authors)
+        initial = {"changes": mode, "apply_as": "changes", "seen": revision.seen}
+        initial.update(
+            {f"author_{n}": getattr(guessed.get(a), "pk", "") for n, a in enumerate(authors)}
+        )
+        form = RevisionChoicesForm(initial=initial, authors=authors, differences=indices)
+    status = 200
+    if form.is_bound and form.is_valid() and "confirm" in request.POST:
+        try:
+            result = import_revision(
+                revision,
+                by=request.user,
+                seen=form.cleaned_data["seen"],
+                apply_as=form.cleaned_data["apply_as"],
+                delegation=form.cleaned_data.get("delegation"),
+                choices=form.choices(),
+                delegations=form.delegations(),
+            )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))  # e.g. an approved section: said on the preview
+            status = 403
+        except StaleRevision as exc:
+            form.add_error(None, f"{exc} Nothing was imported; check the preview again.")
+            status = 409
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            status = 409 if revision.seen != form.cleaned_data["seen"] else 422
+        else:
+            uploads.forget(request, token)
+            messages.success(
+                request,
+                f"{result.reason} {result.changes} recorded change(s), {result.amendments} "
+                f"amendment(s), {result.comments} comment(s); {result.left} difference(s) "
+                "left out.",
+            )
+            return redirect(document)
+    elif form.errors:
+        status = 422
+    nothing_found = not plan.practice_count
+    if nothing_found:
+        status = 422  # the action refuses it too: said before anyone confirms
+    fields = {i: form[f"practice_{i}"] for i in indices}
+    # Why a practice cannot take a recorded change (an approved section): said beside it.
+    why_not = {
+        s.pk: permissions.why_cannot_edit_section(request.user, s)
+        for s in {d.section for d in revision.differences}
+    }
+    return render(
+        request,
+        "drafting/imports/preview_revision.html",
+        {
+            "document": document,
+            "token": token,
+            "form": form,
+            "plan": plan,
+            "revision": revision,
+            "counts": revision.counts(),
+            "nothing_found": nothing_found,
+            "rows": [
+                (d, fields.get(d.index), why_not[d.section.pk] if d.is_change else None)
+                for d in revision.in_document_order()
+            ],
+        },
+        status=status,
+    )

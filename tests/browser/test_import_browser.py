@@ -49,3 +49,46 @@ def test_upload_preview_map_authors_confirm_and_amendments_by_delegation(
     page.goto(f"{live_server.url}/documents/{document.slug}/amendments/")
     expect(page.locator("main")).to_contain_text("Norvania")
     expect(page.locator("main")).to_contain_text("Veloria")
+
+
+def test_a_revised_copy_comes_back_as_amendments_of_a_delegation(
+    page_for, live_server, secretariat, tmp_path
+):
+    """Upload a revised Word copy into its document, read the redline, record amendments."""
+    import io
+
+    import docx
+
+    from drafting.export import build, render
+    from tests.conftest import make_document
+
+    document = make_document(by=secretariat, sections=2, practices=3)
+    us = make_delegation(name="United States", code="US")
+    revised = docx.Document(io.BytesIO(render(build(document), "docx").content))
+    body = next(p for p in revised.paragraphs if p.text == "Body of 1.2.")
+    body.runs[0].text = "Body of 1.2, as the co-leads revised it."
+    path = tmp_path / "topic-revised.docx"
+    revised.save(path)
+
+    page = page_for(secretariat)
+    page.goto(f"{live_server.url}{document.get_absolute_url()}")
+    page.get_by_role("link", name="Import a revised draft…").click()
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="Compare with the current text").click()
+
+    # The redline of the one changed practice; the others are listed as unchanged.
+    expect(page.locator(".revision-counts")).to_contain_text("1 changed")
+    expect(page.locator(".revision-counts")).to_contain_text("5 unchanged")
+    changed = page.locator(".revision-changed")
+    expect(changed.locator("ins")).to_contain_text("as the co-leads revised it")
+    assert Amendment.objects.count() == 0
+
+    page.get_by_label("Record them as amendments on behalf of a delegation").check()
+    page.get_by_label("Amendments on behalf of", exact=True).select_option(label="United States")
+    page.get_by_role("button", name="Import the differences").click()
+    expect(page.locator(".message")).to_contain_text("Imported from topic-revised.docx")
+    amendment = Amendment.objects.get()
+    assert amendment.delegation == us and "co-leads revised" in amendment.proposed_body
+
+    page.goto(f"{live_server.url}/documents/{document.slug}/amendments/")
+    expect(page.locator("main")).to_contain_text("United States")
