@@ -22,7 +22,11 @@ run: export DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop); notification e-mails print here"
+	@# The notification sender runs beside the server (console e-mail backend under DEBUG)
+	@# and stops with it. README "Notifications".
+	@$(BIN)/python manage.py send_notifications --loop --every 5 & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null; wait $$sender 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production: gunicorn + WhiteNoise, DEBUG off, against DATABASE_URL. Refuses to start

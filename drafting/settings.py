@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's profile, delegation and unread notifications: one query.
+    "drafting.reads.notifications.PersonMiddleware",
     # Signed-in pages are never stored by a browser or proxy (security.py).
     "drafting.security.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -97,6 +99,8 @@ TEMPLATES = [
                 "drafting.kept_text.offers",
                 # The header's "People" link for the secretariat (views/accounts.py).
                 "drafting.views.accounts.account_links",
+                # The header's unread notifications count (views/notifications.py).
+                "drafting.views.notifications.unread_badge",
             ],
         },
     }
@@ -418,3 +422,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "drafting@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long an invitation's or a reset's set-password link works (Django's token).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_LINK_HOURS", 72) * 3600
+
+# --- Notifications (issue 15) ------------------------------------------------------------------
+# Queued by the actions, sent by `manage.py send_notifications` (README "Notifications").
+# Links in e-mails start with SITE_URL: the address people reach the site at.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/") or (
+    f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS and not DEBUG else "http://127.0.0.1:8000"
+)
+# The daily digest leaves at the first run of the sender from this hour (TIME_ZONE).
+NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)

@@ -13,6 +13,7 @@ from drafting.views import (
     documents,
     health,
     imports,
+    notifications,
     people,
     positions,
     practices,
@@ -39,6 +40,14 @@ drafting_patterns = [
     path("people/<int:pk>/deactivate/", people.person_deactivate, name="person-deactivate"),
     path("people/<int:pk>/reactivate/", people.person_reactivate, name="person-reactivate"),
     path("people/<int:pk>/invite-again/", people.person_resend, name="person-resend"),
+    # Notifications (issue 15): mine, newest first; marking them read; which e-mails I get.
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path("notifications/read/", notifications.notification_read_all, name="notification-read-all"),
+    path(
+        "accounts/notifications/",
+        notifications.notification_preferences,
+        name="notification-preferences",
+    ),
     # Asked by session.js while someone types: keeps the session alive, or says it ended.
     path("session/keep-alive/", session.keep_alive, name="session-keep-alive"),
     # Setting a document up without the admin (issue 12); "new" is not a document's slug.

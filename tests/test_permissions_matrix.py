@@ -816,6 +816,28 @@ ACTIONS |= {
     ),
 }
 
+# --- notifications (issue 15): each person's own, whatever role or state ---------------------
+# Marking one's notifications read and choosing one's e-mails change no part of the draft
+# (no history): done, with a redirect, for anyone logged in, and for nobody else's rows
+# (tests/test_notifications.py).
+OWN_NOTIFICATIONS = _same("L 302= 302= 302= 302= 302=")
+
+
+def _all_immediate(w: World) -> dict:
+    from drafting.models.notifications import Kind
+
+    return dict.fromkeys(Kind.values, "immediate")
+
+
+ACTIONS |= {
+    "notification-read-all": Action(
+        lambda w: _u("notification-read-all"), lambda w: {}, OWN_NOTIFICATIONS
+    ),
+    "notification-preferences": Action(
+        lambda w: _u("notification-preferences"), _all_immediate, OWN_NOTIFICATIONS
+    ),
+}
+
 # Pages that only read (GET); the sweep below still POSTs to each of them.
 READ_ONLY = {
     "home",
@@ -852,6 +874,7 @@ READ_ONLY = {
     # adoption packages (issue 14)
     "package-list",
     "package-download",
+    "notification-list",  # marks one's own notifications read as they are shown (no history)
 }
 
 

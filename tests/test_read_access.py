@@ -138,6 +138,13 @@ EXPECTED = """
     drafting:meeting-edit                  adopted   L    403  403  403  403  403
     drafting:meeting-list                  drafting  L    403  200  200  200  200
     drafting:meeting-list                  adopted   L    403  200  200  200  200
+    # Notifications (issue 15): each person's own list and choices.
+    drafting:notification-list             drafting  L    200  200  200  200  200
+    drafting:notification-list             adopted   L    200  200  200  200  200
+    drafting:notification-preferences      drafting  L    200  200  200  200  200
+    drafting:notification-preferences      adopted   L    200  200  200  200  200
+    drafting:notification-read-all         drafting  L    405  405  405  405  405
+    drafting:notification-read-all         adopted   L    405  405  405  405  405
     # People (issue 12): the secretariat's, whatever state a document is in.
     drafting:people-invite                 drafting  L    403  403  403  403  200
     drafting:people-invite                 adopted   L    403  403  403  403  200

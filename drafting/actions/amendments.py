@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from drafting import permissions, text
 from drafting.actions import brackets
+from drafting.actions import notifications as notify
 from drafting.actions.base import (
     StaleRevision,
     gone,
@@ -104,6 +105,7 @@ def _save_proposal(
     amendment.status = Amendment.Status.OPEN
     stamp(amendment, by=by, reason=reason or f"Proposed: {what}.")
     amendment.save()
+    notify.amendment_proposed(amendment, by=by)
     return amendment
 
 
@@ -300,6 +302,7 @@ def reject_amendment(
     _decide(current, by=by, status=Amendment.Status.REJECTED, note=note, meeting=meeting)
     stamp(current, by=by, reason=f"Rejected. {note}", meeting=meeting)
     current.save()
+    notify.amendment_decided(current, by=by)
     return current
 
 
@@ -421,4 +424,5 @@ def accept_amendment(
     _decide(current, by=by, status=Amendment.Status.ACCEPTED, note=note.strip(), meeting=meeting)
     stamp(current, by=by, reason=f"Accepted. {note.strip()}".strip(), meeting=meeting)
     current.save()
+    notify.amendment_decided(current, by=by)
     return current

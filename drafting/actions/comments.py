@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drafting import permissions
+from drafting.actions import notifications as notify
 from drafting.actions.base import gone, lock_document, lock_practices, lock_section, pk_of
 from drafting.history import stamp
 from drafting.models import Comment, Delegation, Practice, Section
@@ -72,6 +73,7 @@ def add_comment(
     )
     stamp(comment, by=by, reason=reason or "Comment added.")
     comment.save()
+    notify.comment_posted(comment, by=by)
     return comment
 
 
@@ -90,6 +92,8 @@ def reply_to_comment(comment: Comment | int, *, by, body: str) -> Comment:
     )
     stamp(reply, by=by, reason=f"Reply to comment #{thread.pk}.")
     reply.save()
+    reply.section = thread.section  # the locked section, with its document
+    notify.comment_posted(reply, by=by)
     return reply
 
 

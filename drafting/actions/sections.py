@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from drafting import limits, permissions, workflow
+from drafting.actions import notifications as notify
 from drafting.actions.base import (
     StaleRevision,
     _record,
@@ -270,7 +271,9 @@ def request_review(
     current = _section_transition(
         section, "request-review", by=by, reason=reason, seen_revision=seen_revision
     )
-    return _record(current, by=by, summary="Sent for review.", reason=reason)
+    _record(current, by=by, summary="Sent for review.", reason=reason)
+    notify.section_moved_on(current, notify.Kind.SECTION_IN_REVIEW, by=by, note=reason)
+    return current
 
 
 @transaction.atomic
@@ -309,7 +312,9 @@ def approve_section(
         recorded = f"Approved although not every practice is agreed — {listed}: {why_not}"
         note = f"{note.strip()}\n\n{recorded}".strip()
     current.approved_by, current.approved_at, current.approval_note = by, timezone.now(), note
-    return _record(current, by=by, summary="Approved.", reason=note, meeting=meeting)
+    _record(current, by=by, summary="Approved.", reason=note, meeting=meeting)
+    notify.section_moved_on(current, notify.Kind.SECTION_APPROVED, by=by, note=note)
+    return current
 
 
 def _not_agreed_refusal(open_points: list) -> str:

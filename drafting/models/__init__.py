@@ -4,6 +4,11 @@ from drafting.models.deletions import Deletion
 from drafting.models.documents import POSITION_STEP, Document, Practice, Section, Version
 from drafting.models.exports import ExportJob
 from drafting.models.forum import Delegation, ExpertProfile, WorkingGroup
+from drafting.models.notifications import (
+    Notification,
+    NotificationDigest,
+    NotificationPreference,
+)
 from drafting.models.packages import AdoptionPackage, AdoptionPackageFile
 from drafting.models.people import AccountEvent
 from drafting.models.positions import POSITION_TEXT_LIMIT, Agreement, Position
@@ -23,6 +28,9 @@ __all__ = [
     "Deletion",
     "Delegation",
     "Document",
+    "Notification",
+    "NotificationDigest",
+    "NotificationPreference",
     "EditingPresence",
     "ExportJob",
     "ExpertProfile",

@@ -8,7 +8,17 @@ from django.core.management.base import BaseCommand, CommandError
 from drafting import bench
 
 # Each module exposes run(ctx) -> list[bench.Row]; missing ones are skipped.
-AREAS = ["pages", "served", "meetings", "export", "history", "limits", "imports", "positions"]
+AREAS = [
+    "pages",
+    "served",
+    "meetings",
+    "export",
+    "history",
+    "limits",
+    "imports",
+    "positions",
+    "notifications",
+]
 
 
 class Command(BaseCommand):
