@@ -1,6 +1,7 @@
-"""Big steps ask first, with a mouse (issue 17): moving a section says which numbers change,
-sending for review says the expert loses direct editing, marking final lists what is still
-open, and recording the adoption proposes the plenary's date and refuses an earlier one."""
+"""Big steps ask first, with a mouse (issue 17): moving a section or deleting a practice says
+which numbers change, sending for review says the expert loses direct editing, marking final
+lists what is still open, and recording the adoption proposes the plenary's date and refuses
+an earlier one."""
 
 from datetime import date
 
@@ -8,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from drafting import actions
-from drafting.models import Document, Section
+from drafting.models import Document, Practice, Section
 from tests.conftest import NOT_AGREED, make_document
 from tests.test_workflow import _submitted_on
 
@@ -41,6 +42,23 @@ def test_section_down_on_the_document_page_says_what_it_renumbers_before_moving(
     assert list(document.sections.order_by("position"))[:2] == [second, first]
     row = Section.history.filter(id=first.pk).order_by("-history_id").first()
     assert row.history_user == expert
+
+
+def test_deleting_a_practice_says_which_numbers_change_before_deleting(
+    page_for, live_server, expert, secretariat
+):
+    document = make_document(by=secretariat, sections=2, practices=2)
+    first = document.sections.order_by("position").first()
+    doomed = first.practices.order_by("position").first()
+    page = page_for(expert)
+    page.goto(live_server.url + first.get_absolute_url())
+    page.locator(f"#practice-{doomed.pk}").get_by_role("link", name="Delete").click()
+    expect(page.locator(".renumbering")).to_have_text("This renumbers Good Practices 2–4 as 1–3.")
+    assert Practice.objects.filter(pk=doomed.pk).exists()  # asking deleted nothing
+    page.get_by_label("Reason for deleting").fill("Covered by Good Practice 2.")
+    page.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("deleted")
+    assert not Practice.objects.filter(pk=doomed.pk).exists()
 
 
 def test_an_expert_is_warned_before_sending_a_section_for_review(
