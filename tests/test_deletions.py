@@ -537,3 +537,17 @@ def test_under_keep_numbers_the_delete_page_says_no_number_changes(client, secre
     page = client.get(reverse("drafting:practice-delete", args=[first.pk])).content.decode()
     assert "No other practice changes its number." in page
     assert "This renumbers" not in page
+
+
+def test_deletion_effect_speaks_the_documents_label_term_and_counts_what_goes():
+    from drafting.models import Document
+    from drafting.workflow import deletion_effect
+
+    document = Document(label_term="Recommendation", numbering=Document.Numbering.CONTINUOUS)
+    numbers = {11: 20, 12: 21, 13: 22, 14: 23}  # an excerpt starting at Recommendation 20
+    assert deletion_effect(document, numbers, [11]) == (
+        "This renumbers Recommendations 21–23 as 20–22."
+    )
+    assert deletion_effect(document, numbers, [12, 13]) == "This renumbers Recommendation 23 as 21."
+    assert deletion_effect(document, numbers, [14]) == "No other practice changes its number."
+    assert deletion_effect(document, numbers, [99]) == ""  # gone meanwhile: nothing to say
