@@ -112,7 +112,8 @@ def section_editing(page, base: str, paths: dict[str, str]) -> None:
     login(page, base, "expert.ma")
     page.goto(f"{base}{paths['response']}")
     practice = page.locator(f"#{paths['response_first']}")
-    practice.get_by_role("button", name="Edit").first.click()
+    # "Edit" is a link (it works without JavaScript); with it, the editor opens in place.
+    practice.get_by_role("link", name="Edit", exact=True).first.click()
     practice.locator("textarea").first.wait_for()
     practice.scroll_into_view_if_needed()
     shot(page, "section-editing")

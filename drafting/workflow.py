@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.urls import reverse
 
-from drafting import brackets, permissions
+from drafting import brackets, numbering, permissions
 from drafting.models import Amendment, Document, Practice, ReviewMeeting, Section
 from drafting.reads.amendments import concerned_section, concerning_section
 
@@ -491,6 +491,29 @@ def section_step_effect(outline: Sequence, section_id: int, direction: str) -> s
     term = moving.section.document.label_term or "Good Practice"
     plural = term if term.endswith("s") else f"{term}s"  # "Recommendations 3–6"
     return f"{sentence} and renumbers {plural} {min(numbers)}–{max(numbers)}."
+
+
+def deletion_effect(
+    document: Document, numbers: Mapping[int, int | str], deleted: Sequence[int]
+) -> str:
+    """What deleting practices (one, or a section's) does to the others' numbers, for the
+    page that asks first: "This renumbers Good Practices 9–23 as 8–22."
+
+    ``numbers`` is reads.practice_numbers(document) (in document order), ``deleted``
+    the ids of the practices that go. No queries.
+    """
+    gone = set(deleted) & set(numbers)
+    if not gone:
+        return ""
+    order = list(numbers)
+    last = max(order.index(pk) for pk in gone)
+    later = [numbers[pk] for pk in order[last + 1 :]]
+    if document.numbering == Document.Numbering.KEEP or not later:
+        # Under keep numbers a deleted practice leaves a gap: nobody else moves.
+        return "No other practice changes its number."
+    term = document.label_term or "Good Practice"
+    new = [n - len(gone) for n in later]
+    return f"This renumbers {numbering.range_sentence(term, later, new)}."
 
 
 def practice_steps(user, sections: Sequence[Section], section: Section, practices) -> dict:

@@ -500,3 +500,54 @@ def test_deleted_page_query_count_does_not_grow(
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('class="deleted-item') == size
+
+
+# --- The confirmation says which numbers change (issue 17) -------------------------------------
+
+
+def test_delete_pages_say_which_practices_are_renumbered(client, expert, secretariat):
+    document = make_document(by=secretariat, sections=3, practices=3)
+    first, middle, last = _sections(document)
+    login(client, expert)
+    p2 = _practices(first)[1]
+    page = client.get(reverse("drafting:practice-delete", args=[p2.pk])).content.decode()
+    assert "This renumbers Good Practices 3–9 as 2–8." in page
+    final = _practices(last)[2]
+    page = client.get(reverse("drafting:practice-delete", args=[final.pk])).content.decode()
+    assert "No other practice changes its number." in page
+
+    login(client, secretariat)
+    page = client.get(reverse("drafting:section-delete", args=[middle.pk])).content.decode()
+    assert "This renumbers Good Practices 7–9 as 4–6." in page
+    # Asking changed nothing.
+    assert Practice.objects.filter(section__document=document).count() == 9
+
+
+def test_under_keep_numbers_the_delete_page_says_no_number_changes(client, secretariat):
+    document = make_document(by=secretariat, sections=1, practices=3)
+    document = actions.update_document_details(
+        document,
+        by=secretariat,
+        seen_revision=document.revision,
+        numbering=document.Numbering.KEEP,
+        reason="Numbers frozen for the review meeting.",
+    )
+    login(client, secretariat)
+    first = _practices(document.sections.get())[0]
+    page = client.get(reverse("drafting:practice-delete", args=[first.pk])).content.decode()
+    assert "No other practice changes its number." in page
+    assert "This renumbers" not in page
+
+
+def test_deletion_effect_speaks_the_documents_label_term_and_counts_what_goes():
+    from drafting.models import Document
+    from drafting.workflow import deletion_effect
+
+    document = Document(label_term="Recommendation", numbering=Document.Numbering.CONTINUOUS)
+    numbers = {11: 20, 12: 21, 13: 22, 14: 23}  # an excerpt starting at Recommendation 20
+    assert deletion_effect(document, numbers, [11]) == (
+        "This renumbers Recommendations 21–23 as 20–22."
+    )
+    assert deletion_effect(document, numbers, [12, 13]) == "This renumbers Recommendation 23 as 21."
+    assert deletion_effect(document, numbers, [14]) == "No other practice changes its number."
+    assert deletion_effect(document, numbers, [99]) == ""  # gone meanwhile: nothing to say

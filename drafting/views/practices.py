@@ -437,6 +437,10 @@ def practice_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "object": practice,
             "item": _numbered(practice),
             "what": "practice",
+            # Says which numbers change (issue 17): deleting renumbers every later practice.
+            "effect": workflow.deletion_effect(
+                section.document, reads.practice_numbers(section.document), [practice.pk]
+            ),
             "form": form,
             "conflict": conflict,
             "cancel_url": _section_anchor(practice),

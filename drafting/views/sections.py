@@ -225,6 +225,12 @@ def section_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "object": section,
             "what": "section",
             "contents": contents,
+            # Says which numbers change (issue 17): the later practices move up.
+            "effect": workflow.deletion_effect(
+                section.document,
+                reads.practice_numbers(section.document),
+                [p.pk for p in contents.practices],
+            ),
             "form": form,
             "conflict": conflict,
             "cancel_url": section.get_absolute_url(),

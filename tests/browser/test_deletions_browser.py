@@ -25,6 +25,8 @@ def test_secretariat_deletes_a_section_then_restores_it_from_deleted(
     page.get_by_role("link", name="Delete section").click()
     expect(page.locator("main")).to_contain_text("its 2 practices")
     expect(page.locator("main")).to_contain_text("1 amendment")
+    # It says which numbers change before anything is deleted (issue 17).
+    expect(page.locator(".renumbering")).to_have_text("This renumbers Good Practices 5–6 as 3–4.")
     page.get_by_label("Reason for deleting").fill("Merged into Section 1.")
     page.get_by_role("button", name="Delete", exact=True).click()
 

@@ -1,8 +1,9 @@
 """Every page at a phone's width (390 px): tables scroll inside their box, nothing is cut off.
 
 The walk opens each page of the demo forum (tests/urlwalk.py fills every route with
-real objects, so a page added tomorrow is walked too) as the secretariat and as an
-expert, takes a screenshot, and asserts the page itself is no wider than the screen.
+real objects, so a page added tomorrow is walked too) as the secretariat, an expert and
+an observer, takes a screenshot of each (kept in pytest's tmp_path; the whole page when
+it is too wide), and asserts the page itself is no wider than the screen.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
     + ` (${Math.round(e.getBoundingClientRect().right)} px)`)"""
 
 
-@pytest.mark.parametrize("role", ["secretariat", "expert"])
+@pytest.mark.parametrize("role", ["secretariat", "expert", "observer"])
 def test_no_page_is_wider_than_a_phone(page_for, live_server, settings, tmp_path, role):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     world = demo_world()
@@ -43,9 +44,9 @@ def test_no_page_is_wider_than_a_phone(page_for, live_server, settings, tmp_path
             if width is None:
                 continue  # refused, POST-only, missing or not HTML: test_read_access says which
             visited += 1
+            shot = tmp_path / f"{route.name.replace(':', '-')}.png"
+            page.screenshot(path=str(shot), full_page=width > PHONE["width"])
             if width > PHONE["width"]:
-                shot = tmp_path / f"{route.name.replace(':', '-')}.png"
-                page.screenshot(path=str(shot), full_page=True)
                 sticking_out = page.evaluate(WIDER_THAN_SCREEN)
                 too_wide.append(f"{url}: {width} px, {sticking_out}; see {shot}")
         finally:
