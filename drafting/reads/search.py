@@ -1,15 +1,52 @@
-"""Finding practices by the words in their heading or body, with highlighted snippets."""
+"""Finding practices by the words in their heading or body, with highlighted snippets.
+
+Search finds word forms ("family" finds "families"), ignores case and accents, and
+works in English, French and Arabic, whatever the document's language: every word
+of the query is looked up in the three languages at once and a practice matches
+when each word matches in at least one of them.
+
+- PostgreSQL: full-text search. Migration 0024 creates the text search
+  configurations ``drafting_en``, ``drafting_fr`` and ``drafting_ar`` (PostgreSQL's
+  english, french and arabic Snowball stemmers behind the ``unaccent`` dictionary)
+  and a GIN index on the very expression ``_PracticeVector`` builds. Hits are
+  ranked by ``ts_rank`` (heading words weigh more than body words) and snippets
+  come from ``ts_headline`` in the language that matched best.
+- Other databases (SQLite in development and tests): the document's practices are
+  read in one query and matched in Python with the same Snowball stemmers
+  (the ``snowballstemmer`` package), after case folding and removing accents and
+  Arabic vowel marks. A document holds hundreds of practices, not millions, so
+  this stays in milliseconds; differences from PostgreSQL: no stop words and a
+  simpler ranking.
+
+A query that names a practice ("GP 5", "Good Practice 5", "Recommendation 7 bis",
+"5") opens that practice instead: ``practice_named``.
+"""
 
 from __future__ import annotations
 
+import html
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.db.models import Q
+import snowballstemmer
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection
+from django.db.models import BooleanField, Case, F, Func, Q, Value, When
+from django.db.models.functions import Replace
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from drafting import text
+from drafting import numbering, text
 from drafting.models import Document, Practice
 from drafting.reads.documents import practice_numbers
 
@@ -18,11 +55,27 @@ MAX_WORDS = 8
 MAX_RESULTS = 50
 SNIPPET_CHARS = 220
 
+# Text search configurations made by migration 0024 (PostgreSQL), in the order the
+# index expression concatenates them; the Snowball stemmers of the Python fallback.
+CONFIGS = {"en": "drafting_en", "fr": "drafting_fr", "ar": "drafting_ar"}
+STEMMERS = {"en": "english", "fr": "french", "ar": "arabic"}
+
+# Highlight markers: private-use characters removed from the text before PostgreSQL
+# inserts them, so every marker in a headline is one we asked for.
+START, STOP = "\ue000", "\ue001"
+
+# A word of any script: letters and digits with the combining marks (accents typed
+# as separate characters, Arabic vowel marks) that belong to them.
+# Numbers keep their inner points and commas ("2.1", "1,000").
+WORD = re.compile(
+    r"\d+(?:[.,]\d+)+|(?:[^\W_]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed])+"
+)
+
 
 @dataclass
 class Hit:
     practice: Practice
-    number: int
+    number: int | str
     heading: SafeString
     snippet: SafeString
 
@@ -43,43 +96,232 @@ def words_of(query: str) -> list[str]:
     return seen[:MAX_WORDS]
 
 
-def search_practices(document: Document, query: str) -> SearchResults:
-    """Practices of ``document`` whose heading or body contains every word, in document order.
+# --- "GP 5" opens Good Practice 5 -------------------------------------------------------------
 
-    Two queries: the matches (at most MAX_RESULTS) and the current numbering.
+_LABEL_WORDS = r"g\.?\s*p\.?|good\s+practices?|practices?|recommendations?|no\.?|n°|#"
+
+
+def practice_named(document: Document, query: str) -> str | None:
+    """The address of the practice ``query`` names ("GP 5", "Good Practice 5", "5",
+    "7 bis", or the document's own label term: "Recommendation 20"), or None.
+
+    Labels are the current ones (drafting.numbering), so "5" is whatever is numbered
+    5 today. One query, only when the query looks like a label.
+    """
+    prefix = rf"{_LABEL_WORDS}|{re.escape(document.label_term)}"
+    match = re.fullmatch(
+        rf"\s*(?:(?:{prefix})\s*)?(?P<label>\d+(?:[\s-]*[^\W\d_]+)?)\s*\.?\s*",
+        query,
+        re.IGNORECASE,
+    )
+    wanted = numbering.parse_label(match["label"]) if match else None
+    if wanted is None:
+        return None
+    for pk, number in practice_numbers(document).items():
+        if numbering.parse_label(str(number)) == wanted:
+            # The practice's own address is its section page's anchor.
+            practice = Practice.objects.only("pk", "section_id").get(pk=pk)
+            url = reverse("drafting:section-detail", args=[practice.section_id])
+            return f"{url}#practice-{pk}"
+    return None
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def search_practices(document: Document, query: str) -> SearchResults:
+    """Practices of ``document`` that contain every word of ``query`` in some form, best first.
+
+    Two queries whatever the size of the document: the matches (at most
+    MAX_RESULTS, with their highlighted heading and snippet) and the numbering.
     """
     words = words_of(query)
     if not words:
         return SearchResults([], [], False)
-    matches = Practice.objects.filter(section__document=document)
-    for word in words:
-        matches = matches.filter(Q(heading__icontains=word) | Q(body__icontains=word))
-    found = list(
-        matches.select_related("section").order_by(
-            "section__position", "section_id", "position", "id"
-        )[: MAX_RESULTS + 1]
-    )
+    if connection.vendor == "postgresql":
+        found = _search_postgresql(document, words)
+    else:
+        found = _search_in_python(document, words)
     numbers = practice_numbers(document) if found else {}
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     hits = [
-        Hit(
-            practice=p,
-            number=numbers.get(p.pk, 0),
-            heading=highlight(p.heading, pattern),
-            snippet=highlight(_excerpt(text.plain(p.body), pattern), pattern),
-        )
-        for p in found[:MAX_RESULTS]
+        Hit(practice=p, number=numbers.get(p.pk, 0), heading=heading, snippet=snippet)
+        for p, heading, snippet in found[:MAX_RESULTS]
     ]
     return SearchResults(words, hits, truncated=len(found) > MAX_RESULTS)
 
 
-def _excerpt(plain: str, pattern: re.Pattern) -> str:
-    """About SNIPPET_CHARS characters of ``plain`` around the first match."""
-    plain = " ".join(plain.split())
+# --- PostgreSQL: full-text search -------------------------------------------------------------
+
+
+class _PracticeVector(Func):
+    """The practice's words in the three languages, heading weighted A and body B.
+
+    Keep in step with the GIN index of migration 0024_search: PostgreSQL uses the
+    index only for this exact expression.
+    """
+
+    output_field = SearchVectorField()
+
+    def __init__(self, *configs: str) -> None:
+        super().__init__(F("heading"), F("body"))
+        self.configs = configs or tuple(CONFIGS.values())
+
+    def as_sql(self, compiler, connection, **extra):  # noqa: ARG002 - Func's signature
+        heading, heading_params = compiler.compile(self.source_expressions[0])
+        body, body_params = compiler.compile(self.source_expressions[1])
+        parts = [
+            f"setweight(to_tsvector('{config}'::regconfig, {heading}), 'A') || "
+            f"setweight(to_tsvector('{config}'::regconfig, {body}), 'B')"
+            for config in self.configs
+        ]
+        return "(" + " || ".join(parts) + ")", [*heading_params, *body_params] * len(parts)
+
+
+class _Matches(Func):
+    """``vector @@ query`` as a condition ``filter()`` takes."""
+
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
+
+
+def _tsquery(words: list[str]) -> SearchQuery:
+    """Every word, each in any of the three languages."""
+    query = None
+    for word in words:
+        either = None
+        for config in CONFIGS.values():
+            one = SearchQuery(word, config=config, search_type="plain")
+            either = one if either is None else either | one
+        query = either if query is None else query & either
+    return query
+
+
+def _headline(field: str, query: SearchQuery, config: str) -> SearchHeadline:
+    # Markers the text itself contains are removed so the highlights are only ours. The
+    # whole text is highlighted (HighlightAll keeps it as typed, "<tags>" included: the
+    # fragment modes drop them); the snippet is cut around the first highlight in Python.
+    source = Replace(Replace(F(field), Value(START), Value("")), Value(STOP), Value(""))
+    return SearchHeadline(
+        source, query, config=config, start_sel=START, stop_sel=STOP, highlight_all=True
+    )
+
+
+def _in_best_language(field: str, query: SearchQuery) -> Case:
+    """The headline in the language whose stemming matched the practice best."""
+    en, fr, ar = (F(f"rank_{code}") for code in CONFIGS)
+    return Case(
+        When(
+            Q(GreaterThan(fr, en), GreaterThanOrEqual(fr, ar)),
+            then=_headline(field, query, CONFIGS["fr"]),
+        ),
+        When(GreaterThan(ar, en), then=_headline(field, query, CONFIGS["ar"])),
+        default=_headline(field, query, CONFIGS["en"]),
+    )
+
+
+def _search_postgresql(document: Document, words: list[str]) -> list[tuple]:
+    query = _tsquery(words)
+    matches = (
+        Practice.objects.filter(section__document=document)
+        .filter(_Matches(_PracticeVector(), query))
+        .annotate(
+            rank=SearchRank(_PracticeVector(), query),
+            **{
+                f"rank_{code}": SearchRank(_PracticeVector(config), query)
+                for code, config in CONFIGS.items()
+            },
+        )
+        .annotate(
+            heading_marked=_in_best_language("heading", query),
+            body_marked=_in_best_language("body", query),
+        )
+        .select_related("section")
+        .order_by("-rank", "section__position", "section_id", "position", "id")
+    )
+    hits = []
+    for practice in matches[: MAX_RESULTS + 1]:
+        plain = _plain(practice.body_marked)
+        snippet = _marked(escape(_excerpt(plain, plain.find(START))))
+        hits.append((practice, _marked(escape(practice.heading_marked)), snippet))
+    return hits
+
+
+def _plain(source: str) -> str:
+    """A Markdown fragment as one line of plain (unescaped) text."""
+    # text.plain gives HTML-escaped text; unescape so it is escaped exactly once.
+    return " ".join(html.unescape(text.plain(source)).split())
+
+
+def _marked(escaped: str) -> SafeString:
+    """Escaped text whose marker pairs become <mark>; stray markers are dropped."""
+    marked = re.sub(f"{START}([^{START}{STOP}]*){STOP}", r"<mark>\1</mark>", escaped)
+    return text.markup(marked.replace(START, "").replace(STOP, ""))
+
+
+# --- other databases: the same stemmers in Python ---------------------------------------------
+
+
+def fold(word: str) -> str:
+    """``word`` in lower case without accents or Arabic vowel marks: "Sécurité" -> "securite"."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare.replace("\u0640", ""))  # and the tatweel
+
+
+@lru_cache(maxsize=1)
+def _stemmers() -> dict[str, snowballstemmer.stemmer]:
+    return {code: snowballstemmer.stemmer(name) for code, name in STEMMERS.items()}
+
+
+@lru_cache(maxsize=100_000)
+def stems(word: str) -> frozenset[str]:
+    """What ``word`` reduces to in each language; two words match when these meet."""
+    folded = fold(word)
+    return frozenset((code, stemmer.stemWord(folded)) for code, stemmer in _stemmers().items()) | {
+        ("", folded)
+    }
+
+
+def _search_in_python(document: Document, words: list[str]) -> list[tuple]:
+    # Punctuation in a query word separates words, as PostgreSQL's parser has it.
+    wanted = [stems(m.group()) for w in words for m in WORD.finditer(w)]
+    if not wanted:
+        return []
+    practices = Practice.objects.filter(section__document=document).select_related("section")
+    scored = []
+    for index, practice in enumerate(
+        practices.order_by("section__position", "section_id", "position", "id")
+    ):
+        found_in_heading = [_matches(practice.heading, s) for s in wanted]
+        # Marker characters in the text are dropped, as on PostgreSQL.
+        plain = _plain(practice.body).replace(START, "").replace(STOP, "")
+        found_in_body = [_matches(plain, s) for s in wanted]
+        if not all(h or b for h, b in zip(found_in_heading, found_in_body, strict=True)):
+            continue
+        # Like ts_rank: heading words weigh more, long texts are not favoured.
+        count = 4 * sum(found_in_heading) + sum(found_in_body)
+        score = count / math.log(2 + len(plain) + len(practice.heading))
+        scored.append((-score, index, practice, plain))
+    scored.sort(key=lambda row: row[:2])
+    hits = []
+    for _, _, practice, plain in scored[: MAX_RESULTS + 1]:
+        heading = _highlight(practice.heading, wanted)
+        first = next((m.start() for m in WORD.finditer(plain) if _wanted(m.group(), wanted)), 0)
+        hits.append((practice, heading, _highlight(_excerpt(plain, first), wanted)))
+    return hits
+
+
+def _matches(source: str, wanted: frozenset[str]) -> int:
+    return sum(1 for m in WORD.finditer(source) if stems(m.group()) & wanted)
+
+
+def _excerpt(plain: str, first: int) -> str:
+    """About SNIPPET_CHARS characters of ``plain`` around ``first`` (the first match)."""
     if len(plain) <= SNIPPET_CHARS:
         return plain
-    match = pattern.search(plain)
-    start = max(0, (match.start() if match else 0) - SNIPPET_CHARS // 3)
+    first = max(first, 0)
+    start = max(0, first - SNIPPET_CHARS // 3)
     # Start and end on word boundaries so no word is cut in half.
     if start:
         start = plain.find(" ", start) + 1 or start
@@ -89,12 +331,17 @@ def _excerpt(plain: str, pattern: re.Pattern) -> str:
     return ("… " if start else "") + plain[start:end] + (" …" if end < len(plain) else "")
 
 
-def highlight(source: str, pattern: re.Pattern) -> SafeString:
-    """``source`` escaped, with every match of ``pattern`` wrapped in <mark>."""
+def _highlight(source: str, wanted: list[frozenset[str]]) -> SafeString:
+    """``source`` escaped, with every word that matches a query word wrapped in <mark>."""
     parts, last = [], 0
-    for match in pattern.finditer(source):
-        parts.append(escape(source[last : match.start()]))
-        parts.append(f"<mark>{escape(match.group())}</mark>")
-        last = match.end()
+    for match in WORD.finditer(source):
+        if _wanted(match.group(), wanted):
+            parts.append(escape(source[last : match.start()]))
+            parts.append(f"<mark>{escape(match.group())}</mark>")
+            last = match.end()
     parts.append(escape(source[last:]))
     return text.markup("".join(parts))
+
+
+def _wanted(word: str, wanted: list[frozenset[str]]) -> bool:
+    return any(stems(word) & s for s in wanted)
