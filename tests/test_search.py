@@ -99,6 +99,20 @@ def test_every_word_must_match_and_headings_rank_first(client, observer, secreta
     assert "Good Practice 5" not in _results(_page(client, texts, "families sécurité"))
 
 
+def test_an_edited_practice_is_found_by_its_new_words(client, observer, expert, texts):
+    practice = Practice.objects.get(heading="Shared reviews")
+    actions.update_practice(
+        practice,
+        by=expert,
+        heading=practice.heading,
+        body="Experts review the cases with the prosecutors.",
+        base_revision=practice.revision,
+    )
+    login(client, observer)
+    assert "Good Practice 8" in _results(_page(client, texts, "prosecutor"))
+    assert "No practice contains this word" in _page(client, texts, "month")
+
+
 def test_no_result_says_so(client, observer, texts):
     page = _page(login(client, observer), texts, "zebra")
     assert "No practice contains this word" in page
@@ -221,9 +235,9 @@ def test_search_uses_a_fixed_number_of_queries(
 
 @pytest.mark.skipif(not POSTGRESQL, reason="the GIN index and text configurations are PostgreSQL's")
 def test_postgresql_search_uses_the_gin_index(texts):
-    from drafting.reads.search import _Matches, _PracticeVector, _tsquery
+    from drafting.reads.search import _Matches, _SearchWords, _tsquery
 
-    matches = Practice.objects.filter(_Matches(_PracticeVector(), _tsquery(["family"])))
+    matches = Practice.objects.filter(_Matches(_SearchWords(), _tsquery(["family"])))
     sql, params = matches.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")

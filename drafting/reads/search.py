@@ -8,15 +8,15 @@ when each word matches in at least one of them.
 - PostgreSQL: full-text search. Migration 0024 creates the text search
   configurations ``drafting_en``, ``drafting_fr`` and ``drafting_ar`` (PostgreSQL's
   english, french and arabic Snowball stemmers behind the ``unaccent`` dictionary)
-  and a GIN index on the very expression ``_PracticeVector`` builds. Hits are
-  ranked by ``ts_rank`` (heading words weigh more than body words) and snippets
-  come from ``ts_headline`` in the language that matched best.
+  and a stored generated column of the practices' words in the three languages
+  with a GIN index (``_SearchWords``). Hits are ranked by ``ts_rank`` (heading
+  words weigh more than body words) and highlighted by ``ts_headline`` in the
+  language that matched best.
 - Other databases (SQLite in development and tests): the document's practices are
   read in one query and matched in Python with the same Snowball stemmers
   (the ``snowballstemmer`` package), after case folding and removing accents and
-  Arabic vowel marks. A document holds hundreds of practices, not millions, so
-  this stays in milliseconds; differences from PostgreSQL: no stop words and a
-  simpler ranking.
+  Arabic vowel marks. A document holds hundreds of practices, not millions;
+  differences from PostgreSQL: no stop words and a simpler ranking.
 
 A query that names a practice ("GP 5", "Good Practice 5", "Recommendation 7 bis",
 "5") opens that practice instead: ``practice_named``.
@@ -39,7 +39,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Func, Q, Value, When
+from django.db.models import BooleanField, Case, Expression, F, Func, Q, Value, When
 from django.db.models.functions import Replace
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.urls import reverse
@@ -153,28 +153,18 @@ def search_practices(document: Document, query: str) -> SearchResults:
 # --- PostgreSQL: full-text search -------------------------------------------------------------
 
 
-class _PracticeVector(Func):
-    """The practice's words in the three languages, heading weighted A and body B.
+class _SearchWords(Expression):
+    """The practice's stored words in the three languages (column ``search_words``).
 
-    Keep in step with the GIN index of migration 0024_search: PostgreSQL uses the
-    index only for this exact expression.
+    Made by migration 0024_search: a generated column PostgreSQL keeps up to date,
+    not a model field, so it is named here for the queries that read it.
     """
 
     output_field = SearchVectorField()
 
-    def __init__(self, *configs: str) -> None:
-        super().__init__(F("heading"), F("body"))
-        self.configs = configs or tuple(CONFIGS.values())
-
-    def as_sql(self, compiler, connection, **extra):  # noqa: ARG002 - Func's signature
-        heading, heading_params = compiler.compile(self.source_expressions[0])
-        body, body_params = compiler.compile(self.source_expressions[1])
-        parts = [
-            f"setweight(to_tsvector('{config}'::regconfig, {heading}), 'A') || "
-            f"setweight(to_tsvector('{config}'::regconfig, {body}), 'B')"
-            for config in self.configs
-        ]
-        return "(" + " || ".join(parts) + ")", [*heading_params, *body_params] * len(parts)
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.search_words", []
 
 
 class _Matches(Func):
@@ -185,12 +175,12 @@ class _Matches(Func):
     output_field = BooleanField()
 
 
-def _tsquery(words: list[str]) -> SearchQuery:
-    """Every word, each in any of the three languages."""
+def _tsquery(words: list[str], configs: tuple[str, ...] = tuple(CONFIGS.values())) -> SearchQuery:
+    """Every word, each in any of ``configs``."""
     query = None
     for word in words:
         either = None
-        for config in CONFIGS.values():
+        for config in configs:
             one = SearchQuery(word, config=config, search_type="plain")
             either = one if either is None else either | one
         query = either if query is None else query & either
@@ -224,11 +214,13 @@ def _search_postgresql(document: Document, words: list[str]) -> list[tuple]:
     query = _tsquery(words)
     matches = (
         Practice.objects.filter(section__document=document)
-        .filter(_Matches(_PracticeVector(), query))
+        .filter(_Matches(_SearchWords(), query))
         .annotate(
-            rank=SearchRank(_PracticeVector(), query),
+            rank=SearchRank(_SearchWords(), query),
+            # How well each language's forms of the words match: which stemming
+            # ts_headline should use to find the words again.
             **{
-                f"rank_{code}": SearchRank(_PracticeVector(config), query)
+                f"rank_{code}": SearchRank(_SearchWords(), _tsquery(words, (config,)))
                 for code, config in CONFIGS.items()
             },
         )
@@ -283,37 +275,59 @@ def stems(word: str) -> frozenset[str]:
     }
 
 
+class _Matcher:
+    """Which query words a word of the text matches, decided once per distinct word."""
+
+    def __init__(self, words: list[str]) -> None:
+        # Punctuation in a query word separates words, as PostgreSQL's parser has it.
+        self.wanted = [stems(m.group()) for w in words for m in WORD.finditer(w)]
+        self._memo: dict[str, tuple[bool, ...]] = {}
+
+    def flags(self, word: str) -> tuple[bool, ...]:
+        flags = self._memo.get(word)
+        if flags is None:
+            found = stems(word)
+            flags = self._memo[word] = tuple(bool(found & w) for w in self.wanted)
+        return flags
+
+    def counts(self, source: str) -> list[int]:
+        """How many words of ``source`` match each query word."""
+        counts = [0] * len(self.wanted)
+        for word in WORD.findall(source):
+            flags = self.flags(word)
+            if True in flags:
+                counts = [c + f for c, f in zip(counts, flags, strict=True)]
+        return counts
+
+    def matches(self, word: str) -> bool:
+        return True in self.flags(word)
+
+
 def _search_in_python(document: Document, words: list[str]) -> list[tuple]:
-    # Punctuation in a query word separates words, as PostgreSQL's parser has it.
-    wanted = [stems(m.group()) for w in words for m in WORD.finditer(w)]
-    if not wanted:
+    matcher = _Matcher(words)
+    if not matcher.wanted:
         return []
     practices = Practice.objects.filter(section__document=document).select_related("section")
     scored = []
     for index, practice in enumerate(
         practices.order_by("section__position", "section_id", "position", "id")
     ):
-        found_in_heading = [_matches(practice.heading, s) for s in wanted]
+        in_heading = matcher.counts(practice.heading)
         # Marker characters in the text are dropped, as on PostgreSQL.
         plain = _plain(practice.body).replace(START, "").replace(STOP, "")
-        found_in_body = [_matches(plain, s) for s in wanted]
-        if not all(h or b for h, b in zip(found_in_heading, found_in_body, strict=True)):
+        in_body = matcher.counts(plain)
+        if not all(h or b for h, b in zip(in_heading, in_body, strict=True)):
             continue
         # Like ts_rank: heading words weigh more, long texts are not favoured.
-        count = 4 * sum(found_in_heading) + sum(found_in_body)
-        score = count / math.log(2 + len(plain) + len(practice.heading))
+        score = (4 * sum(in_heading) + sum(in_body)) / math.log(2 + len(plain))
         scored.append((-score, index, practice, plain))
     scored.sort(key=lambda row: row[:2])
     hits = []
     for _, _, practice, plain in scored[: MAX_RESULTS + 1]:
-        heading = _highlight(practice.heading, wanted)
-        first = next((m.start() for m in WORD.finditer(plain) if _wanted(m.group(), wanted)), 0)
-        hits.append((practice, heading, _highlight(_excerpt(plain, first), wanted)))
+        heading = _highlight(practice.heading, matcher)
+        first = next((m.start() for m in WORD.finditer(plain) if matcher.matches(m.group())), 0)
+        hits.append((practice, heading, _highlight(_excerpt(plain, first), matcher)))
     return hits
-
-
-def _matches(source: str, wanted: frozenset[str]) -> int:
-    return sum(1 for m in WORD.finditer(source) if stems(m.group()) & wanted)
 
 
 def _excerpt(plain: str, first: int) -> str:
@@ -331,17 +345,13 @@ def _excerpt(plain: str, first: int) -> str:
     return ("… " if start else "") + plain[start:end] + (" …" if end < len(plain) else "")
 
 
-def _highlight(source: str, wanted: list[frozenset[str]]) -> SafeString:
+def _highlight(source: str, matcher: _Matcher) -> SafeString:
     """``source`` escaped, with every word that matches a query word wrapped in <mark>."""
     parts, last = [], 0
     for match in WORD.finditer(source):
-        if _wanted(match.group(), wanted):
+        if matcher.matches(match.group()):
             parts.append(escape(source[last : match.start()]))
             parts.append(f"<mark>{escape(match.group())}</mark>")
             last = match.end()
     parts.append(escape(source[last:]))
     return text.markup("".join(parts))
-
-
-def _wanted(word: str, wanted: list[frozenset[str]]) -> bool:
-    return any(stems(word) & s for s in wanted)
