@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from drafting import actions
 from drafting.models import Document, Practice
-from tests.conftest import login, make_document, make_practice, make_section
+from tests.conftest import login, make_document, make_practice, make_section, make_user
 
 POSTGRESQL = connection.vendor == "postgresql"
 
@@ -118,6 +118,9 @@ def test_no_result_says_so(client, observer, texts):
     assert "No practice contains this word" in page
     page = _page(client, texts, "zebra families")
     assert "No practice contains all of these words" in page
+    # Punctuation alone is no word in either database: nothing found, no error.
+    for query in ["—", "&& ||", "'; DROP TABLE drafting_practice; --"]:
+        assert "No practice contains" in _page(client, texts, query), query
 
 
 # --- a query that names a practice opens it --------------------------------------------------
@@ -206,6 +209,11 @@ def test_search_is_for_readers_of_the_document_only(client, secretariat, texts):
     adopted = make_document(by=secretariat, sections=1, practices=2, status="adopted")
     # Anyone may search an adopted document's text.
     assert "Good Practice 2" in _results(_page(client, adopted, "practice 1.2"))
+
+
+def test_an_account_without_a_drafting_role_cannot_search_a_draft(client, texts):
+    response = _search(login(client, make_user(None)), texts, "families")
+    assert response.status_code == 403
 
 
 def test_a_forged_document_is_not_found(client, observer):
