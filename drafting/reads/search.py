@@ -106,7 +106,7 @@ def practice_named(document: Document, query: str) -> str | None:
     "7 bis", or the document's own label term: "Recommendation 20"), or None.
 
     Labels are the current ones (drafting.numbering), so "5" is whatever is numbered
-    5 today. One query, only when the query looks like a label.
+    5 today. Two queries, only when the query looks like a label.
     """
     prefix = rf"{_LABEL_WORDS}|{re.escape(document.label_term)}"
     match = re.fullmatch(
