@@ -75,6 +75,12 @@ def run(ctx: bench.Context) -> list[bench.Row]:
         floor,
         page,
         bench.measure("pages", "section page (10 practices)", get(middle.get_absolute_url())),
+        # Search (issue 16): two words in other forms than the text's, over every practice.
+        bench.measure(
+            "pages",
+            f"search, 2 words in other forms ({n} practices)",
+            get(reverse("drafting:document-search", args=[document.slug]) + "?q=Schools+family"),
+        ),
         bench.measure("pages", "practice save (POST, redirect)", save),
     ]
     watched = {"document page": document.get_absolute_url(), floor_url: floor_url}

@@ -88,7 +88,7 @@ from drafting.reads.search import (  # noqa: F401
     SNIPPET_CHARS,
     Hit,
     SearchResults,
-    highlight,
+    practice_named,
     search_practices,
     words_of,
 )

@@ -312,6 +312,10 @@ def document_search(request: HttpRequest, slug: str) -> HttpResponse:
     form = SearchForm(request.GET)
     results, status = None, 200
     if form.is_valid():
+        # "GP 5", "Recommendation 7 bis", "5": the reader wants that practice, not a list.
+        named = reads.practice_named(document, form.cleaned_data["q"])
+        if named:
+            return redirect(named)
         results = reads.search_practices(document, form.cleaned_data["q"])
     else:
         status = 400
