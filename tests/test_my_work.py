@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from drafting import actions
@@ -34,6 +35,7 @@ from tests.conftest import (
 )
 
 Role = ExpertProfile.Role
+User = get_user_model()
 HOME = "/"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -184,7 +186,7 @@ def test_practices_without_our_position_in_open_sections(client, people):
     positions = panel(home(client, people["ma"]), "positions")
     assert "Practices where Morocco has stated no position" in positions
     assert f"{first.title}: Good Practice 2" in positions
-    assert first.get_absolute_url() in positions
+    assert f"{first.get_absolute_url()}#practice-{p2.pk}" in positions  # where it is stated
     assert second.title not in positions  # approved: closed
     assert '<span class="work-count" aria-label="1 item">1</span>' in positions
 
@@ -224,6 +226,21 @@ def test_expert_panels_say_what_would_appear_when_empty(client, people):
     assert "until the secretariat decides it" in panel(page, "our-amendments")
     assert "amendment" not in panel(page, "to-decide")  # no secretariat panel for experts
     assert 'id="work-to-decide"' not in page
+
+
+def test_an_expert_without_a_delegation_gets_the_panels_that_need_none(client, people):
+    document = make_document(by=people["clerk"], sections=1, practices=1)
+    loner = make_user(Role.EXPERT)
+    profile = loner.profile
+    profile.delegation = None
+    stamp(profile, by=people["clerk"], reason="No delegation (test set-up).")
+    profile.save()
+    comment = actions.add_comment(document.sections.get(), by=loner, body="Why?")
+    actions.reply_to_comment(comment, by=people["clerk"], body="Because.")
+    page = home(client, User.objects.get(pk=loner.pk))
+    assert f"#comment-{comment.pk}" in panel(page, "replies")
+    for key in ("our-amendments", "decisions", "positions"):
+        assert f'id="work-{key}"' not in page
 
 
 # --- The secretariat -------------------------------------------------------------------------

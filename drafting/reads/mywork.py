@@ -105,11 +105,11 @@ class MyWork:
 class Place:
     """Where a practice is in its document: its number and its rank in reading order."""
 
+    pk: int
     document_id: int
     section_id: int
     rank: int
     number: int | str
-    heading: str
 
 
 class Scope:
@@ -160,8 +160,8 @@ class Scope:
     def places(self) -> dict[int, Place]:
         """Practice id -> Place, numbered by the one numbering rule. One query."""
         section_rank = self._section_rank
-        rows = Practice.objects.filter(section_id__in=list(self.sections)).values_list(
-            "id", "section_id", "position", "kept_number", "kept_suffix", "heading"
+        rows = Practice.objects.filter(section__document_id__in=list(self.documents)).values_list(
+            "id", "section_id", "position", "kept_number", "kept_suffix"
         )
         rows = sorted(rows, key=lambda r: (section_rank[r[1]], r[2], r[0]))
         by_document: dict[int, list[tuple]] = defaultdict(list)
@@ -174,7 +174,7 @@ class Scope:
                 document.numbering, document.first_number, practices, kept=lambda r: (r[3], r[4])
             )
             for rank, (row, number) in enumerate(numbered):
-                places[row[0]] = Place(document_id, row[1], rank, number, row[5])
+                places[row[0]] = Place(row[0], document_id, row[1], rank, number)
         return places
 
     def label(self, practice_id: int | None) -> str:
@@ -378,7 +378,8 @@ def positions_to_state(scope: Scope) -> Panel | None:
     )
     stated = set(
         Position.objects.filter(
-            delegation=scope.delegation, practice__section_id__in=list(scope.sections)
+            delegation=scope.delegation,
+            practice__section__document_id__in=list(scope.documents),
         )
         .exclude(stance=Position.Stance.NONE)
         .values_list("practice_id", flat=True)
@@ -409,7 +410,8 @@ def positions_to_state(scope: Scope) -> Panel | None:
         panel.items.append(
             WorkItem(
                 f"{section.title}: {term} {shown}",
-                section.get_absolute_url(),
+                # The first of them, where the section page asks for the position.
+                f"{section.get_absolute_url()}#practice-{missing[0].pk}",
                 scope.document_name(document.pk),
                 f"{len(missing)} practice{'s' if len(missing) != 1 else ''} without a position",
             )
