@@ -22,7 +22,6 @@ from drafting.models import (
     Notification,
     Position,
     ReviewMeeting,
-    Section,
     WorkingGroup,
 )
 from tests.conftest import (
@@ -288,7 +287,7 @@ def test_secretariat_task_list(client, people):
     assert order == sorted(order)  # Good Practice 1, the new one after it, Good Practice 3
     assert "new practice after Good Practice 1" in decide
     assert "Netherlands" in decide and "Morocco" in decide
-    assert f"All 3 open amendments of {document}" in decide
+    assert f"Open amendments — {document} (3)" in decide
     assert reverse("drafting:amendment-list", args=[document.slug]) + "?status=open" in decide
 
     comments = panel(page, "comments")
@@ -362,9 +361,10 @@ def _forum(people, *, documents: int, practices: int) -> None:
     in review, as many as its ``practices``."""
     for _ in range(documents):
         document = make_document(by=people["clerk"], sections=2, practices=practices)
-        first, second = document.sections.order_by("position")
-        for practice in practices_of(document):
-            proposer = people["ma"] if practice.pk % 2 else people["nl"]
+        second = document.sections.order_by("position")[1]
+        # By position, not by id: ids differ between databases and runs.
+        for i, practice in enumerate(practices_of(document)):
+            proposer = people["ma"] if i % 2 == 0 else people["nl"]
             amendment = actions.propose_change(
                 practice, by=proposer, heading="B", body="B.", rationale="R."
             )
@@ -372,7 +372,7 @@ def _forum(people, *, documents: int, practices: int) -> None:
                 practice.section, by=people["ma"], body="Hm.", practice=practice
             )
             actions.reply_to_comment(comment, by=people["nl"], body="Yes.")
-            if practice.pk % 3 == 0:
+            if i % 3 == 0:
                 actions.reject_amendment(amendment, by=people["clerk"], note="No.")
                 actions.state_position(
                     practice,
@@ -391,7 +391,6 @@ def _forum(people, *, documents: int, practices: int) -> None:
         stamp(meeting, by=people["clerk"], reason="Planned.")
         meeting.save()
         meeting.participants.add(people["ma"].profile.delegation)
-        assert Section.objects.filter(document=document, status="in_review").count() == 1
 
 
 def _count_queries(client, user, django_assert_max_num_queries, limit: int) -> int:
@@ -414,3 +413,5 @@ def test_query_count_does_not_grow_with_the_forum(
     assert large == small
     page = client.get(HOME).content.decode()
     assert "… and" in page  # the larger forum has more items than a panel lists
+    if who == "ma":  # the rest of ours: the document's list, filtered to Morocco
+        assert "?status=open&amp;delegation=MA" in page

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -262,10 +263,10 @@ def _stale(amendment: Amendment) -> bool:
 
 
 def _per_document(scope: Scope, counts: dict[int, int], noun: str, url: Callable) -> list:
-    """ "All 14 open amendments of Topic 1" links, one per document that has some."""
+    """ "Open amendments — Topic 1 (14)": links to each document's full list, where it has some."""
     return [
-        (f"All {counts[pk]} {noun} of {scope.documents[pk]}", url(scope.documents[pk]))
-        for pk in scope.documents
+        (f"{noun[:1].upper()}{noun[1:]} — {d} ({counts[pk]})", url(d))
+        for pk, d in scope.documents.items()
         if counts.get(pk)
     ]
 
@@ -307,7 +308,13 @@ def our_open_amendments(scope: Scope) -> Panel | None:
         )
     panel.finish()
     if panel.cut:
-        panel.more = _per_document(scope, per_document, "open amendments", _amendment_list_url)
+        ours = urlencode({"delegation": scope.delegation.code})
+        panel.more = _per_document(
+            scope,
+            per_document,
+            f"open amendments of {name}",
+            lambda d: f"{_amendment_list_url(d)}&{ours}",
+        )
     return panel
 
 
@@ -564,7 +571,7 @@ def sections_to_approve(scope: Scope) -> Panel:
                 section.title,
                 section.get_absolute_url(),
                 scope.document_name(section.document_id),
-                ", ".join(still) if still else "nothing left open",
+                ", ".join(still) if still else "nothing left open: ready to approve",
             )
         )
     panel.finish()
