@@ -75,6 +75,8 @@ def run(ctx: bench.Context) -> list[bench.Row]:
         floor,
         page,
         bench.measure("pages", "section page (10 practices)", get(middle.get_absolute_url())),
+        # My work (issue 15): the home page reads every practice of the open documents.
+        bench.measure("pages", "home page with My work", get(reverse("drafting:home"))),
         bench.measure("pages", "practice save (POST, redirect)", save),
     ]
     watched = {"document page": document.get_absolute_url(), floor_url: floor_url}
