@@ -95,11 +95,9 @@ class Panel:
 
 @dataclass
 class MyWork:
-    panels: list[Panel]
+    """The reader's panels, in the order of their role's list of sources."""
 
-    @property
-    def total(self) -> int:
-        return sum(panel.count for panel in self.panels)
+    panels: list[Panel]
 
 
 @dataclass(frozen=True)
