@@ -81,6 +81,8 @@ def run(ctx: bench.Context) -> list[bench.Row]:
             f"search, 2 words in other forms ({n} practices)",
             get(reverse("drafting:document-search", args=[document.slug]) + "?q=Schools+family"),
         ),
+        # My work (issue 15): the home page reads every practice of the open documents.
+        bench.measure("pages", "home page with My work", get(reverse("drafting:home"))),
         bench.measure("pages", "practice save (POST, redirect)", save),
     ]
     watched = {"document page": document.get_absolute_url(), floor_url: floor_url}

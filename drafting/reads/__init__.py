@@ -64,6 +64,15 @@ from drafting.reads.meetings import (  # noqa: F401
     running_meetings,
     timeline,
 )
+from drafting.reads.mywork import (  # noqa: F401
+    DEADLINE_SOURCES,
+    EXPERT_PANELS,
+    SECRETARIAT_PANELS,
+    MyWork,
+    Panel,
+    WorkItem,
+    my_work,
+)
 from drafting.reads.positions import (  # noqa: F401
     FILTERS,
     MatrixRow,

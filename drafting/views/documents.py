@@ -20,11 +20,16 @@ from drafting.views.common import form_status
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """My work (an expert's or the secretariat's panels), then the documents by working group."""
+    groups = reads.working_groups_with_documents(request.user)
     return render(
         request,
         "drafting/home.html",
         {
-            "groups": reads.working_groups_with_documents(request.user),
+            "work": reads.my_work(request.user),
+            # Prefetched: no query. Empty groups are named on one line below the documents.
+            "groups": [group for group in groups if group.documents.all()],
+            "empty_groups": [group for group in groups if not group.documents.all()],
             "my_meetings": reads.meetings_for_delegation(_delegation_of(request.user)),
             "today": timezone.localdate(),
             "ungrouped": reads.documents_without_group(request.user),
