@@ -253,6 +253,11 @@ def conclude_silence(
             "Silence was broken; the procedure cannot be agreed. End it, and decide the next step."
         )
     # outcome is AGREED from here on
+    if document.status not in {D.IN_REVIEW, D.FINAL}:
+        raise ValidationError(
+            f"“{document}” is {document.get_status_display().lower()}; a silence procedure is "
+            "agreed on a document in review or final."
+        )
     document.silence_until = None  # the freeze lifts first, or "Mark final" would refuse it
     moved = document.status == D.IN_REVIEW
     if moved:
