@@ -480,3 +480,20 @@ def test_the_silence_page_reads_in_a_fixed_number_of_queries(
             assert client.get(url).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_reason_is_text_never_html(client, people, procedure):
+    actions.break_silence(
+        procedure, by=people["ma"], reason="<script>alert(1)</script> **Para 3**", now=BEFORE
+    )
+    login(client, people["clerk"])
+    page = client.get(reverse("drafting:silence-detail", args=[procedure.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "<strong>Para 3</strong>" in page
+
+
+def test_the_document_page_says_the_text_is_under_silence(client, people, document, procedure):
+    login(client, people["ma"])
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert "The text is under silence procedure until 14 March 2031, 16:00 UTC" in page
+    assert reverse("drafting:silence-detail", args=[procedure.pk]) in page
