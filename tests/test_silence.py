@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from drafting import actions, outbox
+from drafting.history import stamp
 from drafting.models import (
     Document,
     ExpertProfile,
@@ -497,3 +498,35 @@ def test_the_document_page_says_the_text_is_under_silence(client, people, docume
     page = client.get(document.get_absolute_url()).content.decode()
     assert "The text is under silence procedure until 14 March 2031, 16:00 UTC" in page
     assert reverse("drafting:silence-detail", args=[procedure.pk]) in page
+
+
+# Everything the secretariat may do to a final document's text or state, per the permission
+# matrix (tests/test_permissions_matrix.py), is refused while it is under silence.
+FROZEN_STEPS = ["document-reopen", "document-submit", "document-edit", "document-renumber"]
+
+
+@pytest.mark.parametrize("name", FROZEN_STEPS)
+def test_under_silence_the_final_text_cannot_be_moved_or_changed(client, db, name):
+    from tests.test_permissions_matrix import ACTIONS, attempt, build
+
+    world = build("final")
+    clerk = world.users["secretariat"]
+    if name == "document-renumber":
+        world.document.numbering = Document.Numbering.KEEP
+        stamp(world.document, by=clerk, reason="Test set-up: keep numbers.")
+        world.document.save()
+    version = actions.name_version(world.document, by=clerk, name="Final text")
+    actions.open_silence(
+        world.document,
+        by=clerk,
+        version=version,
+        deadline=DEADLINE,
+        invited=[world.users["expert"].profile.delegation],
+        now=BEFORE,
+    )
+    world.document = fresh(world.document)
+    action = ACTIONS[name]
+    response, written = attempt(client, clerk, action.url(world), action.data(world))
+    assert written == 0
+    assert response.status_code in {403, 422}, response.status_code
+    assert "under silence procedure until 14 March 2031" in response.content.decode()
