@@ -196,6 +196,7 @@ def test_bad_input_is_a_clear_message_and_changes_nothing(client, people, docume
     }
     for change, words in [
         ({"version": foreign.pk}, "Choose a named version of this document."),
+        ({"version": ""}, "Name a version of the current text first"),
         ({"deadline_date": "2001-01-01"}, "The deadline must be in the future."),
         ({"deadline_zone": "Mars/Olympus"}, "Choose a time zone from the list."),
         ({"invited": []}, "Invite at least one delegation."),

@@ -38,7 +38,10 @@ class SilenceForm(forms.Form):
         label="Version",
         empty_label=None,
         help_text="The named version put under silence; it must be the current text.",
-        error_messages={"invalid_choice": "Choose a named version of this document."},
+        error_messages={
+            "invalid_choice": "Choose a named version of this document.",
+            "required": "Name a version of the current text first (Versions), then choose it here.",
+        },
     )
     deadline_date = forms.DateField(
         label="Deadline: date",
