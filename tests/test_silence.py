@@ -531,3 +531,13 @@ def test_under_silence_the_final_text_cannot_be_moved_or_changed(client, db, nam
     assert written == 0
     assert response.status_code in {403, 422}, response.status_code
     assert "under silence procedure until 14 March 2031" in response.content.decode()
+
+
+def test_the_version_page_says_it_was_agreed_under_silence(client, people, procedure):
+    actions.conclude_silence(procedure, DEADLINE, by=people["clerk"])
+    login(client, people["us"])
+    version = procedure.version
+    url = reverse("drafting:version-detail", args=[procedure.document.slug, version.pk])
+    page = client.get(url).content.decode()
+    assert "agreed under silence procedure" in page
+    assert reverse("drafting:silence-detail", args=[procedure.pk]) in page

@@ -147,3 +147,9 @@ def open_procedure(document) -> SilenceProcedure | None:
         .select_related("version")
         .first()
     )
+
+
+def procedures_of_version(version) -> list[SilenceProcedure]:
+    """The silence procedures a version was put under, oldest first (its page says whether
+    it was agreed under silence procedure). One query."""
+    return list(SilenceProcedure.objects.filter(version=version).order_by("opened_at", "id"))
