@@ -134,6 +134,11 @@ def send_due(*, now: datetime | None = None, batch: int = 100) -> Pass:
     until none is due). Safe to run in several processes at once."""
     now = now or timezone.now()
     report = Pass()
+    # Silence procedures whose deadline came unbroken are recorded as agreed first, so
+    # their SILENCE_CONCLUDED messages leave in this same pass (issue 15).
+    from drafting.actions.silence import conclude_due
+
+    conclude_due(now=now)
     notify.gather_digests(now=now)
     while rows := notify.claim_emails(now=now, limit=batch):
         report.sent += _deliver(rows, message_for, now=now, report=report)

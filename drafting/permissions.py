@@ -90,6 +90,25 @@ def can_export_history(user, document: Document) -> bool:
     return why_cannot_export_history(user, document) is None
 
 
+# --- Silence procedure (issue 15): the one freezing rule ------------------------------------
+
+
+def why_frozen_by_silence(document: Document) -> str | None:
+    """The refusal for any change to the text while it is under silence procedure.
+
+    Every rule below that lets text or structure change (editing, adding, moving,
+    deleting, restoring, proposing and deciding amendments, importing, renumbering,
+    the document's details) asks this one; no query (``Document.silence_until``).
+    """
+    until = getattr(document, "silence_until", None)
+    if until is None:
+        return None
+    return (
+        f"The text is under silence procedure until {until:%d %B %Y, %H:%M} UTC; it cannot "
+        "change unless the secretariat ends the procedure."
+    )
+
+
 def why_cannot_edit_section(user, section: Section) -> str | None:
     """None if ``user`` may edit the section's text directly, else the reason in plain words."""
     role = role_of(user)
@@ -99,6 +118,8 @@ def why_cannot_edit_section(user, section: Section) -> str | None:
         return "Observers can read the draft but not change it."
     if section.document.status == Document.Status.ADOPTED:
         return "This document has been adopted; its text is frozen."
+    if frozen := why_frozen_by_silence(section.document):
+        return frozen
     if section.status == Section.Status.APPROVED:
         return f"“{section.title}” is approved; it must be reopened before its text can change."
     if section.status == Section.Status.IN_REVIEW and role != Role.SECRETARIAT:
@@ -119,6 +140,8 @@ def why_cannot_add_section(user, document: Document) -> str | None:
         return "Observers can read the draft but not change it."
     if document.status == Document.Status.ADOPTED:
         return "This document has been adopted; its text is frozen."
+    if frozen := why_frozen_by_silence(document):
+        return frozen
     if document.status in {Document.Status.FINAL, Document.Status.SUBMITTED}:
         return (
             f"The document is {document.get_status_display().lower()}; its structure cannot "
@@ -270,6 +293,8 @@ def _why_closed_to_amendments(user, section: Section) -> str | None:
     reason = why_cannot_review(user, section.document)
     if reason is not None:
         return reason
+    if frozen := why_frozen_by_silence(section.document):
+        return frozen
     if section.document.status in {Document.Status.FINAL, Document.Status.SUBMITTED}:
         return (
             f"The document is {section.document.get_status_display().lower()}; amendments are "
@@ -335,7 +360,7 @@ def why_cannot_decide_amendment(user, amendment: Amendment) -> str | None:
     reason = why_cannot_review(user, amendment.section.document)
     if reason is None and not is_secretariat(user):
         reason = "Only the secretariat accepts or rejects amendments."
-    return reason
+    return reason or why_frozen_by_silence(amendment.section.document)
 
 
 def can_decide_amendment(user, amendment: Amendment) -> bool:
@@ -482,7 +507,7 @@ def why_cannot_edit_document_details(user, document: Document) -> str | None:
             f"“{document}” is {document.get_status_display().lower()}: its details no longer "
             "change. Withdraw the submission first if they must."
         )
-    return None
+    return why_frozen_by_silence(document)
 
 
 def can_edit_document_details(user, document: Document) -> bool:
@@ -503,7 +528,7 @@ def why_cannot_renumber(user, document: Document) -> str | None:
             f"“{document}” is {document.get_status_display().lower()}: its text and numbers "
             "no longer change."
         )
-    return None
+    return why_frozen_by_silence(document)
 
 
 def can_renumber(user, document: Document) -> bool:
@@ -664,3 +689,34 @@ def why_cannot_build_package(user, document: Document) -> str | None:
 
 def can_build_package(user, document: Document) -> bool:
     return why_cannot_build_package(user, document) is None
+
+
+# --- Silence procedure (issue 15) ---
+# Reading a procedure follows why_cannot_view_review. Placing a version under silence,
+# concluding and ending it are the secretariat's; breaking silence is for the experts of
+# an invited delegation. The freeze itself is why_frozen_by_silence above.
+
+
+def why_cannot_manage_silence(user, document: Document) -> str | None:
+    """Placing a version under silence, concluding or ending the procedure."""
+    reason = why_cannot_review(user, document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat places a text under silence procedure and concludes it."
+    return reason
+
+
+def can_manage_silence(user, document: Document) -> bool:
+    return why_cannot_manage_silence(user, document) is None
+
+
+def why_cannot_break_silence(user, document: Document, invited_ids: set[int]) -> str | None:
+    """An expert of a delegation invited to the procedure (``invited_ids``) may break it."""
+    reason = why_cannot_review(user, document)
+    if reason is not None:
+        return reason
+    if role_of(user) != Role.EXPERT:
+        return "Silence is broken by the experts of an invited delegation."
+    own = delegation_of(user)
+    if own is None or own.pk not in invited_ids:
+        return "Your delegation is not invited to this silence procedure, so it cannot break it."
+    return None

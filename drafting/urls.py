@@ -198,6 +198,17 @@ drafting_patterns = [
     ),
 ]
 
+# Silence procedure (issue 15): a version under silence until a deadline.
+from drafting.views import silence as silence_views  # noqa: E402
+
+drafting_patterns += [
+    path("documents/<slug:slug>/silence/new/", silence_views.silence_create, name="silence-create"),
+    path("silence/<int:pk>/", silence_views.silence_detail, name="silence-detail"),
+    path("silence/<int:pk>/break/", silence_views.silence_break, name="silence-break"),
+    path("silence/<int:pk>/conclude/", silence_views.silence_conclude, name="silence-conclude"),
+    path("silence/<int:pk>/end/", silence_views.silence_end, name="silence-end"),
+]
+
 urlpatterns = [
     path("", include((drafting_patterns, "drafting"))),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),

@@ -177,6 +177,8 @@ def _plural(n: int, one: str, many: str) -> str:
 def _section_blockers(section: Section, transition: Transition) -> list[str]:
     """Why ``transition`` cannot happen now, beyond who is asking. One query at most."""
     blockers = []
+    if frozen := permissions.why_frozen_by_silence(section.document):
+        blockers.append(frozen)
     if section.document.status in {D.FINAL, D.SUBMITTED}:
         blockers.append(
             f"The document is {_DOCUMENT_STATE_WORDS[section.document.status]}; the secretariat "
@@ -212,7 +214,8 @@ def _document_blockers(
     ``open_bracket_rows``: (section title, open square brackets in its practices) for
     the sections that have any; a final text holds no passage still in brackets.
     """
-    blockers = []
+    # Under silence procedure only its conclusion moves the document (actions.silence).
+    blockers = [frozen] if (frozen := permissions.why_frozen_by_silence(document)) else []
     if transition.name == "finalise":
         if sections is None:
             sections = list(document.sections.order_by("position", "id"))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.apps import apps
@@ -42,6 +42,9 @@ from drafting.models import (
     Practice,
     ReviewMeeting,
     Section,
+    SilenceBreak,
+    SilenceProcedure,
+    Version,
 )
 from drafting.urls import drafting_patterns
 from tests.conftest import NOT_AGREED, login, make_document, make_user
@@ -838,6 +841,112 @@ ACTIONS |= {
     ),
 }
 
+# --- Silence procedure (issue 15) ------------------------------------------------------------
+
+
+def _silence_version(w: World) -> dict:
+    """A version of the text as it is now, for the form that places it under silence."""
+    version = Version(
+        document=w.document,
+        name="Final draft",
+        taken_at=timezone.now(),
+        created_by=w.users["secretariat"],
+    )
+    stamp(version, by=w.users["secretariat"], reason="Test version.")
+    version.save()
+    return {
+        "version": version.pk,
+        "deadline_date": "2099-03-01",
+        "deadline_time": "17:00",
+        "deadline_zone": "Africa/Casablanca",
+        "invited": [w.users["expert"].profile.delegation_id],
+        "note": "",
+    }
+
+
+def _silence(w: World, *, broken: bool = False) -> SilenceProcedure:
+    """A running procedure (deadline in 2099) inviting the expert's delegation only; with
+    ``broken``, that delegation has broken silence. Written directly: the document's state
+    is the table's, whatever opening a procedure would require."""
+    clerk = w.users["secretariat"]
+    found = SilenceProcedure.objects.filter(document=w.document, closed="").first()
+    if found is not None:
+        return found
+    version = Version(
+        document=w.document, name="Silence", taken_at=timezone.now(), created_by=clerk
+    )
+    stamp(version, by=clerk, reason="Test version.")
+    version.save()
+    procedure = SilenceProcedure(
+        document=w.document,
+        version=version,
+        deadline=datetime(2099, 3, 1, 16, tzinfo=UTC),
+        opened_by=clerk,
+        opened_at=timezone.now(),
+    )
+    stamp(procedure, by=clerk, reason="Test procedure.")
+    procedure.save()
+    procedure.invited.set([w.users["expert"].profile.delegation_id])
+    if broken:
+        row = SilenceBreak(
+            procedure=procedure,
+            delegation=w.users["expert"].profile.delegation,
+            expert=w.users["expert"],
+            reason="Para 3.",
+            at=timezone.now(),
+        )
+        stamp(row, by=w.users["expert"], reason="Test break.")
+        row.save()
+    return procedure
+
+
+ACTIONS |= {
+    # Placing a version under silence: the text must be ready to be final (or final).
+    "silence-create": Action(
+        lambda w: _u("silence-create", w.document.slug),
+        _silence_version,
+        """
+        drafting   L 403 403 403  403  422=
+        in_review  L 403 403 403  403  422=
+        approved   L 403 403 403  403  422=
+        final      L 403 403 403  403  302+
+        submitted  L 403 403 403  403  422=
+        adopted    L 403 403 403  403  403
+        """,
+    ),
+    # Only the experts of an invited delegation (here the expert's, not other_expert's).
+    "silence-break": Action(
+        lambda w: _u("silence-break", _silence(w).pk),
+        lambda w: {"reason": "We cannot accept para 3."},
+        """
+        drafting   L 403 403 403  302+ 403
+        in_review  L 403 403 403  302+ 403
+        approved   L 403 403 403  302+ 403
+        final      L 403 403 403  302+ 403
+        submitted  L 403 403 403  302+ 403
+        adopted    L 403 403 403  403  403
+        """,
+    ),
+    # Before the deadline there is nothing to conclude: a message, nothing recorded.
+    "silence-conclude": Action(
+        lambda w: _u("silence-conclude", _silence(w).pk),
+        lambda w: {},
+        """
+        drafting   L 403 403 403  403  302=
+        in_review  L 403 403 403  403  302=
+        approved   L 403 403 403  403  302=
+        final      L 403 403 403  403  302=
+        submitted  L 403 403 403  403  302=
+        adopted    L 403 403 403  403  403
+        """,
+    ),
+    "silence-end": Action(
+        lambda w: _u("silence-end", _silence(w, broken=True).pk),
+        lambda w: {"note": "Back to the working group."},
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+}
+
 # Pages that only read (GET); the sweep below still POSTs to each of them.
 READ_ONLY = {
     "home",
@@ -875,6 +984,7 @@ READ_ONLY = {
     "package-list",
     "package-download",
     "notification-list",  # marks one's own notifications read as they are shown (no history)
+    "silence-detail",  # silence procedure (issue 15)
 }
 
 

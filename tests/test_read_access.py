@@ -145,6 +145,18 @@ EXPECTED = """
     drafting:notification-preferences      adopted   L    200  200  200  200  200
     drafting:notification-read-all         drafting  L    405  405  405  405  405
     drafting:notification-read-all         adopted   L    405  405  405  405  405
+    # Silence procedure (issue 15): its page is the review's; the rest is the secretariat's
+    # (breaking silence: invited experts, by POST only).
+    drafting:silence-break                 drafting  L    405  405  405  405  405
+    drafting:silence-break                 adopted   L    405  405  405  405  405
+    drafting:silence-conclude              drafting  L    405  405  405  405  405
+    drafting:silence-conclude              adopted   L    405  405  405  405  405
+    drafting:silence-create                drafting  L    403  403  403  403  200
+    drafting:silence-create                adopted   L    403  403  403  403  403
+    drafting:silence-detail                drafting  L    403  200  200  200  200
+    drafting:silence-detail                adopted   L    403  200  200  200  200
+    drafting:silence-end                   drafting  L    405  405  405  405  405
+    drafting:silence-end                   adopted   L    405  405  405  405  405
     # People (issue 12): the secretariat's, whatever state a document is in.
     drafting:people-invite                 drafting  L    403  403  403  403  200
     drafting:people-invite                 adopted   L    403  403  403  403  200

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from drafting import actions, brackets
 from drafting.demo import content
@@ -34,6 +35,7 @@ from drafting.models import (
     Practice,
     ReviewMeeting,
     Section,
+    SilenceProcedure,
     Version,
     WorkingGroup,
 )
@@ -57,6 +59,7 @@ MODEL_FOR_SEGMENT = {
     "positions": Position,
     "people": User,
     "packages": AdoptionPackage,
+    "silence": SilenceProcedure,  # silence procedure (issue 15)
 }
 
 
@@ -180,6 +183,7 @@ def demo_world() -> World:
     ]
     if not AdoptionPackage.objects.filter(document=document).exists():
         _stored_package(document, users["secretariat"])
+    silence = _closed_silence(document, users["secretariat"])
     world = World(document=document, users=users)
     world.objects = {
         Document: [document],
@@ -197,8 +201,36 @@ def demo_world() -> World:
         # The demo's positions: the reservation on the record, and one that is not.
         Position: list(Position.objects.order_by("-for_the_record", "pk")[:2]),
         AdoptionPackage: list(AdoptionPackage.objects.filter(document=document)[:1]),
+        SilenceProcedure: [silence],
     }
     return world
+
+
+def _closed_silence(document: Document, by) -> SilenceProcedure:
+    """A silence procedure that was broken and ended (issue 15): its page is there to read,
+    and the document's text is not frozen by it."""
+    found = SilenceProcedure.objects.filter(document=document).first()
+    if found is not None:
+        return found
+    version = Version(
+        document=document, name="Silence test", taken_at=timezone.now(), created_by=by
+    )
+    stamp(version, by=by, reason="Test set-up.")
+    version.save()
+    procedure = SilenceProcedure(
+        document=document,
+        version=version,
+        deadline=timezone.now(),
+        opened_by=by,
+        opened_at=timezone.now(),
+        closed=SilenceProcedure.Closed.ENDED,
+        closed_by=by,
+        closed_at=timezone.now(),
+    )
+    stamp(procedure, by=by, reason="Test set-up.")
+    procedure.save()
+    procedure.invited.set(Delegation.objects.order_by("pk")[:2])
+    return procedure
 
 
 def _stored_package(document: Document, by) -> None:

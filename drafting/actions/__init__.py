@@ -108,6 +108,15 @@ from drafting.actions.sections import (  # noqa: F401
     step_section,
     update_section,
 )
+
+# Silence procedure (issue 15).
+from drafting.actions.silence import (  # noqa: E402, F401
+    break_silence,
+    conclude_due,
+    conclude_silence,
+    end_silence,
+    open_silence,
+)
 from drafting.actions.versions import (  # noqa: F401
     name_version,
 )

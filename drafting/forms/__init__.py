@@ -62,6 +62,13 @@ from drafting.forms.sections import (  # noqa: F401
     NewSectionForm,
     SectionForm,
 )
+
+# Silence procedure (issue 15).
+from drafting.forms.silence import (  # noqa: E402, F401
+    BreakSilenceForm,
+    EndSilenceForm,
+    SilenceForm,
+)
 from drafting.forms.versions import (  # noqa: F401
     VersionForm,
 )

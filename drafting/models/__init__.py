@@ -15,6 +15,9 @@ from drafting.models.positions import POSITION_TEXT_LIMIT, Agreement, Position
 from drafting.models.presence import EditingPresence
 from drafting.models.review import AgendaItem, Amendment, Comment, ReviewMeeting
 
+# Silence procedure (issue 15).
+from drafting.models.silence import SilenceBreak, SilenceProcedure  # noqa: E402
+
 __all__ = [
     "AccountEvent",
     "AdoptionPackage",
@@ -40,4 +43,7 @@ __all__ = [
     "Section",
     "Version",
     "WorkingGroup",
+    # Silence procedure (issue 15).
+    "SilenceBreak",
+    "SilenceProcedure",
 ]

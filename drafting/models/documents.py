@@ -89,6 +89,10 @@ class Document(models.Model):
     # were last made continuous (switching to the rule, or Renumber now). A practice
     # deleted after it leaves a gap: its label is not given to a new practice.
     renumbered_after = models.BigIntegerField(null=True, blank=True, editable=False)
+    # Silence procedure (issue 15): the deadline of the procedure that freezes the text,
+    # set when it opens and cleared when it is concluded or ended (drafting.actions.silence).
+    # Kept on the document so that every permission rule reads it without a query.
+    silence_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = tracked(m2m_fields=[co_leads])
 

@@ -164,3 +164,11 @@ def package_for(
     who did what, so history's rule (every drafting role, observers included)."""
     queryset = AdoptionPackage.objects.select_related("document").filter(document=document)
     return _fetch(user, queryset, lambda p: p.document, rule, pk=pk)
+
+
+def silence_for(user, pk: int, *, rule: Rule = permissions.why_cannot_view_review):
+    """The silence procedure ``pk`` with its document and version (issue 15): the review's rule."""
+    from drafting.models import SilenceProcedure
+
+    queryset = SilenceProcedure.objects.select_related("document", "version")
+    return _fetch(user, queryset, lambda p: p.document, rule, pk=pk)

@@ -13,6 +13,7 @@ from drafting.forms.documents import EditDocumentForm, NewDocumentForm, Renumber
 from drafting.models import Document
 from drafting.models.documents import LABEL_TERMS
 from drafting.reads import access
+from drafting.reads.silence import open_procedure
 from drafting.views.amendments import document_review_context
 from drafting.views.common import form_status
 
@@ -141,6 +142,12 @@ def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "can_renumber": document.numbering == Document.Numbering.KEEP
             and permissions.can_renumber(request.user, document),
             "can_import_revision": permissions.can_import_revision(request.user, document),
+            # Silence procedure (issue 15): the banner while the text is frozen (one query
+            # then), and the secretariat's link to place a version under silence.
+            "silence": open_procedure(document) if document.silence_until else None,
+            "can_place_silence": document.silence_until is None
+            and document.status in {Document.Status.IN_REVIEW, Document.Status.FINAL}
+            and permissions.can_manage_silence(request.user, document),
             # Links to "what changed", past versions and redlines: not for the public.
             "can_view_history": permissions.can_export_history(request.user, document),
             # Which sections this user may move up or down (approved ones: the secretariat).

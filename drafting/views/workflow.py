@@ -22,6 +22,7 @@ from drafting.history import points
 from drafting.models import Document, Section, Version
 from drafting.reads import access
 from drafting.reads import agreement as agreement_reads
+from drafting.reads.silence import procedures_of_version
 from drafting.views.common import form_status, safe_next
 
 
@@ -177,6 +178,8 @@ def version_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "document": document,
             "version": version,
             "can_view_history": True,
+            # Silence procedure (issue 15): "agreed under silence procedure" on its page.
+            "silence_procedures": procedures_of_version(version),
             **export_html.context(model),
         },
     )
