@@ -541,3 +541,35 @@ def test_the_version_page_says_it_was_agreed_under_silence(client, people, proce
     page = client.get(url).content.decode()
     assert "agreed under silence procedure" in page
     assert reverse("drafting:silence-detail", args=[procedure.pk]) in page
+
+
+# --- My work: who sees a running procedure on their home page ---------------------------------
+
+
+def _panel(page: str, key: str) -> str:
+    start = page.find(f'id="work-{key}"')
+    return "" if start < 0 else page[start : page.index("</section>", start)]
+
+
+def test_invited_experts_see_the_running_procedure_on_their_home_page(client, people, procedure):
+    url = reverse("drafting:silence-detail", args=[procedure.pk])
+    with clock(BEFORE):
+        page = login(client, people["ma"]).get("/").content.decode()
+    running = _panel(page, "silence")
+    assert url in running and "10 days" in running and "broke silence" not in running
+
+    with clock(BEFORE):
+        page = login(client, people["nl"]).get("/").content.decode()
+    assert url not in _panel(page, "silence")  # a delegation not invited has nothing to do
+
+    with clock(BEFORE):
+        page = login(client, people["clerk"]).get("/").content.decode()
+    assert url in _panel(page, "deadlines")  # the secretariat's deadlines list it
+
+    actions.break_silence(procedure, by=people["us"], reason="Para 3.", now=BEFORE)
+    with clock(BEFORE):
+        page = login(client, people["us"]).get("/").content.decode()
+    assert "broke silence" in _panel(page, "silence")
+    with clock(DEADLINE):
+        page = login(client, people["ma"]).get("/").content.decode()
+    assert url not in _panel(page, "silence")  # past the deadline: nothing left to do

@@ -12,7 +12,7 @@ or practices (tests/test_my_work.py asserts it at two sizes).
 
 Where comment periods and the silence procedure plug in: each adds its source to
 these lists — an expert's "Comment periods open for <delegation>" (time left before
-the deadline) and "Silence procedures running" at the head of ``EXPERT_PANELS``; the
+the deadline) at the head of ``EXPERT_PANELS``, beside "Silence procedures running"; the
 secretariat's "Submissions not yet disposed" after amendments to decide in
 ``SECRETARIAT_PANELS`` — and adds its deadlines (period deadlines, silence
 deadlines) to ``DEADLINE_SOURCES``, whose entries the "Deadlines" panel merges in
@@ -51,8 +51,11 @@ from drafting.models import (
     Practice,
     ReviewMeeting,
     Section,
+    SilenceBreak,
+    SilenceProcedure,
 )
 from drafting.models.notifications import Kind
+from drafting.reads.silence import time_left
 
 Role = permissions.Role
 
@@ -606,8 +609,69 @@ def meetings_coming_up(scope: Scope) -> list[Deadline]:
     ]
 
 
-# Each returns the deadlines it knows of; comment periods and silence procedures add theirs.
-DEADLINE_SOURCES: list[Callable[[Scope], list[Deadline]]] = [meetings_coming_up]
+def _open_silences(scope: Scope) -> list[SilenceProcedure]:
+    """Open silence procedures of the scope's documents, soonest deadline first. One query."""
+    return list(
+        SilenceProcedure.objects.filter(
+            document_id__in=list(scope.documents), closed=SilenceProcedure.Closed.OPEN
+        ).order_by("deadline", "id")
+    )
+
+
+def silence_deadlines(scope: Scope) -> list[Deadline]:
+    """Each open silence procedure's deadline (the secretariat's Deadlines panel)."""
+    return [
+        Deadline(
+            timezone.localdate(p.deadline),
+            f"Silence procedure on {scope.documents[p.document_id]}",
+            reverse("drafting:silence-detail", args=[p.pk]),
+            p.document_id,
+            f"until {date_format(timezone.localtime(p.deadline), 'j F Y, H:i T')}",
+        )
+        for p in _open_silences(scope)
+    ]
+
+
+def silence_running(scope: Scope) -> Panel | None:
+    """An expert's silence procedures open for their delegation, with the time left and
+    whether the delegation has broken silence. Two queries."""
+    if scope.delegation is None:
+        return None
+    panel = Panel(
+        "silence",
+        "Silence procedures running",
+        "When a text is put under silence procedure for your delegation, it is listed here "
+        "until its deadline: silence that nobody breaks is agreement.",
+    )
+    procedures = list(
+        SilenceProcedure.objects.filter(
+            document_id__in=list(scope.documents),
+            closed=SilenceProcedure.Closed.OPEN,
+            invited=scope.delegation,
+            deadline__gt=scope.now,
+        ).order_by("deadline", "id")
+    )
+    broken = set(
+        SilenceBreak.objects.filter(
+            procedure__in=procedures, delegation=scope.delegation
+        ).values_list("procedure_id", flat=True)
+    )
+    for procedure in procedures:
+        panel.items.append(
+            WorkItem(
+                f"Silence on {scope.documents[procedure.document_id]}",
+                reverse("drafting:silence-detail", args=[procedure.pk]),
+                scope.document_name(procedure.document_id),
+                time_left(procedure.deadline, scope.now),
+                flag=f"{scope.delegation.code} broke silence" if procedure.pk in broken else "",
+            )
+        )
+    panel.finish()
+    return panel
+
+
+# Each returns the deadlines it knows of; comment periods add theirs.
+DEADLINE_SOURCES: list[Callable[[Scope], list[Deadline]]] = [meetings_coming_up, silence_deadlines]
 
 
 def deadlines(scope: Scope) -> Panel:
@@ -635,6 +699,7 @@ def deadlines(scope: Scope) -> Panel:
 
 
 EXPERT_PANELS: list[Source] = [
+    silence_running,
     our_open_amendments,
     decisions_since_last_visit,
     replies_awaiting,

@@ -156,7 +156,7 @@ def search_practices(document: Document, query: str) -> SearchResults:
 class _SearchWords(Expression):
     """The practice's stored words in the three languages (column ``search_words``).
 
-    Made by migration 0024_search: a generated column PostgreSQL keeps up to date,
+    Made by migration 0023_search: a generated column PostgreSQL keeps up to date,
     not a model field, so it is named here for the queries that read it.
     """
 

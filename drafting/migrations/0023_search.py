@@ -57,6 +57,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("drafting", "0020_notifications")]
+    dependencies = [("drafting", "0022_silence_procedure")]
 
     operations = [migrations.RunPython(create, drop)]
