@@ -407,8 +407,9 @@ def test_the_renderers_memo_stays_within_its_memory_budget(monkeypatch):
     for n in range(200):
         text.render(f"Practice {n}: " + "text " * 1000)
     assert 0 < memo.bytes <= 200_000
-    assert memo.get((f"Practice 199: {'text ' * 1000}", "")) is not None  # the latest is kept
-    assert memo.get((f"Practice 0: {'text ' * 1000}", "")) is None  # the oldest went first
+    # Keys are (source, prefix, first footnote number): text._render.
+    assert memo.get((f"Practice 199: {'text ' * 1000}", "", "1")) is not None  # the latest is kept
+    assert memo.get((f"Practice 0: {'text ' * 1000}", "", "1")) is None  # the oldest went first
     text.render("x" * 150_000)  # larger than the whole budget: rendered, not kept
     assert memo.bytes <= 200_000
 
