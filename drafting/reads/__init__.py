@@ -64,6 +64,15 @@ from drafting.reads.meetings import (  # noqa: F401
     running_meetings,
     timeline,
 )
+
+# Comment periods (issue 15).
+from drafting.reads.periods import (  # noqa: F401, E402
+    Compilation,
+    compilation,
+    dispositions_at_meeting,
+    period_for,
+    periods_of,
+)
 from drafting.reads.positions import (  # noqa: F401
     FILTERS,
     MatrixRow,
