@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drafting.actions import notifications as notify
+from drafting.actions import periods as period_actions
 from drafting.history import person
 from drafting.models import Notification, NotificationDigest
 
@@ -134,6 +135,8 @@ def send_due(*, now: datetime | None = None, batch: int = 100) -> Pass:
     until none is due). Safe to run in several processes at once."""
     now = now or timezone.now()
     report = Pass()
+    # Comment periods (issue 15): the 48-hours-before reminders, queued once, sent below.
+    period_actions.remind_before_deadlines(now=now)
     notify.gather_digests(now=now)
     while rows := notify.claim_emails(now=now, limit=batch):
         report.sent += _deliver(rows, message_for, now=now, report=report)
