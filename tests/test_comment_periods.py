@@ -518,9 +518,7 @@ def test_the_sender_queues_and_sends_the_reminder(world, mailoutbox):
     outbox.send_due(now=FAR - timedelta(hours=47))
     outbox.send_due(now=FAR - timedelta(hours=46))
     reminders = [m for m in mailoutbox if "48 hours left" in m.subject]
-    assert sorted(m.to[0] for m in reminders) == sorted(
-        world[k].email for k in ("a", "a2", "b")
-    )
+    assert sorted(m.to[0] for m in reminders) == sorted(world[k].email for k in ("a", "a2", "b"))
 
 
 # --- Query counts -------------------------------------------------------------------------------
