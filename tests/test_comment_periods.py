@@ -296,6 +296,18 @@ def test_period_page_and_compilation_show_the_circulated_text_not_the_current_on
     assert amendment.base_revision == 1
 
 
+def test_a_practice_added_after_the_version_cannot_be_commented_in_the_period(client, world):
+    from tests.conftest import make_practice
+
+    section = world["practices"][0].section
+    newer = make_practice(section, by=world["clerk"], heading="Added later", body="Later.")
+    response = _submit(client, world, "a", kind="comment", practice=newer.pk, body="On it.")
+    assert response.status_code == 422
+    assert "not in the circulated version" in response.content.decode()
+    assert "Added later" not in client.get(world["period"].get_absolute_url()).content.decode()
+    assert not Comment.objects.filter(period=world["period"]).exists()
+
+
 # --- Compilation ------------------------------------------------------------------------------
 
 
