@@ -344,8 +344,10 @@ def test_compilation_attributes_or_anonymises_consistently(client, world):
     assert "Norvania" not in text and "Ostland" not in text
     # Norvania speaks first (practice 1's comment) and again on practice 2: A both times.
     assert text.count("Delegation A") == 2 and text.count("Delegation B") == 1
-    # An expert cannot lift the anonymity.
+    # An expert cannot lift the anonymity, here or in the disposition table.
     assert "Norvania" not in client.get(url, {"anonymise": "0"}).content.decode()
+    table = reverse("drafting:period-dispositions", args=[world["period"].pk])
+    assert "Norvania" not in client.get(table).content.decode()
     assert client.post(url, {"anonymise": "0"}).status_code == 403
 
 

@@ -250,7 +250,8 @@ def period_dispositions(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Disposition of {kind} #{sid} saved.")
                 return redirect(f"{request.path}#{row}")
         failed[row] = (form, status)
-    page = reads.compilation(period, anonymise=False)
+    # The secretariat answers named delegations; others see the period's choice.
+    page = reads.compilation(period, anonymise=False if can_dispose else period.anonymise)
     rows = []
     for item in page.submissions:
         form, _ = failed.get(item.row_id, (None, 0))
@@ -305,7 +306,7 @@ def period_dispositions_export(request: HttpRequest, pk: int, fmt: str) -> HttpR
     period = reads.period_for(request.user, pk)
     if fmt not in files.FORMATS:
         raise Http404("The disposition table is exported as Word (docx) or PDF.")
-    page = reads.compilation(period, anonymise=False)
+    page = reads.compilation(period, anonymise=_anonymise(request, period))
     return _file(
         files.dispositions(page, fmt), files.FORMATS[fmt], files.filename(page, "dispositions", fmt)
     )
