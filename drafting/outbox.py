@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drafting.actions import notifications as notify
+from drafting.actions import periods as period_actions
+from drafting.actions import silence as silence_actions
 from drafting.history import person
 from drafting.models import Notification, NotificationDigest
 
@@ -136,9 +138,9 @@ def send_due(*, now: datetime | None = None, batch: int = 100) -> Pass:
     report = Pass()
     # Silence procedures whose deadline came unbroken are recorded as agreed first, so
     # their SILENCE_CONCLUDED messages leave in this same pass (issue 15).
-    from drafting.actions.silence import conclude_due
-
-    conclude_due(now=now)
+    silence_actions.conclude_due(now=now)
+    # Comment periods (issue 15): the 48-hours-before reminders, queued once, sent below.
+    period_actions.remind_before_deadlines(now=now)
     notify.gather_digests(now=now)
     while rows := notify.claim_emails(now=now, limit=batch):
         report.sent += _deliver(rows, message_for, now=now, report=report)

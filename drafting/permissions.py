@@ -720,3 +720,52 @@ def why_cannot_break_silence(user, document: Document, invited_ids: set[int]) ->
     if own is None or own.pk not in invited_ids:
         return "Your delegation is not invited to this silence procedure, so it cannot break it."
     return None
+
+
+# --- Comment periods (issue 15): rounds of written consultation on a circulated version ----
+
+
+def why_cannot_open_period(user, document: Document) -> str | None:
+    """Opening a comment period and answering its submissions are the secretariat's."""
+    reason = why_cannot_review(user, document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat opens comment periods."
+    return reason
+
+
+def can_open_period(user, document: Document) -> bool:
+    return why_cannot_open_period(user, document) is None
+
+
+def why_cannot_dispose(user, document: Document) -> str | None:
+    """The disposition table is filled in by the secretariat."""
+    reason = why_cannot_review(user, document)
+    if reason is None and not is_secretariat(user):
+        reason = "Only the secretariat records dispositions."
+    return reason
+
+
+def can_dispose(user, document: Document) -> bool:
+    return why_cannot_dispose(user, document) is None
+
+
+def why_cannot_submit_to_period(user, period, *, now=None) -> str | None:
+    """Experts of an invited delegation send comments and proposals until the deadline
+    (after it only if the secretariat allows late ones). ``period.invited`` is read."""
+    from django.utils import timezone
+
+    reason = why_cannot_review(user, period.document)
+    if reason is not None:
+        return reason
+    delegation_id = getattr(getattr(user, "profile", None), "delegation_id", None)
+    if delegation_id is None or role_of(user) != Role.EXPERT:
+        return "Comments in a comment period are sent by experts of the invited delegations."
+    if not any(d.pk == delegation_id for d in period.invited.all()):
+        return "Your delegation is not invited to this comment period."
+    if (now or timezone.now()) >= period.deadline and not period.allow_late:
+        return "The deadline of this comment period has passed; late submissions are not accepted."
+    return None
+
+
+def can_submit_to_period(user, period, *, now=None) -> bool:
+    return why_cannot_submit_to_period(user, period, now=now) is None

@@ -24,6 +24,7 @@ from drafting.views import exports as export_views
 from drafting.views import history as history_views
 from drafting.views import meetings as meeting_views
 from drafting.views import packages as package_views
+from drafting.views import periods as period_views  # comment periods (issue 15)
 from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
@@ -195,6 +196,30 @@ drafting_patterns = [
         "documents/<slug:slug>/packages/<int:pk>/",
         package_views.package_download,
         name="package-download",
+    ),
+    # Comment periods (issue 15): open one on a version, send in during it, the
+    # compilation text and the disposition table (pages and files).
+    path("documents/<slug:slug>/periods/", period_views.period_list, name="period-list"),
+    path("documents/<slug:slug>/periods/new/", period_views.period_create, name="period-create"),
+    path("periods/<int:pk>/", period_views.period_detail, name="period-detail"),
+    path("periods/<int:pk>/submit/", period_views.period_submit, name="period-submit"),
+    path(
+        "periods/<int:pk>/compilation/", period_views.period_compilation, name="period-compilation"
+    ),
+    path(
+        "periods/<int:pk>/compilation/export/<str:fmt>/",
+        period_views.period_compilation_export,
+        name="period-compilation-export",
+    ),
+    path(
+        "periods/<int:pk>/dispositions/",
+        period_views.period_dispositions,
+        name="period-dispositions",
+    ),
+    path(
+        "periods/<int:pk>/dispositions/export/<str:fmt>/",
+        period_views.period_dispositions_export,
+        name="period-dispositions-export",
     ),
 ]
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -947,6 +947,91 @@ ACTIONS |= {
     ),
 }
 
+
+# --- Comment periods (issue 15) ------------------------------------------------------------------
+# One period on a version of the world's document, to which only the expert's delegation is
+# invited, with one comment of the expert's in it. Made directly (as set-up) so that it
+# exists in every state, adopted included; the URLs' own checks are what the table tests.
+
+
+def _period(w: World):
+    from drafting.models import Comment, CommentPeriod, Version
+
+    if getattr(w, "period", None) is None:
+        clerk = w.users["secretariat"]
+        version = Version(
+            document=w.document, name="Circulated", taken_at=timezone.now(), created_by=clerk
+        )
+        stamp(version, by=clerk, reason="Test set-up.")
+        version.save()
+        period = CommentPeriod(
+            document=w.document,
+            version=version,
+            deadline=timezone.now() + timedelta(days=30),
+            opened_by=clerk,
+        )
+        stamp(period, by=clerk, reason="Test set-up.")
+        period.save()
+        period.invited.set([w.users["expert"].profile.delegation])
+        comment = Comment(
+            section=w.section,
+            practice=w.practice,
+            author=w.users["expert"],
+            body="In the period.",
+            period=period,
+            version=version,
+        )
+        stamp(comment, by=w.users["expert"], reason="Test set-up.")
+        comment.save()
+        w.period, w.period_comment = period, comment
+    return w.period
+
+
+def _disposition_row(w: World) -> dict:
+    _period(w)
+    row = f"comment-{w.period_comment.pk}"
+    return {"submission": row, f"{row}-outcome": "rejected", f"{row}-seen_revision": "0"}
+
+
+# Sending in: the invited delegation's expert, whatever the sections' states, until adopted.
+PERIOD_SUBMIT = """
+    drafting   L 403 403 403  302+ 403
+    in_review  L 403 403 403  302+ 403
+    approved   L 403 403 403  302+ 403
+    final      L 403 403 403  302+ 403
+    submitted  L 403 403 403  302+ 403
+    adopted    L 403 403 403  403  403
+"""
+
+ACTIONS |= {
+    "period-create": Action(
+        lambda w: _u("period-create", w.document.slug),
+        lambda w: {
+            "version": _period(w).version_id,
+            "deadline_date": "2099-03-01",
+            "deadline_time": "12:00",
+            "time_zone": "UTC",
+            "invited": [w.users["expert"].profile.delegation_id],
+        },
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+    "period-submit": Action(
+        lambda w: _u("period-submit", _period(w).pk),
+        lambda w: {"kind": "comment", "practice": w.practice.pk, "body": "A point."},
+        PERIOD_SUBMIT,
+    ),
+    "period-compilation": Action(
+        lambda w: _u("period-compilation", _period(w).pk),
+        lambda w: {"anonymise": "1"},
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+    "period-dispositions": Action(
+        lambda w: _u("period-dispositions", _period(w).pk),
+        lambda w: _disposition_row(w),
+        SECRETARIAT_ONLY_ALWAYS,
+    ),
+}
+
 # Pages that only read (GET); the sweep below still POSTs to each of them.
 READ_ONLY = {
     "home",
@@ -985,6 +1070,11 @@ READ_ONLY = {
     "package-download",
     "notification-list",  # marks one's own notifications read as they are shown (no history)
     "silence-detail",  # silence procedure (issue 15)
+    # comment periods (issue 15)
+    "period-list",
+    "period-detail",
+    "period-compilation-export",
+    "period-dispositions-export",
 }
 
 

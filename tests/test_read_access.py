@@ -264,6 +264,23 @@ EXPECTED = """
     password-reset-complete                adopted   200  200  200  200  200  200
     password-reset-confirm                 drafting  200  200  200  200  200  200
     password-reset-confirm                 adopted   200  200  200  200  200  200
+    # comment periods (issue 15)
+    drafting:period-list                   drafting  L    403  200  200  200  200
+    drafting:period-list                   adopted   L    403  200  200  200  200
+    drafting:period-create                 drafting  L    403  403  403  403  200
+    drafting:period-create                 adopted   L    403  403  403  403  403
+    drafting:period-detail                 drafting  L    403  200  200  200  200
+    drafting:period-detail                 adopted   L    403  200  200  200  200
+    drafting:period-submit                 drafting  L    405  405  405  405  405
+    drafting:period-submit                 adopted   L    405  405  405  405  405
+    drafting:period-compilation            drafting  L    403  200  200  200  200
+    drafting:period-compilation            adopted   L    403  200  200  200  200
+    drafting:period-compilation-export     drafting  L    403  200  200  200  200
+    drafting:period-compilation-export     adopted   L    403  200  200  200  200
+    drafting:period-dispositions           drafting  L    403  200  200  200  200
+    drafting:period-dispositions           adopted   L    403  200  200  200  200
+    drafting:period-dispositions-export    drafting  L    403  200  200  200  200
+    drafting:period-dispositions-export    adopted   L    403  200  200  200  200
     password-reset-sent                    drafting  200  200  200  200  200  200
     password-reset-sent                    adopted   200  200  200  200  200  200
 """

@@ -28,6 +28,7 @@ from drafting.models import (
     AdoptionPackageFile,
     Amendment,
     Comment,
+    CommentPeriod,
     Delegation,
     Deletion,
     Document,
@@ -60,6 +61,7 @@ MODEL_FOR_SEGMENT = {
     "people": User,
     "packages": AdoptionPackage,
     "silence": SilenceProcedure,  # silence procedure (issue 15)
+    "periods": CommentPeriod,  # comment periods (issue 15)
 }
 
 
@@ -98,6 +100,9 @@ PARAM_VALUES = {"fmt": _formats, "token": lambda: ["not-waiting", *_export_job_t
 # The same, where one route takes other values than the rest.
 ROUTE_PARAM_VALUES = {
     ("drafting:position-export", "fmt"): lambda: ["csv", "docx"],
+    # Comment periods (issue 15): who may download; the PDFs are tests/test_comment_periods.py's.
+    ("drafting:period-compilation-export", "fmt"): lambda: ["docx"],
+    ("drafting:period-dispositions-export", "fmt"): lambda: ["docx"],
     # An e-mailed set-password link that is not (or no longer) valid: the page says so.
     ("password-reset-confirm", "uidb64"): lambda: ["MQ"],
     ("password-reset-confirm", "token"): lambda: ["forged-token"],
@@ -184,6 +189,8 @@ def demo_world() -> World:
     if not AdoptionPackage.objects.filter(document=document).exists():
         _stored_package(document, users["secretariat"])
     silence = _closed_silence(document, users["secretariat"])
+    if not CommentPeriod.objects.filter(document=document).exists():
+        _comment_period(document, users)
     world = World(document=document, users=users)
     world.objects = {
         Document: [document],
@@ -202,6 +209,7 @@ def demo_world() -> World:
         Position: list(Position.objects.order_by("-for_the_record", "pk")[:2]),
         AdoptionPackage: list(AdoptionPackage.objects.filter(document=document)[:1]),
         SilenceProcedure: [silence],
+        CommentPeriod: list(CommentPeriod.objects.filter(document=document).order_by("pk")[:1]),
     }
     return world
 
@@ -231,6 +239,35 @@ def _closed_silence(document: Document, by) -> SilenceProcedure:
     procedure.save()
     procedure.invited.set(Delegation.objects.order_by("pk")[:2])
     return procedure
+
+
+def _comment_period(document: Document, users: dict) -> None:
+    """A comment period on the demo's first version, to the expert's delegation, with a
+    comment of theirs in it (issue 15), made as set-up so it also stands once adopted."""
+    clerk, expert = users["secretariat"], users["expert"]
+    version = Version.objects.filter(document=document).order_by("pk").first()
+    if version is None:
+        version = actions.name_version(document, by=clerk, name="Circulated for comments")
+    period = CommentPeriod(
+        document=document,
+        version=version,
+        deadline=datetime(2099, 1, 1, tzinfo=UTC),
+        opened_by=clerk,
+    )
+    stamp(period, by=clerk, reason="Test set-up.")
+    period.save()
+    period.invited.set([expert.profile.delegation])
+    practice = Practice.objects.filter(section__document=document).order_by("pk").first()
+    comment = Comment(
+        section=practice.section,
+        practice=practice,
+        author=expert,
+        body="On the circulated text.",
+        period=period,
+        version=version,
+    )
+    stamp(comment, by=expert, reason="Test set-up.")
+    comment.save()
 
 
 def _stored_package(document: Document, by) -> None:

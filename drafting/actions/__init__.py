@@ -79,6 +79,14 @@ from drafting.actions.people import (  # noqa: F401
     record_password,
     resend_invitation,
 )
+
+# Comment periods (issue 15).
+from drafting.actions.periods import (  # noqa: F401, E402
+    open_period,
+    record_disposition,
+    remind_before_deadlines,
+    toggle_anonymise,
+)
 from drafting.actions.positions import (  # noqa: F401
     record_agreement,
     record_reservation,

@@ -120,31 +120,58 @@ def propose_change(
     base_revision: int | None = None,
     delegation: Delegation | None = None,
     reason: str = "",
+    period=None,
+    now=None,
 ) -> Amendment:
     """An expert proposes new wording for a practice, on behalf of their delegation.
 
     ``base_revision`` is the revision the proposer read (default: the current one).
     ``delegation``: the secretariat records the proposal for this delegation (a
     revised draft's import; permissions.why_cannot_propose_on_behalf); ``reason``
-    replaces the history's "Proposed: …".
+    replaces the history's "Proposed: …". ``period``: sent in during that comment
+    period, against its version's text (drafting.actions.periods.check_submission
+    decides, with ``now``, whether it may and whether it is late); the base revision
+    is then the practice's revision in that version.
     """
     practice = lock_practice(practice)
-    _refuse_proposal(by, practice.section, delegation)
+    late, version = False, None
+    if period is None:
+        _refuse_proposal(by, practice.section, delegation)
+        base_heading, base_body = practice.heading, practice.body
+        base = _base_revision(practice, base_revision)
+    else:
+        from drafting.actions import periods  # periods builds on this module
+
+        # A period's own rules replace the section's: a circulated version is commented
+        # on whatever state its sections have reached since.
+        period, late = periods.check_submission(
+            period, by=by, document=practice.section.document, now=now
+        )
+        circulated = periods.circulated_practice(period, practice.pk)
+        base_heading, base_body, base = circulated.heading, circulated.body, circulated.revision
+        version = period.version
     heading, body = _clean_text(heading, body)
-    if heading == practice.heading and body == practice.body:
-        raise ValidationError("The proposed text is the same as the current text.")
+    if heading == base_heading and body == base_body:
+        raise ValidationError(
+            "The proposed text is the same as the "
+            + ("circulated text." if period is not None else "current text.")
+        )
     amendment = Amendment(
         kind=Kind.CHANGE,
         section=practice.section,
         practice=practice,
-        base_revision=_base_revision(practice, base_revision),
+        base_revision=base,
         proposed_heading=heading,
         proposed_body=body,
         rationale=_clean_rationale(rationale),
+        period=period,
+        version=version,
+        late=late,
     )
-    return _save_proposal(
-        amendment, by=by, what="a change to a practice", delegation=delegation, reason=reason
-    )
+    what = "a change to a practice" + (" (late)" if late else "")
+    if version is not None:
+        what += f" in the comment period on “{version}”"
+    return _save_proposal(amendment, by=by, what=what, delegation=delegation, reason=reason)
 
 
 @transaction.atomic

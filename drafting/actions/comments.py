@@ -42,18 +42,29 @@ def add_comment(
     word_author: str = "",
     on_behalf_of: Delegation | None = None,
     reason: str = "",
+    period=None,
+    now=None,
 ) -> Comment:
     """A comment on a section, or on one of its practices.
 
     ``word_author``: the author a Word comment named (an import brings it in);
     ``on_behalf_of``: the delegation that author was mapped to, which the comment
     then speaks for, with ``by`` (the secretariat) recorded as who imported it.
+    ``period``: sent in during that comment period, on its version's text (the
+    period's rules: drafting.actions.periods.check_submission; ``now`` decides
+    whether it is late).
     Refused (PermissionDenied) for observers and in an adopted document, and
     unless ``by`` may import drafts when ``on_behalf_of`` is given;
     (ValidationError) if the practice is no longer in the section.
     """
     section = lock_section(section)
     permissions.refuse_if(permissions.why_cannot_comment(by, section))
+    late, version = False, None
+    if period is not None:
+        from drafting.actions import periods  # periods builds on this module
+
+        period, late = periods.check_submission(period, by=by, document=section.document, now=now)
+        version = period.version
     if practice is not None:
         practice = lock_practices({section.pk: section}, [pk_of(practice)]).get(pk_of(practice))
         if practice is None:
@@ -70,8 +81,15 @@ def add_comment(
         body=_clean_comment(body),
         word_author=" ".join((word_author or "").split())[:200],
         on_behalf_of=on_behalf_of,
+        period=period,
+        version=version,
+        late=late,
     )
-    stamp(comment, by=by, reason=reason or "Comment added.")
+    if period is not None and practice is not None:
+        periods.circulated_practice(period, practice.pk)
+    what = "Late comment" if late else "Comment"
+    where = f" in the comment period on “{version}”" if version else ""
+    stamp(comment, by=by, reason=reason or f"{what} added{where}.")
     comment.save()
     notify.comment_posted(comment, by=by)
     return comment

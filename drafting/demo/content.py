@@ -554,3 +554,59 @@ BRACKETS = [
         (("Equip", ("MA",)), ("Encourage and support", ("US", "UN"))),
     ),
 ]
+
+
+# A closed written round before the Rabat review meeting (issue 15): Draft 3 circulated to
+# four delegations, their comments, and the secretariat's disposition table.
+# (version name, opened, deadline (UTC), deadline's zone, invited codes, instructions)
+COMMENT_PERIOD = (
+    "Draft 3 — circulated for the Rabat review meeting",
+    "2018-06-11T14:00",
+    "2018-06-22T15:00",
+    "Europe/Brussels",
+    ["MA", "US", "NL", "UN"],
+    "Please send comments on **Prevention** and **Detection** before the Rabat meeting.",
+)
+# (when, username, section title, practice n, comment, disposition, note, decided at Rabat?)
+PERIOD_COMMENTS = [
+    (
+        "2018-06-14T10:00",
+        "expert.ma",
+        "Prevention",
+        1,
+        "Mention local authorities alongside families and schools.",
+        "accepted",
+        "Added to the text agreed at Rabat.",
+        True,
+    ),
+    (
+        "2018-06-18T16:30",
+        "expert.us",
+        "Prevention",
+        2,
+        "The second sentence repeats Good Practice 1; consider deleting it.",
+        "modified",
+        "Shortened rather than deleted.",
+        True,
+    ),
+    (
+        "2018-06-20T09:15",
+        "expert.nl",
+        "Detection",
+        1,
+        "Add a reference to data protection safeguards.",
+        "deferred",
+        "To be taken up with the Detection section at the Rabat meeting.",
+        True,
+    ),
+    (
+        "2018-06-21T11:45",
+        "expert.un",
+        "Detection",
+        2,
+        "Refer to the relevant Security Council resolutions.",
+        "rejected",
+        "Framework documents of the forum do not cite resolutions in the practices.",
+        False,
+    ),
+]

@@ -22,7 +22,10 @@ from drafting.history import stamp
 from drafting.models import (
     AgendaItem,
     Agreement,
+    Comment,
+    CommentPeriod,
     Delegation,
+    Disposition,
     Document,
     ExpertProfile,
     Position,
@@ -189,6 +192,7 @@ def _document(report: LoadReport, delegations, users, group: WorkingGroup) -> No
         )
     _brackets(sections, users)
     _positions(sections, users, meeting=rabat)
+    _comment_period(document, sections, users, delegations, meeting=rabat)
     document.target_meeting = meetings[4]
     stamp(
         document,
@@ -197,6 +201,59 @@ def _document(report: LoadReport, delegations, users, group: WorkingGroup) -> No
         when=_at("2018-07-10T09:00"),
     )
     document.save()
+
+
+def _comment_period(document, sections, users, delegations, *, meeting) -> None:
+    """A closed comment period on Draft 3, its comments and its disposition table (issue 15),
+    each row dated as it happened, written in date order like the rest of the demo."""
+    clerk = users["secretariat"]
+    name, opened, deadline, zone, codes, instructions = content.COMMENT_PERIOD
+    version = Version.objects.get(document=document, name=name)
+    period = CommentPeriod(
+        document=document,
+        version=version,
+        deadline=_at(deadline),
+        deadline_zone=zone,
+        instructions=instructions,
+        opened_by=clerk,
+        opened_at=_at(opened),
+    )
+    stamp(period, by=clerk, reason=f"Comment period opened on “{name}”.", when=_at(opened))
+    period.save()
+    period.invited.set([delegations[c] for c in codes])
+    rows = []
+    for when, username, title, n, body, outcome, note, at_meeting in content.PERIOD_COMMENTS:
+        practice = _nth(sections[title], n)
+        comment = Comment(
+            section=practice.section,
+            practice=practice,
+            author=users[username],
+            body=body,
+            created_at=_at(when),
+            period=period,
+            version=version,
+        )
+        stamp(
+            comment,
+            by=users[username],
+            reason="Comment added in the comment period.",
+            when=_at(when),
+        )
+        comment.save()
+        rows.append((comment, outcome, note, at_meeting))
+    decided = _at(f"{meeting.starts_on}T17:00")
+    for comment, outcome, note, at_meeting in rows:
+        disposition = Disposition(
+            period=period,
+            comment=comment,
+            outcome=outcome,
+            note=note,
+            meeting=meeting if at_meeting else None,
+            decided_by=clerk,
+            decided_at=decided,
+        )
+        stamp(disposition, by=clerk, reason="Disposition recorded.", when=decided)
+        disposition.save()
 
 
 def _nth(section: Section, n: int) -> Practice:

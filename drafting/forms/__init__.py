@@ -47,6 +47,13 @@ from drafting.forms.meetings import (  # noqa: F401
     CirculateForm,
     MeetingForm,
 )
+
+# Comment periods (issue 15).
+from drafting.forms.periods import (  # noqa: F401, E402
+    DispositionForm,
+    PeriodForm,
+    SubmissionForm,
+)
 from drafting.forms.positions import (  # noqa: F401
     AgreementForm,
     PositionForm,

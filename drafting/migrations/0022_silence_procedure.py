@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drafting', '0020_notifications'),
+        ('drafting', '0021_comment_periods'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,6 +11,7 @@ from drafting.models.notifications import (
 )
 from drafting.models.packages import AdoptionPackage, AdoptionPackageFile
 from drafting.models.people import AccountEvent
+from drafting.models.periods import CommentPeriod, Disposition  # comment periods (issue 15)
 from drafting.models.positions import POSITION_TEXT_LIMIT, Agreement, Position
 from drafting.models.presence import EditingPresence
 from drafting.models.review import AgendaItem, Amendment, Comment, ReviewMeeting
@@ -28,6 +29,8 @@ __all__ = [
     "Agreement",
     "Amendment",
     "Comment",
+    "CommentPeriod",
+    "Disposition",
     "Deletion",
     "Delegation",
     "Document",

@@ -112,6 +112,20 @@ class Amendment(models.Model):
         ReviewMeeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
     )
 
+    # Sent in during a comment period (drafting.models.periods): against that period's
+    # version, whose text it addresses; ``late`` when it came after the deadline.
+    period = models.ForeignKey(
+        "drafting.CommentPeriod",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+    )
+    version = models.ForeignKey(
+        "drafting.Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    late = models.BooleanField(default=False)
+
     history = tracked()
 
     class Meta:
@@ -148,6 +162,20 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    # Sent in during a comment period (drafting.models.periods): against that period's
+    # version, whose text it addresses; ``late`` when it came after the deadline.
+    period = models.ForeignKey(
+        "drafting.CommentPeriod",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+    )
+    version = models.ForeignKey(
+        "drafting.Version", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    late = models.BooleanField(default=False)
 
     history = tracked()
 

@@ -73,6 +73,13 @@ from drafting.reads.mywork import (  # noqa: F401
     WorkItem,
     my_work,
 )
+from drafting.reads.periods import (  # noqa: F401
+    Compilation,
+    compilation,
+    dispositions_at_meeting,
+    period_for,
+    periods_of,
+)
 from drafting.reads.positions import (  # noqa: F401
     FILTERS,
     MatrixRow,

@@ -47,6 +47,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": permissions.can_manage_meetings(request.user, document),
             "can_view_history": permissions.can_export_history(request.user, document),
             "circulate_form": CirculateForm(),
+            # Comment periods (issue 15): dispositions deferred to or decided at this meeting.
+            "period_dispositions": reads.dispositions_at_meeting(meeting),
         },
     )
 

@@ -18,6 +18,7 @@ AREAS = [
     "imports",
     "positions",
     "notifications",
+    "periods",  # comment periods (issue 15)
 ]
 
 
