@@ -573,3 +573,48 @@ def test_page_queries_do_not_grow_with_the_period(client, db, size, django_asser
             reverse("drafting:period-dispositions-export", args=[period.pk, "docx"])
         )
         assert response.status_code == 200
+
+
+# --- My work: the home page lists the round ---------------------------------------------------
+
+
+def _panel(page: str, key: str) -> str:
+    start = page.find(f'id="work-{key}"')
+    return "" if start < 0 else page[start : page.index("</section>", start)]
+
+
+def _home(client, user, moment: datetime) -> str:
+    from tests.conftest import clock
+
+    with clock(moment):
+        response = login(client, user).get("/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_home_pages_list_the_open_period_and_what_waits_for_a_disposition(client, world):
+    practice = world["practices"][0]
+    url = reverse("drafting:period-detail", args=[world["period"].pk])
+    now = FAR - timedelta(days=3)
+    actions.add_comment(
+        practice.section_id,
+        by=world["a"],
+        body="A point.",
+        practice=practice,
+        period=world["period"],
+        now=now,
+    )
+    # An invited expert: the period, the time left and what their delegation has sent.
+    mine = _panel(_home(client, world["a2"], now), "periods")
+    assert url in mine and "3 days" in mine and "NOR has sent 1" in mine
+    theirs = _panel(_home(client, world["b"], now), "periods")
+    assert url in theirs and "OST has sent nothing yet" in theirs
+    # A delegation not invited has nothing to do in it.
+    assert url not in _home(client, world["c"], now)
+    # The secretariat: one submission to answer in the disposition table, and the deadline.
+    page = _home(client, world["clerk"], now)
+    dispositions = reverse("drafting:period-dispositions", args=[world["period"].pk])
+    assert dispositions in _panel(page, "dispositions")
+    assert url in _panel(page, "deadlines")
+    # After the deadline the period leaves the expert's list.
+    assert url not in _panel(_home(client, world["a2"], FAR), "periods")

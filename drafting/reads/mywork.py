@@ -45,6 +45,7 @@ from drafting.history import person
 from drafting.models import (
     Amendment,
     Comment,
+    CommentPeriod,
     Document,
     Notification,
     Position,
@@ -670,8 +671,116 @@ def silence_running(scope: Scope) -> Panel | None:
     return panel
 
 
-# Each returns the deadlines it knows of; comment periods add theirs.
-DEADLINE_SOURCES: list[Callable[[Scope], list[Deadline]]] = [meetings_coming_up, silence_deadlines]
+def _running_periods(scope: Scope) -> list[CommentPeriod]:
+    """Comment periods of the scope's documents whose deadline is still ahead. One query."""
+    return list(
+        CommentPeriod.objects.filter(
+            document_id__in=list(scope.documents), deadline__gt=scope.now
+        ).order_by("deadline", "id")
+    )
+
+
+def period_deadlines(scope: Scope) -> list[Deadline]:
+    """Each running comment period's deadline (the secretariat's Deadlines panel)."""
+    return [
+        Deadline(
+            timezone.localdate(p.deadline),
+            f"Comment period on {scope.documents[p.document_id]}",
+            reverse("drafting:period-detail", args=[p.pk]),
+            p.document_id,
+            f"comments until {date_format(timezone.localtime(p.deadline), 'j F Y, H:i T')}",
+        )
+        for p in _running_periods(scope)
+    ]
+
+
+def periods_open(scope: Scope) -> Panel | None:
+    """An expert's comment periods open for their delegation, soonest deadline first,
+    with the time left and how many comments and proposals the delegation has sent.
+    Three queries."""
+    if scope.delegation is None:
+        return None
+    panel = Panel(
+        "periods",
+        f"Comment periods open for {scope.delegation.code}",
+        "When the secretariat circulates a version for comments to your delegation, it is "
+        "listed here with the time left before its deadline.",
+    )
+    periods = list(
+        CommentPeriod.objects.filter(
+            document_id__in=list(scope.documents),
+            invited=scope.delegation,
+            deadline__gt=scope.now,
+        )
+        .select_related("version")
+        .order_by("deadline", "id")
+    )
+    ours = Q(author__profile__delegation=scope.delegation, on_behalf_of__isnull=True) | Q(
+        on_behalf_of=scope.delegation
+    )
+    sent: dict[int, int] = defaultdict(int)
+    for rows in (
+        Comment.objects.filter(ours, period__in=periods).values_list("period_id"),
+        Amendment.objects.filter(period__in=periods, delegation=scope.delegation).values_list(
+            "period_id"
+        ),
+    ):
+        for (period_id,) in rows:
+            sent[period_id] += 1
+    for period in periods:
+        n = sent.get(period.pk, 0)
+        panel.items.append(
+            WorkItem(
+                f"Comments on “{period.version}”",
+                reverse("drafting:period-detail", args=[period.pk]),
+                scope.document_name(period.document_id),
+                time_left(period.deadline, scope.now)
+                + f" · {scope.delegation.code} has sent {n if n else 'nothing yet'}",
+            )
+        )
+    panel.finish()
+    return panel
+
+
+def submissions_to_dispose(scope: Scope) -> Panel:
+    """The secretariat's comment periods with submissions not yet given a disposition,
+    with how many each. Three queries."""
+    panel = Panel(
+        "dispositions",
+        "Submissions without a disposition",
+        "Comments and proposals sent in a comment period are counted here until the "
+        "disposition table answers each.",
+    )
+    waiting: dict[int, int] = defaultdict(int)
+    documents = list(scope.documents)
+    for model in (Comment, Amendment):
+        rows = (
+            model.objects.filter(period__document_id__in=documents, disposition__isnull=True)
+            .values("period_id")
+            .annotate(n=Count("id"))
+        )
+        for row in rows:
+            waiting[row["period_id"]] += row["n"]
+    periods = CommentPeriod.objects.filter(pk__in=list(waiting)).select_related("version")
+    for period in sorted(periods, key=lambda p: (p.deadline, p.pk)):
+        panel.items.append(
+            WorkItem(
+                f"{waiting[period.pk]} on “{period.version}”",
+                reverse("drafting:period-dispositions", args=[period.pk]),
+                scope.document_name(period.document_id),
+                f"deadline {date_format(timezone.localtime(period.deadline), 'j F Y')}",
+            )
+        )
+    panel.finish(sum(waiting.values()))
+    return panel
+
+
+# Each returns the deadlines it knows of.
+DEADLINE_SOURCES: list[Callable[[Scope], list[Deadline]]] = [
+    meetings_coming_up,
+    silence_deadlines,
+    period_deadlines,
+]
 
 
 def deadlines(scope: Scope) -> Panel:
@@ -699,6 +808,7 @@ def deadlines(scope: Scope) -> Panel:
 
 
 EXPERT_PANELS: list[Source] = [
+    periods_open,
     silence_running,
     our_open_amendments,
     decisions_since_last_visit,
@@ -707,6 +817,7 @@ EXPERT_PANELS: list[Source] = [
 ]
 SECRETARIAT_PANELS: list[Source] = [
     amendments_to_decide,
+    submissions_to_dispose,
     sections_to_approve,
     unresolved_comments,
     deadlines,
