@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 
 import docx as python_docx
 import pytest
+import regex
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -20,6 +22,7 @@ from drafting.export import build, export, pdf, render
 from drafting.history import points, stamp
 from drafting.models import Practice, Version
 from tests.conftest import login, make_document, make_practice, make_section
+from tests.test_export_contents import soffice  # noqa: F401  (the fixture)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -106,6 +109,24 @@ def test_joining_segments_gives_back_both_texts_in_any_script():
     assert "".join(s.text for s in segments if s.kind != "delete") == new
 
 
+def test_the_fast_reading_of_plain_texts_gives_the_same_units():
+    """diff reads texts of "plain" characters with ``re`` (faster): on each of them ``re``
+    and ``regex`` must agree (word, space or other), and none may join the character
+    before it into one grapheme cluster, so both readings cut every text alike."""
+    plain = [chr(c) for c in range(0x2100) if diff.PLAIN_CHARACTERS.fullmatch(chr(c))]
+    assert len(plain) > 1000
+    for char in plain:
+        assert bool(re.fullmatch(r"\w", char)) == bool(regex.fullmatch(r"\w", char)), hex(ord(char))
+        assert bool(re.fullmatch(r"\s", char)) == bool(regex.fullmatch(r"\s", char)), hex(ord(char))
+        if char not in "\n":  # CR LF is one cluster, but both are spaces to both readers
+            assert regex.fullmatch(r"\X", "a" + char) is None, hex(ord(char))
+    sample = "Les États-Unis — « coopération » ; Россия, Ελλάδα: 5 €, 7 bis, n° 3.\n\nFin_1"
+    assert diff.PLAIN_CHARACTERS.fullmatch(sample)
+    assert diff._TOKEN_PLAIN.findall(sample) == diff._TOKEN.findall(sample)
+    assert not diff.PLAIN_CHARACTERS.fullmatch("cafe\u0301")
+    assert not diff.PLAIN_CHARACTERS.fullmatch(ARABIC)
+
+
 # --- pages --------------------------------------------------------------------------
 
 
@@ -175,6 +196,38 @@ def test_word_marks_arabic_paragraphs_bidi_and_leaves_english_ones(secretariat):
     # In the English paragraph only the Arabic word's run would be right to left; the
     # paragraph's one run starts with Latin, so it is not.
     assert all(r.find(f"{W}rPr/{W}rtl") is None for r in paragraphs[ENGLISH].iter(f"{W}r"))
+
+
+@pytest.mark.requires_soffice
+def test_libreoffice_lays_the_word_arabic_paragraph_out_from_the_right(
+    secretariat,
+    soffice,  # noqa: F811
+    tmp_path,
+):
+    document, *_ = arabic_document(secretariat)
+    (tmp_path / "export.docx").write_bytes(export(document, "docx").content)
+    done = subprocess.run(  # noqa: S603  (LibreOffice on our own file)
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "export.docx"),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert (tmp_path / "export.pdf").exists(), done.stderr.decode() or done.stdout.decode()
+    placed = _placed_words((tmp_path / "export.pdf").read_bytes())
+    arabic = [p for p in placed if any(w in p[3] for w in ARABIC_WORDS)]
+    english = next(p for p in placed if p[3].startswith("States"))
+    # The Arabic paragraph ends (its left-most glyph) far from the left margin where the
+    # English one starts: it is aligned at the right.
+    assert min(p[1] for p in arabic) > english[1] + 150
 
 
 # --- PDF ------------------------------------------------------------------------------
