@@ -132,7 +132,11 @@ def test_the_fast_reading_of_plain_texts_gives_the_same_units():
 
 def test_pages_give_user_text_its_direction_from_its_content(client, secretariat):
     document, section, arabic, _ = arabic_document(secretariat)
+    actions.add_comment(section, by=secretariat, body="ملاحظة على الصياغة.", practice=arabic)
     login(client, secretariat)
+    page = client.get(section.get_absolute_url()).content.decode()
+    comment = '<p dir="auto">ملاحظة على الصياغة.</p>'
+    assert f'<div class="comment-body prose" dir="auto">{comment}' in page
     for url in (document.get_absolute_url(), section.get_absolute_url()):
         page = client.get(url).content.decode()
         assert f'<p dir="auto">{ARABIC}</p>' in page
