@@ -2,8 +2,12 @@
 
 Texts are compared as Markdown source, token by token (words, punctuation and
 whitespace), so a moved comma or an accent change is marked precisely and
-French or Arabic words are whole tokens. ``segments()`` is the format-neutral
-result; ``redline_html()`` renders it for pages with <ins>/<del>.
+French or Arabic words are whole tokens. Tokens are made of whole grapheme
+clusters (the ``regex`` module's segmentation): a combining mark stays with its
+letter, so an Arabic word whose vowel mark changed is one changed word (and
+stays joined when typeset), and "café" typed with a combining accent is one
+word. ``segments()`` is the format-neutral result; ``redline_html()`` renders
+it for pages with <ins>/<del>.
 
 Footnotes are compared as footnotes (``noted()``): each reference becomes one
 token (a private-use character standing for the note, numbered as the reader
@@ -29,21 +33,35 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
+import regex
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from drafting import brackets, text
 
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+# Words, whitespace runs and single other characters. Python's ``re`` reads a
+# combining mark (an Arabic vowel, an accent typed apart) as a character of its own,
+# so a word would split at it; ``regex`` knows grapheme clusters (``\X``) and counts
+# marks as word characters. It is about six times slower, so a text made only of
+# characters on which the two agree (no combining mark, no cluster of several
+# characters: Latin, Greek, Cyrillic and common punctuation, checked character by
+# character in tests/test_rtl.py) is read by ``re``, with the same result.
+_WORD = r"(?:(?=\w)\X)+"
+_OTHER = r"(?!\s)\X"
+_TOKEN_PLAIN = re.compile(r"\w+|\s+|[^\w\s]")
+_TOKEN = regex.compile(rf"{_WORD}|\s+|{_OTHER}")
+PLAIN_CHARACTERS = re.compile(
+    r"[\x00-\x1b\x20-\xb1\xb4-\xb8\xba\xbb\xbf-\u02ff\u0370-\u0482\u048a-\u052f"
+    r"\u2010-\u2027\u2030-\u203e\u2041-\u2053\u2055-\u205e\u20a0-\u20bf]*"
+)
 
 # A unit is a token that is compared (a word, a punctuation mark, a paragraph
 # break, or leading whitespace) plus the "glue" after it: spaces and at most one
 # line break, which read the same in Markdown and so are not compared.
-_UNIT = re.compile(
-    r"(?P<token>\n(?:[^\S\n]*\n)+[^\S\n]*|\w+|[^\w\s]|\s+)"
-    r"(?P<glue>[^\S\n]*(?:\n(?![^\S\n]*\n)[^\S\n]*)?)",
-    re.UNICODE,
-)
+_PARAGRAPH_BREAK = r"\n(?:[^\S\n]*\n)+[^\S\n]*"
+_GLUE = r"(?P<glue>[^\S\n]*(?:\n(?![^\S\n]*\n)[^\S\n]*)?)"
+_UNIT_PLAIN = re.compile(rf"(?P<token>{_PARAGRAPH_BREAK}|\w+|[^\w\s]|\s+){_GLUE}")
+_UNIT = regex.compile(rf"(?P<token>{_PARAGRAPH_BREAK}|{_WORD}|{_OTHER}|\s+){_GLUE}")
 
 Kind = Literal["equal", "insert", "delete"]
 
@@ -55,14 +73,16 @@ class Segment:
 
 
 def tokens(text: str) -> list[str]:
-    """Words, punctuation marks and runs of whitespace, in order."""
-    return _TOKEN.findall(text or "")
+    """Words, punctuation marks and runs of whitespace, in order; never part of a grapheme."""
+    text = text or ""
+    return (_TOKEN_PLAIN if PLAIN_CHARACTERS.fullmatch(text) else _TOKEN).findall(text)
 
 
 def _units(text: str) -> tuple[list[str], list[str]]:
     """The compared tokens of ``text`` and the glue that follows each one."""
     toks, glues = [], []
-    for match in _UNIT.finditer(text or ""):
+    text = text or ""
+    for match in (_UNIT_PLAIN if PLAIN_CHARACTERS.fullmatch(text) else _UNIT).finditer(text):
         toks.append(match.group("token"))
         glues.append(match.group("glue"))
     return toks, glues

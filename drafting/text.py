@@ -404,6 +404,9 @@ _ALLOWED_ATTRIBUTES = {
     "ol": {"class", "start"},
     "hr": {"class"},
 }
+# Every block of user text takes its direction from its own first letter (issue 16), so an
+# Arabic paragraph in an English text reads right to left and aligns right (drafting/bidi.py).
+_AUTO_DIRECTION = {tag: {"dir": "auto"} for tag in ("p", "li", "th", "td")}
 
 
 def _parse(source: str, env: dict | None = None) -> tuple[list, int, int]:
@@ -640,6 +643,7 @@ def _render_now(source: str, prefix: str, start: int = 1, lead: tuple[str, ...] 
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
+        set_tag_attribute_values=_AUTO_DIRECTION,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )

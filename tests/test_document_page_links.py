@@ -95,11 +95,11 @@ def test_contents_open_the_section_pages_and_still_jump_within_the_page(
     start = page.index('<nav class="toc"')
     contents = page[start : page.index("</nav>", start)]
     for section in document.sections.all():
-        assert f'<a href="{section.get_absolute_url()}">{section.title}</a>' in contents
+        assert f'<a href="{section.get_absolute_url()}" dir="auto">{section.title}</a>' in contents
         assert f'href="#section-{section.pk}"' in contents
     # The heading in the text is a link to the section page as well.
     for section in document.sections.all():
-        assert f'<h2><a href="{section.get_absolute_url()}">{section.title}</a>' in page
+        assert f'<h2><a href="{section.get_absolute_url()}" dir="auto">{section.title}</a>' in page
 
 
 def test_links_are_per_reader_while_the_practice_markup_is_shared(

@@ -102,7 +102,7 @@ def _assert_every_read_names(client, document, practice, meeting, *, word, edito
         assert current in text and stale not in text
     # The practice's and its section's history: newest entry first, by the editor.
     page = _get(client, reverse("drafting:practice-history", args=[practice.pk]))
-    assert f'<p class="lead"><strong>{current}</strong></p>' in page
+    assert f'<p class="lead" dir="auto"><strong>{current}</strong></p>' in page
     assert _first_author(page) == _name(editor)
     timeline = practice_history(practice.pk)
     assert (timeline.latest.revision, timeline.entries[-1].author.name) == (

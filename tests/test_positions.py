@@ -337,7 +337,8 @@ def test_reservation_on_the_record_is_a_footnote_in_every_export(expert, secreta
     assert lead in markdown and "Subject to *national* law." in markdown
     html = export(document, "html").content.decode()
     assert lead in html_text(html.encode())
-    assert "<p>Subject to <em>national</em> law.</p>" in html  # the one renderer, sanitised
+    # The one renderer, sanitised.
+    assert '<p dir="auto">Subject to <em>national</em> law.</p>' in html
     pdf = " ".join(pdf_text(export(document, "pdf").content).split())
     assert "reserves its position on this practice: Subject to national law." in pdf
 

@@ -64,9 +64,9 @@ def _no_codes(value: str) -> None:
 
 def test_tables_render_as_tables_with_their_alignment():
     html = text.render("| A | B |\n|---|--:|\n| 1 | 2 |")
-    assert "<table>" in html and "<th>A</th>" in html
+    assert "<table>" in html and '<th dir="auto">A</th>' in html
     # As a class: the Content-Security-Policy (style-src 'self') forbids inline styles.
-    assert '<td class="align-right">2</td>' in html and "style" not in html
+    assert '<td class="align-right" dir="auto">2</td>' in html and "style" not in html
 
 
 def test_table_cells_cannot_carry_other_styles():
@@ -88,7 +88,7 @@ def test_sub_items_get_their_label_and_level():
 
 def test_sub_items_typed_on_consecutive_lines_are_items_of_their_own():
     html = text.render("Do this:\n(a) one;\n  (i) deep;\n(b) two.")
-    assert html.startswith("<p>Do this:</p>")
+    assert html.startswith('<p dir="auto">Do this:</p>')
     assert html.count("sub-item-1") == 2 and html.count("sub-item-2") == 1
     rich = markup.parse("Do this:\n(a) one;\n(b) two.")
     assert [(b.label, b.level) for b in rich.blocks] == [("", 0), ("(a)", 1), ("(b)", 1)]
@@ -106,7 +106,8 @@ def test_a_lead_footnote_is_a_superscript_link_numbered_first():
     assert "[^" not in lead
     assert '<sup class="footnote-ref"><a href="#p-fn1" id="p-fnref1">[3]</a></sup>' in lead
     body = text.render(BODY, anchor_prefix="p-", start=3, lead=LEAD)
-    notes = re.findall(r'<li id="p-fn\d+" class="footnote-item"><p>([^<]+?) <a', body)
+    item = r'<li id="p-fn\d+" class="footnote-item" dir="auto"><p dir="auto">([^<]+?) <a'
+    notes = re.findall(item, body)
     assert notes == ["Lead note.", "Note one.", "Note two."]
     assert "[4]</a>" in body and "[5]</a>" in body
     assert text.footnote_count(BODY, LEAD) == 3 and text.footnote_count(BODY) == 2
@@ -126,8 +127,8 @@ def test_the_document_page_numbers_footnotes_through_the_document(client, secret
     assert '<a href="#n' in page and ">[1]</a></sup>" in page  # the lead's note
     later_html = page[page.index(f'id="practice-{later.pk}"') :]
     assert ">[4]</a></sup>" in later_html and 'start="4"' in later_html
-    assert "<table>" in page and "<th>Typical situation</th>" in page
-    assert 'class="sub-item sub-item-2"><span class="sub-label">(i)</span>' in page
+    assert "<table>" in page and '<th dir="auto">Typical situation</th>' in page
+    assert 'class="sub-item sub-item-2" dir="auto"><span class="sub-label">(i)</span>' in page
 
 
 def test_the_section_page_numbers_on_from_earlier_sections(client, secretariat):
@@ -235,7 +236,7 @@ def test_html_export_numbers_footnotes_through_the_document(secretariat):
     page = render(build(document), "html").content.decode()
     _no_codes(page)
     assert ">[1]</a></sup>" in page and ">[4]</a></sup>" in page and 'start="4"' in page
-    assert "<th>Level</th>" in page and "sub-item-2" in page
+    assert '<th dir="auto">Level</th>' in page and "sub-item-2" in page
 
 
 def test_markdown_export_writes_tables_sub_items_and_continuous_notes(secretariat):
@@ -248,7 +249,8 @@ def test_markdown_export_writes_tables_sub_items_and_continuous_notes(secretaria
     assert "\n(a) state the purpose;\n" in md and "\n  (i) who may see them;\n" in md
     # Read back by the same renderer: the same table and items.
     again = text.render(md.split("## Good Practice 1", 1)[1])
-    assert '<th class="align-right">Response</th>' in again and again.count("sub-item-2") == 2
+    assert '<th class="align-right" dir="auto">Response</th>' in again
+    assert again.count("sub-item-2") == 2
 
 
 def test_word_export_has_real_table_sub_items_and_notes_in_one_sequence(secretariat):

@@ -8,6 +8,9 @@ header with the short title (and DRAFT when the text is not final), page numbers
 in the footer, A4.
 Redlines are real tracked changes (``w:ins`` / ``w:del``), which Word and
 LibreOffice show in colour and let the reader accept or reject.
+Right to left (issue 16): a paragraph whose first strong letter is Arabic or Hebrew
+(``drafting.bidi``) is a bidi paragraph (``w:bidi``: it runs and aligns from the
+right, its full stop on the left), and each run of such text is marked ``w:rtl``.
 
 Speed: the body is written as one XML string and parsed once; python-docx's
 object API (a Python object per run) would make this several times slower
@@ -17,6 +20,7 @@ characters XML 1.0 forbids are dropped, so no text can break the file.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import UTC
@@ -32,6 +36,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
+from drafting import bidi
 from drafting.export import markup
 from drafting.export.snapshot import DIGEST_LEAD, ExportDocument, ExportPractice, ExportSection
 
@@ -107,6 +112,8 @@ class _Writer:
             props.append('<w:sz w:val="18"/><w:szCs w:val="18"/>')
         if "link" in style:
             props.append('<w:u w:val="single"/>')
+        if text and bidi.is_rtl(text):
+            props.append("<w:rtl/>")  # last: w:rtl follows w:u and w:shd in CT_RPr
         rpr = f"<w:rPr>{''.join(props)}</w:rPr>" if any(props) else ""
         deleted = "del" in style
         if br:
@@ -156,6 +163,7 @@ class _Writer:
             if mark
             else ""
         )
+        ppr = _with_direction(ppr, inner)
         props = f"<w:pPr>{pstyle}{ppr}{tracked}</w:pPr>" if (pstyle or ppr or tracked) else ""
         return f"<w:p>{props}{inner}</w:p>"
 
@@ -266,9 +274,10 @@ class _Writer:
                 jc = f'<w:jc w:val="{_JC[align]}"/>' if align in _JC else ""
                 cell_style = style | {"strong"} if header else style
                 runs = self.runs(cell, style=cell_style, rich=rich)
+                cell_ppr = _with_direction(f'<w:spacing w:after="0"/>{jc}', runs)
                 out.append(
                     f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
-                    f'<w:p><w:pPr><w:spacing w:after="0"/>{jc}</w:pPr>{runs}</w:p></w:tc>'
+                    f"<w:p><w:pPr>{cell_ppr}</w:pPr>{runs}</w:p></w:tc>"
                 )
             out.append("</w:tr>")
         out.append("</w:tbl>")
@@ -448,6 +457,29 @@ _CONTENTS_LINE = (
 )
 # Names starting with "_" are hidden bookmarks in Word, as its own "_Toc…" ones are.
 _INTRO_BOOKMARK = "_TocIntroduction"
+
+
+# The text of a paragraph's runs, as written (still XML-escaped), and the properties
+# that CT_PPr puts after w:bidi (ECMA-376 17.3.1.26): w:bidi goes before the first of them.
+_RUN_TEXT = re.compile(r"<w:(?:t|delText)(?: [^>]*)?>([^<]*)</w:")
+_AFTER_BIDI = re.compile(
+    r"<w:(?:adjustRightInd|snapToGrid|spacing|ind|contextualSpacing|mirrorIndents|"
+    r"suppressOverlap|jc|textDirection|textAlignment|textboxTightWrap|outlineLvl)\b"
+)
+
+
+def _with_direction(ppr: str, inner: str) -> str:
+    """``ppr`` with ``<w:bidi/>`` when the paragraph ``inner`` holds is right to left: its
+    first strong letter decides (``drafting.bidi``), as it does on the pages and in the PDF.
+    No alignment is written: a bidi paragraph starts, and so aligns, at the right margin."""
+    if "<w:bidi/>" in ppr:
+        return ppr
+    words = html.unescape("".join(_RUN_TEXT.findall(inner)))
+    if not bidi.is_rtl(words):
+        return ppr
+    m = _AFTER_BIDI.search(ppr)
+    at = m.start() if m else len(ppr)
+    return ppr[:at] + "<w:bidi/>" + ppr[at:]
 
 
 def _section_bookmark(n: int) -> str:

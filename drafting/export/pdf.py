@@ -25,6 +25,12 @@ child and a web process's memory stays where it was.
 Fonts: Libertinus Serif (bundled with Typst) for Latin text, French included;
 Amiri (SIL Open Font License, shipped in ``export/fonts``) for Arabic, which
 Typst picks per character by fallback; DejaVu Sans Mono (bundled) for code.
+
+Right to left (issue 16): each paragraph, heading, lead, list and table cell whose
+first strong letter is Arabic or Hebrew (``drafting.bidi``, the rule of every
+writer) is set with ``text(dir: rtl, lang: …)`` (``_directed``): it runs from the
+right margin, its full stop on the left, Latin words and numbers inside in their
+own order. Footnote entries keep the page's left-hand number column.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from drafting import bidi
 from drafting.export import markup, typesetter
 from drafting.export.snapshot import DIGEST_LEAD, ExportDocument, ExportPractice, ExportSection
 from drafting.export.typesetter import TypesetError
@@ -91,6 +98,18 @@ def _breakable(match: re.Match) -> str:
 def string(value: str) -> str:
     """A Typst string literal holding ``value``."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _directed(typst: str, plain: str) -> str:
+    """``typst`` (the markup of one block) set right to left when ``plain``, its text, is.
+
+    A set rule at the head of a content block, not ``text(dir: …)[…]`` inside the block:
+    only then do the paragraph's and the block's own alignment (start) resolve to the
+    right. ``lang`` is ours ("ar" or "he"), never user text."""
+    lang = bidi.rtl_language(plain)
+    if lang is None:
+        return typst
+    return f'#[#set text(dir: rtl, lang: "{lang}")\n{typst}]'
 
 
 PREAMBLE = r"""
@@ -288,10 +307,12 @@ def _texts(doc: ExportDocument, plain: Container[str]) -> Iterator[tuple[str, st
 def _cover(doc: ExportDocument, w) -> None:
     c = doc.cover
     w("#page(header: none, footer: none)[\n#set par(justify: false)\n#v(2.5cm)\n")
-    w(f"#text(size: 12pt, fill: luma(70))[{escape(c.forum)}]\n\n")
+    w(_directed(f"#text(size: 12pt, fill: luma(70))[{escape(c.forum)}]", c.forum) + "\n\n")
     if c.pretitle:
-        w(f"#v(0.3cm)\n#text(size: 12pt)[{escape(c.pretitle)}]\n\n")
-    w(f'#v(0.6cm)\n#text(size: 24pt, weight: "bold")[{escape(c.title)}]\n\n')
+        pretitle = _directed(f"#text(size: 12pt)[{escape(c.pretitle)}]", c.pretitle)
+        w(f"#v(0.3cm)\n{pretitle}\n\n")
+    title = _directed(f'#text(size: 24pt, weight: "bold")[{escape(c.title)}]', c.title)
+    w(f"#v(0.6cm)\n{title}\n\n")
     w('#v(0.3cm)\n#line(length: 35%, stroke: 1.5pt + rgb("#1f4e9a"))\n#v(0.5cm)\n')
     lines = []
     if c.initiative:
@@ -339,7 +360,9 @@ def _and(names: list[str]) -> str:
 
 def _section(section: ExportSection) -> str:
     notes = _Notes(section.key)
-    out = [f"#heading(level: 1)[{_inlines(section.title_inlines(), notes, section.key)}]\n"]
+    title = section.title_inlines()
+    heading = f"#heading(level: 1)[{_inlines(title, notes, section.key)}]"
+    out = [_directed(heading, markup.plain_text(title)) + "\n"]
     if section.change or section.moved:
         out.append(f"#flag[{escape(_flag_text(section.change, section.moved, section.note))}]\n\n")
     out.append(_rich(section.introduction_rich(), section.key))
@@ -351,7 +374,9 @@ def _practice(practice: ExportPractice) -> str:
     body = practice.body_rich()
     notes = _Notes(practice.key, body)
     out = [_practice_label(practice)]
-    out.append(f"#lead[{_inlines(practice.heading_inlines(), notes, practice.key)}]\n\n")
+    heading = practice.heading_inlines()
+    lead = f"#lead[{_inlines(heading, notes, practice.key)}]"
+    out.append(_directed(lead, markup.plain_text(heading)) + "\n\n")
     out.append(_rich(body, practice.key, notes))
     return "".join(out)
 
@@ -360,7 +385,7 @@ def _practice_label(practice: ExportPractice) -> str:
     label = escape(practice.label)
     if practice.change == "deleted":
         label = f"#del[{label}]"
-    out = f"#heading(level: 2, outlined: false)[{label}]\n"
+    out = _directed(f"#heading(level: 2, outlined: false)[{label}]", practice.label) + "\n"
     if practice.change or practice.moved:
         out += f"#flag[{escape(_flag_text(practice.change, practice.moved, practice.note))}]\n\n"
     return out
@@ -396,19 +421,23 @@ def _block(block: markup.Block, notes: _Notes) -> str:
     if isinstance(block, markup.Para) and block.label:
         text = _inlines(block.inlines, notes, notes.key)
         pad = f"{_SUB_INDENT} * {max(block.level, 1) - 1}"
-        return (
+        return _directed(
             f"#pad(left: {pad}, grid(columns: ({_SUB_INDENT}, 1fr), "
-            f"[{escape(block.label)}], [{text}]))"
+            f"[{escape(block.label)}], [{text}]))",
+            markup.plain_text(block.inlines),
         )
     if isinstance(block, markup.Para):
-        return _inlines(block.inlines, notes, notes.key)
+        text = _inlines(block.inlines, notes, notes.key)
+        return _directed(text, markup.plain_text(block.inlines))
     if isinstance(block, markup.Table):
         return _table(block, notes)
     if isinstance(block, markup.ListBlock):
         items = "".join(f"[{_blocks(item, notes)}]" for item in block.items)
+        # The list's markers stand on the side its first item starts from.
+        first = _first_text(block)
         if block.ordered:
-            return f"#enum(start: {int(block.start)}){items}"
-        return f"#list{items}"
+            return _directed(f"#enum(start: {int(block.start)}){items}", first)
+        return _directed(f"#list{items}", first)
     return f"#quote(block: true)[{_blocks(block.blocks, notes)}]"
 
 
@@ -419,7 +448,12 @@ def _table(table: markup.Table, notes: _Notes) -> str:
         out = []
         for n in range(cols):
             inner = _inlines(row[n], notes, notes.key) if n < len(row) else ""
-            out.append(f"[#strong[{inner}]]" if strong and inner else f"[{inner}]")
+            inner = f"#strong[{inner}]" if strong and inner else inner
+            lang = bidi.rtl_language(markup.plain_text(row[n])) if n < len(row) else None
+            if lang and not (n < len(table.aligns) and table.aligns[n]):
+                # A right-to-left cell of a column without an alignment of its own.
+                inner = f'#align(right, text(dir: rtl, lang: "{lang}")[{inner}])'
+            out.append(f"[{inner}]")
         return ", ".join(out)
 
     aligns = ", ".join(
@@ -430,6 +464,20 @@ def _table(table: markup.Table, notes: _Notes) -> str:
         parts.append(f"table.header({cells(table.header, strong=True)})")
     parts.extend(cells(row) for row in table.rows if row)
     return "#block(width: 100%, text(size: 10pt, table(" + ", ".join(parts) + ")))"
+
+
+def _first_text(block: markup.Block) -> str:
+    """The text of the first paragraph in ``block`` (a list's first item), for its direction."""
+    pending = [block]
+    while pending:
+        block = pending.pop()
+        if isinstance(block, markup.Para):
+            return markup.plain_text(block.inlines)
+        if isinstance(block, markup.ListBlock):
+            pending.extend(b for item in reversed(block.items) for b in reversed(item))
+        elif isinstance(block, markup.Quote):
+            pending.extend(reversed(block.blocks))
+    return ""
 
 
 def _blocks(blocks: tuple[markup.Block, ...], notes: _Notes) -> str:
@@ -481,7 +529,7 @@ def _plain(rich: markup.Rich) -> str:
     paragraphs = list(_plain_paragraphs(rich.blocks))
     for n, note in enumerate(rich.notes):
         paragraphs.extend(f"[{n + 1}] {p}" for p in _plain_paragraphs(note))
-    return _PLAIN_NOTE + "".join(escape(p) + "\n\n" for p in paragraphs if p.strip())
+    return _PLAIN_NOTE + "".join(_directed(escape(p), p) + "\n\n" for p in paragraphs if p.strip())
 
 
 def _plain_paragraphs(blocks: tuple[markup.Block, ...]) -> Iterator[str]:
@@ -502,13 +550,15 @@ def _plain_paragraphs(blocks: tuple[markup.Block, ...]) -> Iterator[str]:
 
 
 def _plain_section(section: ExportSection) -> str:
-    title = escape(markup.plain_text(section.title_inlines()))
-    return f"#heading(level: 1)[{title}]\n" + _plain(section.introduction_rich())
+    title = markup.plain_text(section.title_inlines())
+    heading = _directed(f"#heading(level: 1)[{escape(title)}]", title)
+    return heading + "\n" + _plain(section.introduction_rich())
 
 
 def _plain_practice(practice: ExportPractice) -> str:
-    heading = escape(markup.plain_text(practice.heading_inlines()))
-    return _practice_label(practice) + f"#strong[{heading}]\n\n" + _plain(practice.body_rich())
+    heading = markup.plain_text(practice.heading_inlines())
+    lead = _directed(f"#strong[{escape(heading)}]", heading)
+    return _practice_label(practice) + lead + "\n\n" + _plain(practice.body_rich())
 
 
 def compile_source(src: str, *, format: str = "pdf", ppi: float | None = None):
