@@ -67,12 +67,17 @@ class Difference:
 
     @property
     def old_heading(self) -> str:
-        return self.practice.heading if self.practice is not None else ""
+        # A lead's note is numbered with the body's, so both are relabelled together.
+        return local_texts(*self._stored)[0] if self.practice is not None else ""
 
     @property
     def old_body(self) -> str:
         # Footnotes from 1, as the file's text is compared: a stored "[^3]" is no difference.
-        return local_notes(self.practice.body) if self.practice is not None else ""
+        return local_texts(*self._stored)[1] if self.practice is not None else ""
+
+    @property
+    def _stored(self) -> tuple[str, str]:
+        return self.practice.heading, self.practice.body
 
     @property
     def heading_redline(self) -> SafeString:
@@ -148,12 +153,26 @@ def fingerprint(document: Document) -> str:
 
 def local_notes(body: str) -> str:
     """``body`` with its footnotes labelled 1, 2, … in order of first mention (as stored)."""
+    return local_texts("", body)[1]
+
+
+def local_texts(heading: str, body: str) -> tuple[str, str]:
+    """``heading`` and ``body`` with their footnotes labelled 1, 2, … in order of first mention.
+
+    A lead's note ("Lead.[^7]", defined in the body) is mentioned first, so it
+    becomes 1 in both texts: relabelling the body alone would leave the lead
+    pointing at a note that no longer exists.
+    """
     labels: dict[str, str] = {}
-    for match in _NOTE_LABEL.finditer(body):
+    for match in _NOTE_LABEL.finditer(heading + "\n" + body):
         labels.setdefault(match.group(1), str(len(labels) + 1))
     if all(old == new for old, new in labels.items()):
-        return body
-    return _NOTE_LABEL.sub(lambda m: f"[^{labels[m.group(1)]}]", body)
+        return heading, body
+
+    def relabel(text: str) -> str:
+        return _NOTE_LABEL.sub(lambda m: f"[^{labels[m.group(1)]}]", text)
+
+    return relabel(heading), relabel(body)
 
 
 def _words(text: str) -> str:
@@ -242,7 +261,7 @@ def compare(plan: Plan, document: Document) -> Revision:
     found: list[tuple[int, object, str, str]] = []  # (plan section index, planned, heading, body)
     for i, planned in enumerate(plan.sections):
         for p in planned.practices:
-            found.append((i, p, p.heading, local_notes(p.body)))
+            found.append((i, p, *local_texts(p.heading, p.body)))
     matched: dict[int, Practice] = {}  # index in ``found`` -> the document's practice
     taken: set[int] = set()
 
@@ -257,9 +276,8 @@ def compare(plan: Plan, document: Document) -> Revision:
     for n, (i, _p, heading, body) in enumerate(found):
         section = section_of.get(i)
         for candidate in in_section.get(section.pk, []) if section else []:
-            if candidate.pk not in taken and (
-                candidate.heading,
-                local_notes(candidate.body),
+            if candidate.pk not in taken and local_texts(
+                candidate.heading, candidate.body
             ) == stored_text(candidate, heading, body):
                 take(n, candidate)
                 break
@@ -296,7 +314,7 @@ def compare(plan: Plan, document: Document) -> Revision:
         practice = matched.get(n)
         if practice is not None:
             heading, body = stored_text(practice, heading, body)
-            same = (practice.heading, local_notes(practice.body)) == (heading, body)
+            same = local_texts(practice.heading, practice.body) == (heading, body)
             kind = UNCHANGED if same else CHANGED
             label, section = label_of[practice.pk], practice.section
         else:
@@ -337,7 +355,8 @@ def compare(plan: Plan, document: Document) -> Revision:
             # Compared and stored as the differences are: footnotes from 1, no printed reservations.
             same = by_file_label.get(a.label)
             notes = reserved.get(same.practice.pk, []) if same and same.practice else []
-            a = replace(a, body=without_reservations(local_notes(a.body), notes))
+            heading, body = local_texts(a.heading, a.body)
+            a = replace(a, heading=heading, body=without_reservations(body, notes))
         target = by_file_label.get(a.after or "") if a.kind == "new" else by_file_label.get(a.label)
         if a.kind != "new" and (target is None or target.practice is None):
             warnings.append(
