@@ -5,14 +5,19 @@ Each test here failed before its fix (see the report in the commit message that 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import docx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from drafting.actions.imports import import_document
 from drafting.export import build, render
 from drafting.imports import plan, reader
 from drafting.imports.revision import compare
+from tests.conftest import login
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 FILES = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".md", ".docx"))
@@ -40,3 +45,80 @@ def test_every_fixture_exported_and_imported_into_itself_reads_as_unchanged(name
     revision = compare(again, document)
     assert [(d.kind, d.label, d.old_heading, d.heading) for d in revision.changes] == []
     assert revision.counts()["unchanged"] == again.practice_count
+
+
+TABLE_DRAFT = """# A Title
+
+## I. Section
+
+### Good Practice 1
+
+**Lead sentence.**
+
+Body before the table.
+
+| Name | Value |
+|---|---|
+| a \\| b | c[^1] |
+| **bold** cell | *it* d |
+
+[^1]: Note inside a table cell.
+"""
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_a_footnote_and_formatting_in_a_table_cell_are_kept(fmt, secretariat):
+    """They were dropped: the cell kept "c", the note's text was lost with no warning."""
+    data = TABLE_DRAFT.encode()
+    if fmt == "docx":  # the same draft as Word writes it: a real table, a real footnote
+        first = import_document(
+            plan.make_plan(reader.read("t.md", data)), by=secretariat, forum="F"
+        ).document
+        data = render(build(first), "docx").content
+    found = plan.make_plan(reader.read(f"t.{fmt}", data))
+    body = found.sections[0].practices[0].body
+    assert "| a \\| b | c[^1] |" in body
+    assert "| **bold** cell | *it* d |" in body
+    assert "[^1]: Note inside a table cell." in body
+    assert found.structure["footnotes"]["in_bodies"] == 1
+    # Word's bold header row is the header's style, not bold text: no difference on return.
+    document = import_document(found, by=secretariat, forum="F").document
+    again = plan.make_plan(reader.read("again.docx", render(build(document), "docx").content))
+    assert compare(again, document).counts()["changed"] == 0
+
+
+def test_the_preview_shows_a_lead_footnote_as_a_note_numbered_through_the_draft(
+    client, secretariat
+):
+    """The preview printed the stored lead as it is, "…security messages.[^7]"."""
+    name = "tarrow-schools-extract.md"
+    login(client, secretariat)
+    upload = SimpleUploadedFile(name, (FIXTURES / name).read_bytes())
+    response = client.post(reverse("drafting:import-start"), {"file": upload})
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "[^" not in page.text
+    # The introduction's note is 1, Good Practice 5's lead note 2 (as the document will show).
+    lead = page.text.split("security messages.", 1)[1].split("</strong>", 1)[0]
+    assert 'class="footnote-ref"' in lead and "[2]" in lead
+    assert page.text.count('id="n0-0-fnref1"') == 1  # anchors unique on the page
+
+
+def test_a_revised_copy_redlines_a_changed_lead_with_its_footnote_as_a_note(client, secretariat):
+    """The revised-draft preview's lead redline showed the raw "[^1]" code."""
+    document = _imported("tarrow-schools-extract.md", secretariat)
+    d = docx.Document(io.BytesIO(render(build(document), "docx").content))
+    lead = next(p for p in d.paragraphs if p.text.startswith("Treat schools as partners"))
+    run = next(r for r in lead.runs if "local prevention" in r.text)
+    run.text = run.text.replace("local prevention", "local safeguarding")
+    out = io.BytesIO()
+    d.save(out)
+    login(client, secretariat)
+    url = reverse("drafting:document-import", args=[document.slug])
+    response = client.post(url, {"file": SimpleUploadedFile("revised.docx", out.getvalue())})
+    page = client.get(response["Location"])
+    revision = page.context["revision"]
+    assert [(d.kind, d.label) for d in revision.changes] == [("changed", "Good Practice 5")]
+    assert "<del>prevention</del><ins>safeguarding</ins>" in page.text
+    assert "[^" not in page.text
+    assert 'class="footnote-ref">[1]</sup>' in str(revision.changes[0].heading_redline)

@@ -81,11 +81,14 @@ class Difference:
 
     @property
     def heading_redline(self) -> SafeString:
-        return diff.redline_html(self.old_heading, self.heading)
+        # A lead's footnote as a numbered mark, in the body's sequence, never "[^1]".
+        return diff.lead_redline_html(self.old_heading, self.heading, self.old_body, self.body)
 
     @property
     def body_redline(self) -> SafeString:
-        return diff.redline_html(self.old_body, self.body)
+        return diff.redline_html(
+            self.old_body, self.body, old_lead=self.old_heading, new_lead=self.heading
+        )
 
     @property
     def is_change(self) -> bool:

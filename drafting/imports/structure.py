@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from drafting.imports.reader import Source, format_number
 from drafting.numbering import SUFFIXES
@@ -89,6 +89,7 @@ class Block:
     label: str = ""  # a list item's number as Word or Markdown shows it: "(a)"
     rows: list[list[str]] = field(default_factory=list)  # a table's cells, header first
     comments: list[dict] = field(default_factory=list)
+    cells: list[list[list[Run]]] = field(default_factory=list)  # rows' cells as runs
 
     @property
     def text(self) -> str:
@@ -257,23 +258,32 @@ class _Reader:
 
     def _table(self, c) -> Block:
         rows: list[list[str]] = []
+        cells: list[list[list[Run]]] = []
 
         def cells_of(row) -> list[str]:
-            texts = []
+            texts, runs = [], []
             for cell in row[1]:
                 inner = self.blocks(cell[4])
                 texts.append(norm_space(" ".join(b.text for b in inner)))
+                # Formatting and footnotes in a cell are kept (drafting.text allows both).
+                joined: list[Run] = []
+                for b in inner:
+                    joined += ([Run(" ")] if joined else []) + b.runs
+                runs.append(merge_runs(joined))
+            cells.append(runs)
             return texts
 
         head, bodies, foot = c[3], c[4], c[5]
         for row in head[1]:
             rows.append(cells_of(row))
+        # A header row is bold by being the header (Word's table style, our own export).
+        cells[:] = [[[replace(r, bold=False) for r in cell] for cell in row] for row in cells]
         for body in bodies:
             for row in body[2] + body[3]:
                 rows.append(cells_of(row))
         for row in foot[1]:
             rows.append(cells_of(row))
-        return Block("table", rows=rows)
+        return Block("table", rows=rows, cells=cells)
 
 
 def _list_label(n: int, style: str, delim: str) -> str:
@@ -323,6 +333,7 @@ class Part:
     label: str = ""
     level: int = 1
     rows: list[list[str]] = field(default_factory=list)
+    cells: list[list[list[Run]]] = field(default_factory=list)  # rows' cells as runs
 
 
 @dataclass
@@ -696,7 +707,7 @@ def _is_intro_heading(b: Block) -> bool:
 
 def _part(b: Block) -> Part:
     if b.kind == "table":
-        return Part("table", rows=b.rows)
+        return Part("table", rows=b.rows, cells=b.cells)
     if b.kind == "item":
         return Part("sub_item", b.runs, label=b.label, level=b.level)
     if b.kind == "bullet":
