@@ -122,3 +122,39 @@ def test_a_revised_copy_redlines_a_changed_lead_with_its_footnote_as_a_note(clie
     assert "<del>prevention</del><ins>safeguarding</ins>" in page.text
     assert "[^" not in page.text
     assert 'class="footnote-ref">[1]</sup>' in str(revision.changes[0].heading_redline)
+
+
+def _draft(labels: list[str]) -> bytes:
+    out = "# A Title\n\n## I. Section\n\n"
+    for label in labels:
+        out += f"### Good Practice {label}\n\n**Lead {label}.**\n\nBody {label}.\n\n"
+    return out.encode()
+
+
+def _labels(document) -> list[tuple[str, str]]:
+    return [(p.label, p.heading) for s in build(document).sections for p in s.practices]
+
+
+def test_a_bis_label_twice_under_keep_numbers_does_not_shift_the_labels_after_it(secretariat):
+    """The second "7 bis" took 8, the file's 8 then took 9: every later reference moved."""
+    found = plan.make_plan(reader.read("k.md", _draft(["7", "7 bis", "7 bis", "8", "9"])))
+    assert "imported Good Practice 7 bis as Good Practice 7 ter." in " ".join(found.warnings)
+    document = import_document(found, by=secretariat, forum="F").document
+    assert _labels(document) == [
+        ("Good Practice 7", "Lead 7."),
+        ("Good Practice 7 bis", "Lead 7 bis."),
+        ("Good Practice 7 ter", "Lead 7 bis."),
+        ("Good Practice 8", "Lead 8."),
+        ("Good Practice 9", "Lead 9."),
+    ]
+
+
+def test_labels_the_continuous_rule_changes_are_named_in_the_preview(secretariat):
+    """A label twice in a continuous draft silently moved every later number by one."""
+    found = plan.make_plan(reader.read("c.md", _draft(["1", "2", "2", "3"])))
+    assert (
+        "imported Good Practice 2 as Good Practice 3, Good Practice 3 as Good Practice 4."
+        in " ".join(found.warnings)
+    )
+    assert not any("not all in order" in w for w in plan.make_plan(
+        reader.read("ok.md", _draft(["5", "6", "7"]))).warnings)  # fmt: skip
