@@ -158,3 +158,38 @@ def test_labels_the_continuous_rule_changes_are_named_in_the_preview(secretariat
     )
     assert not any("not all in order" in w for w in plan.make_plan(
         reader.read("ok.md", _draft(["5", "6", "7"]))).warnings)  # fmt: skip
+
+
+INDENTED_DRAFT = b"""# A Title
+
+## I. Section
+
+### Good Practice 1
+
+**Lead sentence.**
+
+(a) first;
+
+  (i) nested one;
+
+    (A) nested deeper;
+
+(b) second.
+
+Text with a note.[^1]
+
+[^1]: A note with a table:
+
+    | Year | Cases |
+    |---|---|
+    | 2024 | 12 |
+"""
+
+
+def test_text_indented_by_four_spaces_and_a_table_in_a_note_are_not_lost():
+    """pandoc reads them as a code block and a table inside a note: both were dropped
+    without a word ("(A) nested deeper" and the note's figures vanished)."""
+    found = plan.make_plan(reader.read("indented.md", INDENTED_DRAFT))
+    body = found.sections[0].practices[0].body
+    assert "(A) nested deeper;" in body
+    assert "Year | Cases" in body and "2024 | 12" in body

@@ -198,7 +198,12 @@ class _Reader:
                 out += self.inlines(c[1], bold=bold, italic=italic, href=href, comments=comments)
             elif t == "Note":
                 number = self.note_number()
-                paragraphs = [b.runs for b in self.blocks(c) if b.kind != "table" and b.text]
+                paragraphs = []
+                for b in self.blocks(c):
+                    if b.kind == "table":  # a note holds paragraphs: a table's rows as lines
+                        paragraphs += [[Run(" | ".join(row))] for row in b.rows if any(row)]
+                    elif b.text:
+                        paragraphs.append(b.runs)
                 self.notes[number] = Footnote(number, paragraphs)
                 out.append(Run(note=number))
             # Images, raw markup: nothing a reader of the text needs.
@@ -225,6 +230,11 @@ class _Reader:
                     out += self._item(item, "bullet", depth + 1, "-")
             elif t in ("BlockQuote",):
                 out += self.blocks(c, depth)
+            elif t == "CodeBlock":
+                # Text indented by four spaces (Markdown) or in a code style: still text.
+                for chunk in re.split(r"\n\s*\n", c[1]):
+                    if chunk.strip():
+                        out.append(Block("para", [Run(norm_space(chunk))]))
             elif t == "Div":
                 out += self.blocks(c[1], depth)
             elif t == "Table":
