@@ -11,13 +11,15 @@ from pathlib import Path
 import docx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from drafting.actions.imports import import_document
 from drafting.export import build, render
 from drafting.imports import plan, reader
 from drafting.imports.revision import compare
-from tests.conftest import login
+from drafting.models import Practice
+from tests.conftest import login, make_user
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 FILES = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".md", ".docx"))
@@ -193,3 +195,65 @@ def test_text_indented_by_four_spaces_and_a_table_in_a_note_are_not_lost():
     body = found.sections[0].practices[0].body
     assert "(A) nested deeper;" in body
     assert "Year | Cases" in body and "2024 | 12" in body
+
+
+def _revised(document, old: str, new: str) -> bytes:
+    d = docx.Document(io.BytesIO(render(build(document), "docx").content))
+    run = next(r for p in d.paragraphs for r in p.runs if old in r.text)
+    run.text = run.text.replace(old, new)
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def test_two_officers_importing_revised_drafts_the_second_is_refused_with_nothing_written(
+    client, secretariat
+):
+    """Held: the second confirmation is a 409 conflict and writes nothing."""
+    document = _imported("tarrow-schools-extract.md", secretariat)
+    other = make_user("secretariat")
+    second = Client()
+    url = reverse("drafting:document-import", args=[document.slug])
+    pages = []
+    for c, user, words in ((client, secretariat, "usually"), (second, other, "often")):
+        login(c, user)
+        data = _revised(document, "more useful than a checklist", f"{words} more useful")
+        response = c.post(url, {"file": SimpleUploadedFile(f"{words}.docx", data)})
+        pages.append((c, response["Location"], c.get(response["Location"])))
+    choices = [
+        {"seen": page.context["revision"].seen, "changes": "reject", "apply_as": "changes"}
+        for _c, _url, page in pages
+    ]
+    (c1, url1, _), (c2, url2, _) = pages
+    assert c1.post(url1, {**choices[0], "confirm": "1"}).status_code == 302
+    history = Practice.history.count()
+    refused = c2.post(url2, {**choices[1], "confirm": "1"})
+    assert refused.status_code == 409
+    assert "nothing was imported" in refused.text
+    assert Practice.history.count() == history
+    assert Practice.objects.filter(body__contains="usually more useful").count() == 1
+    assert not Practice.objects.filter(body__contains="often more useful").exists()
+
+
+def test_a_practice_moved_in_the_revised_file_is_named_not_silently_ignored(secretariat):
+    """A move in Word read as "4 unchanged" and was dropped without a word."""
+    document = _imported("tarrow-schools-extract.md", secretariat)
+    d = docx.Document(io.BytesIO(render(build(document), "docx").content))
+    paragraphs = d.paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "Good Practice 6")
+    end = next(i for i, p in enumerate(paragraphs) if p.text == "Good Practice 7")
+    body = paragraphs[0]._element.getparent()
+    for p in paragraphs[start:end]:  # Good Practice 6 moved to the end
+        body.remove(p._element)
+        body.append(p._element)
+    out = io.BytesIO()
+    d.save(out)
+    found = plan.make_plan(reader.read("moved.docx", out.getvalue()), label_term="Good Practice")
+    revision = compare(found, document)
+    assert revision.counts()["unchanged"] == 4
+    assert "The file has Good Practice 6 in another place." in " ".join(revision.warnings)
+    unmoved = compare(
+        plan.make_plan(reader.read("same.docx", render(build(document), "docx").content)),
+        document,
+    )
+    assert not any("another place" in w for w in unmoved.warnings)

@@ -29,6 +29,7 @@ action refuses a preview whose document has moved on since.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -215,6 +216,39 @@ def _match_sections(plan: Plan, sections: list[Section]) -> dict[int, Section | 
     return out
 
 
+def _moved(differences: list[Difference], practices: list[Practice]) -> list[str]:
+    """Say which practices the file has in another order: a revised import changes text only.
+
+    The fewest practices that explain the new order are named (those outside the
+    longest run the file keeps in the document's order).
+    """
+    place = {p.pk: n for n, p in enumerate(practices)}
+    found = [d for d in differences if d.practice is not None]
+    order = [place[d.practice.pk] for d in found]
+    # Longest increasing subsequence (patience sorting), remembering its members.
+    tails: list[int] = []  # index into ``order`` ending the best run of each length
+    before: list[int | None] = []
+    for i, value in enumerate(order):
+        lo = bisect.bisect_left([order[t] for t in tails], value)
+        before.append(tails[lo - 1] if lo else None)
+        if lo == len(tails):
+            tails.append(i)
+        else:
+            tails[lo] = i
+    kept: set[int] = set()
+    i = tails[-1] if tails else None
+    while i is not None:
+        kept.add(i)
+        i = before[i]
+    moved = [d.label for n, d in enumerate(found) if n not in kept]
+    if not moved:
+        return []
+    return [
+        f"The file has {', '.join(moved)} in another place. A revised import changes text, "
+        "not order: nothing is moved (move practices on the document page)."
+    ]
+
+
 def compare(plan: Plan, document: Document) -> Revision:
     """Every practice of ``plan`` and of ``document``, matched, with what differs (see module).
 
@@ -338,6 +372,7 @@ def compare(plan: Plan, document: Document) -> Revision:
         )
         previous_in.setdefault(i, []).append(d.index)
         differences.append(d)
+    warnings += _moved(differences, practices)
     # Practices the file does not have, where they stand in the document.
     for p in practices:
         if p.pk not in taken:
