@@ -257,3 +257,18 @@ def test_a_practice_moved_in_the_revised_file_is_named_not_silently_ignored(secr
         document,
     )
     assert not any("another place" in w for w in unmoved.warnings)
+
+
+def test_a_practice_without_a_lead_comes_back_from_its_export_as_one_practice(secretariat):
+    """Its heading is its label, so the export prints the label twice (label, bold lead):
+    the second was read as a new, empty practice of the same label."""
+    draft = b"# A Title\n\n## I. Section\n\n### Good Practice 1\n\nOnly a body.\n\n"
+    draft += b"### Good Practice 2\n\n**A lead.**\n\nBody two.\n"
+    found = plan.make_plan(reader.read("nolead.md", draft))
+    document = import_document(found, by=secretariat, forum="F").document
+    for fmt in ("docx", "md"):
+        again = plan.make_plan(reader.read(f"again.{fmt}", render(build(document), fmt).content))
+        assert again.practice_count == 2
+        assert compare(again, document).counts() == {
+            "changed": 0, "new": 0, "missing": 0, "unchanged": 2
+        }  # fmt: skip

@@ -586,6 +586,21 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
         if is_notes_heading(i):
             i = _typed_notes(blocks, i + 1, doc, reader)
             continue
+        if (
+            lab
+            and practice is not None
+            and pending_lead
+            and b.kind == "para"
+            and norm_space(lab[0]) == practice.label
+            and not _text(lab[2])
+        ):
+            # The label again, in bold, as its lead: how a practice without a lead sentence
+            # is exported (its heading is its label). The same practice, not a new one.
+            practice.lead = b.runs
+            practice.source.append(_source_text(b))
+            pending_lead = False
+            i += 1
+            continue
         if lab:
             label, number, after, layout = lab
             practice = ImportedPractice(
