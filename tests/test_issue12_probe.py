@@ -272,3 +272,17 @@ def test_a_practice_without_a_lead_comes_back_from_its_export_as_one_practice(se
         assert compare(again, document).counts() == {
             "changed": 0, "new": 0, "missing": 0, "unchanged": 2
         }  # fmt: skip
+
+
+def test_bullets_come_back_from_the_word_export_as_bullets(secretariat):
+    """The Word export types "•" and a tab before each item: it came back as a paragraph
+    "• a bullet", a difference in every practice with a list."""
+    draft = b"# A Title\n\n## I. Section\n\n### Good Practice 1\n\n**A lead.**\n\n"
+    draft += b"Before the list:\n\n- a bullet\n- another bullet\n\nAfter the list.\n"
+    document = import_document(
+        plan.make_plan(reader.read("bullets.md", draft)), by=secretariat, forum="F"
+    ).document
+    assert "- a bullet" in document.sections.get().practices.get().body
+    again = plan.make_plan(reader.read("again.docx", render(build(document), "docx").content))
+    assert "- a bullet\n\n- another bullet" in again.sections[0].practices[0].body
+    assert compare(again, document).counts()["changed"] == 0

@@ -29,6 +29,8 @@ _NOTES_HEADINGS = {"notes", "endnotes", "footnotes"}
 _INTRO_HEADINGS = {"introduction", "preamble", "foreword", "background"}
 _SECTION_NUMBER = re.compile(r"^(?P<num>[IVXLCDM]+|[A-Z]|\d+)[.)]\s+(?P<title>\S.*)$")
 _TYPED_ITEM = re.compile(r"^\((?P<label>[a-z]{1,4}|[ivxlc]{1,6})\)\s*")
+# A bullet typed before the text, as the Word export writes a bullet list's items.
+_TYPED_BULLET = re.compile(r"^[\u2022\u25e6\u25aa]\s+")
 _TYPED_NOTE = re.compile(r"^(?:\[(?P<a>\d+)\]|(?P<b>\d+))\s+")
 _RULE = re.compile(r"^[_\-–—=*\s]{3,}$")
 _ROMAN = {format_number(n, "lowerRoman") for n in range(1, 40)}
@@ -741,6 +743,10 @@ def _part(b: Block) -> Part:
     if m and b.kind == "para":
         runs = _lstrip(_strip_prefix(b.runs, _prefix_len(b.runs, m.end())), " \t\u00a0")
         return Part("sub_item", runs, label=f"({m.group('label')})", level=0)
+    typed = _TYPED_BULLET.match(b.text)
+    if typed and b.kind == "para":
+        runs = _lstrip(_strip_prefix(b.runs, _prefix_len(b.runs, typed.end())), " \t\u00a0")
+        return Part("bullet", runs, level=1)
     return Part("paragraph", b.runs)
 
 
