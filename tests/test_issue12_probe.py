@@ -286,3 +286,14 @@ def test_bullets_come_back_from_the_word_export_as_bullets(secretariat):
     again = plan.make_plan(reader.read("again.docx", render(build(document), "docx").content))
     assert "- a bullet\n\n- another bullet" in again.sections[0].practices[0].body
     assert compare(again, document).counts()["changed"] == 0
+
+
+def test_a_tables_column_alignment_is_kept(secretariat):
+    """The text format keeps "|:--|--:|"; the importer wrote every column as "---"."""
+    draft = b"# A Title\n\n## I. Section\n\n### Good Practice 1\n\n**A lead.**\n\n"
+    draft += b"| Year | Cases |\n|:--|--:|\n| 2024 | 12 |\n"
+    found = plan.make_plan(reader.read("aligned.md", draft))
+    assert "| :-- | --: |" in found.sections[0].practices[0].body
+    document = import_document(found, by=secretariat, forum="F").document
+    again = plan.make_plan(reader.read("again.docx", render(build(document), "docx").content))
+    assert compare(again, document).counts()["changed"] == 0

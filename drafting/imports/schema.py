@@ -209,7 +209,12 @@ def inline_markdown(runs: list[Run]) -> str:
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), md)
 
 
-def _table_markdown(rows: list[list[str]], runs: list[list[list[Run]]] = ()) -> str:
+_RULES = {"left": ":--", "right": "--:", "center": ":-:"}
+
+
+def _table_markdown(
+    rows: list[list[str]], runs: list[list[list[Run]]] = (), aligns: list[str] = ()
+) -> str:
     if not rows:
         return ""
     cols = max(len(r) for r in rows)
@@ -218,15 +223,16 @@ def _table_markdown(rows: list[list[str]], runs: list[list[list[Run]]] = ()) -> 
         cells = [c.replace("|", "\\|") for c in cells] + [""] * (cols - len(cells))
         return "| " + " | ".join(cells) + " |"
 
+    # Each column's alignment, as the file gives it (drafting.text keeps it).
+    rules = [_RULES.get(a, "---") for a in list(aligns)[:cols]]
+    rules += ["---"] * (cols - len(rules))
     # Cells with their bold, italics, links and footnote references where the reader has them.
     if runs:
         rows = [[inline_markdown(cell) for cell in row] for row in runs]
     else:
         rows = [[_escape(c) for c in row] for row in rows]
 
-    return "\n".join(
-        [line(rows[0]), "| " + " | ".join(["---"] * cols) + " |"] + [line(r) for r in rows[1:]]
-    )
+    return "\n".join([line(rows[0]), "| " + " | ".join(rules) + " |"] + [line(r) for r in rows[1:]])
 
 
 def parts_markdown(parts: list[Part], notes: dict[int, Footnote], *, lead_notes=()) -> str:
@@ -240,7 +246,7 @@ def parts_markdown(parts: list[Part], notes: dict[int, Footnote], *, lead_notes=
     blocks: list[str] = []
     for part in parts:
         if part.kind == "table":
-            blocks.append(_table_markdown(part.rows, part.cells))
+            blocks.append(_table_markdown(part.rows, part.cells, part.aligns))
         elif part.kind == "sub_item":
             indent = "  " * (max(part.level, 1) - 1)
             blocks.append(f"{indent}{part.label} {inline_markdown(part.runs)}")

@@ -29,6 +29,7 @@ _NOTES_HEADINGS = {"notes", "endnotes", "footnotes"}
 _INTRO_HEADINGS = {"introduction", "preamble", "foreword", "background"}
 _SECTION_NUMBER = re.compile(r"^(?P<num>[IVXLCDM]+|[A-Z]|\d+)[.)]\s+(?P<title>\S.*)$")
 _TYPED_ITEM = re.compile(r"^\((?P<label>[a-z]{1,4}|[ivxlc]{1,6})\)\s*")
+_ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
 # A bullet typed before the text, as the Word export writes a bullet list's items.
 _TYPED_BULLET = re.compile(r"^[\u2022\u25e6\u25aa]\s+")
 _TYPED_NOTE = re.compile(r"^(?:\[(?P<a>\d+)\]|(?P<b>\d+))\s+")
@@ -92,6 +93,7 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)  # a table's cells, header first
     comments: list[dict] = field(default_factory=list)
     cells: list[list[list[Run]]] = field(default_factory=list)  # rows' cells as runs
+    aligns: list[str] = field(default_factory=list)  # a table's columns: "left", "right"…
 
     @property
     def text(self) -> str:
@@ -295,7 +297,8 @@ class _Reader:
                 rows.append(cells_of(row))
         for row in foot[1]:
             rows.append(cells_of(row))
-        return Block("table", rows=rows, cells=cells)
+        aligns = [_ALIGN.get(spec[0]["t"], "") for spec in c[2]]
+        return Block("table", rows=rows, cells=cells, aligns=aligns)
 
 
 def _list_label(n: int, style: str, delim: str) -> str:
@@ -346,6 +349,7 @@ class Part:
     level: int = 1
     rows: list[list[str]] = field(default_factory=list)
     cells: list[list[list[Run]]] = field(default_factory=list)  # rows' cells as runs
+    aligns: list[str] = field(default_factory=list)  # a table's columns' alignment
 
 
 @dataclass
@@ -734,7 +738,7 @@ def _is_intro_heading(b: Block) -> bool:
 
 def _part(b: Block) -> Part:
     if b.kind == "table":
-        return Part("table", rows=b.rows, cells=b.cells)
+        return Part("table", rows=b.rows, cells=b.cells, aligns=b.aligns)
     if b.kind == "item":
         return Part("sub_item", b.runs, label=b.label, level=b.level)
     if b.kind == "bullet":
