@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from drafting import text
 from drafting.actions.imports import import_document
 from drafting.export import build, render
 from drafting.imports import plan, reader
@@ -296,4 +297,21 @@ def test_a_tables_column_alignment_is_kept(secretariat):
     assert "| :-- | --: |" in found.sections[0].practices[0].body
     document = import_document(found, by=secretariat, forum="F").document
     again = plan.make_plan(reader.read("again.docx", render(build(document), "docx").content))
+    assert compare(again, document).counts()["changed"] == 0
+
+
+def test_numbered_items_come_back_from_the_word_export_as_a_numbered_list(secretariat):
+    """The Word export types "1." and a tab: they came back as text, "1\\. numbered one"."""
+    draft = b"# A Title\n\n## I. Section\n\n### Good Practice 1\n\n**A lead.**\n\n"
+    draft += b"1. numbered one\n2. numbered two\n\n1\\. A paragraph that starts with a number.\n"
+    document = import_document(
+        plan.make_plan(reader.read("numbered.md", draft)), by=secretariat, forum="F"
+    ).document
+    # Stored as "1\\." (was "\\1.", which prints its backslash): the page shows "1. A …".
+    stored = document.sections.get().practices.get().body
+    assert "<p>1. A paragraph that starts with a number.</p>" in str(text.render(stored))
+    again = plan.make_plan(reader.read("again.docx", render(build(document), "docx").content))
+    body = again.sections[0].practices[0].body
+    assert "1. numbered one\n\n2. numbered two" in body
+    assert "\n\n1\\. A paragraph that starts with a number." in body  # alone: a paragraph
     assert compare(again, document).counts()["changed"] == 0

@@ -206,7 +206,15 @@ def inline_markdown(runs: list[Run]) -> str:
     md = re.sub(r"[ \u00a0]{2,}", " ", "".join(out)).strip()
     # Adjacent marks of the same kind would read as one: "**a****b**" -> "**ab**".
     md = md.replace("****", "").replace("**\u0020**", " ")
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), md)
+    return _LINE_START.sub(_escape_line_start, md)
+
+
+def _escape_line_start(m: re.Match) -> str:
+    # "1." is escaped as "1\." (a backslash before a digit is printed, not an escape).
+    mark = m.group(2)
+    if mark[0].isdigit():
+        return m.group(1) + mark[:-1] + "\\" + mark[-1]
+    return m.group(1) + "\\" + mark
 
 
 _RULES = {"left": ":--", "right": "--:", "center": ":-:"}

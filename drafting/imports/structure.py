@@ -32,6 +32,7 @@ _TYPED_ITEM = re.compile(r"^\((?P<label>[a-z]{1,4}|[ivxlc]{1,6})\)\s*")
 _ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
 # A bullet typed before the text, as the Word export writes a bullet list's items.
 _TYPED_BULLET = re.compile(r"^[\u2022\u25e6\u25aa]\s+")
+_TYPED_NUMBER = re.compile(r"^(?P<n>\d{1,2})\.\s+")
 _TYPED_NOTE = re.compile(r"^(?:\[(?P<a>\d+)\]|(?P<b>\d+))\s+")
 _RULE = re.compile(r"^[_\-–—=*\s]{3,}$")
 _ROMAN = {format_number(n, "lowerRoman") for n in range(1, 40)}
@@ -691,6 +692,7 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
             "at the start of a paragraph."
         )
     for p in doc.practices:
+        _typed_numbers(p)
         fix_sub_item_levels(p)
         if not _text(p.lead):
             doc.warnings.append(
@@ -785,6 +787,29 @@ def _typed_notes(blocks: list[Block], i: int, doc: Imported, reader: _Reader) ->
             doc.left_out.append({"text": b.text[:200], "reason": "It follows the notes."})
         i += 1
     return i
+
+
+def _typed_numbers(practice: ImportedPractice) -> None:
+    """Paragraphs typed "1. …", "2. …" one after another are a numbered list, as the Word
+    export writes one; a lone "1. …" stays a paragraph (it may be text that starts so)."""
+    parts = practice.parts
+    i = 0
+    while i < len(parts):
+        run = []
+        while i + len(run) < len(parts):
+            part = parts[i + len(run)]
+            m = _TYPED_NUMBER.match(_text(part.runs)) if part.kind == "paragraph" else None
+            if not m or int(m.group("n")) != len(run) + 1:
+                break
+            run.append(m)
+        if len(run) < 2:
+            i += 1
+            continue
+        for n, m in enumerate(run):
+            part = parts[i + n]
+            runs = _lstrip(_strip_prefix(part.runs, _prefix_len(part.runs, m.end())))
+            parts[i + n] = Part("sub_item", runs, label=f"{n + 1}.", level=1)
+        i += len(run)
 
 
 def fix_sub_item_levels(practice: ImportedPractice) -> None:
