@@ -1,6 +1,7 @@
 """Issue 12 probed as a new user would: defects found by attacking import, round trip and labels.
 
-Each test here failed before its fix (see the report in the commit message that added it).
+Each test here failed before the fix committed with it, except those whose docstring says
+"Held" (attacks the application withstood, kept as regression tests).
 """
 
 from __future__ import annotations
