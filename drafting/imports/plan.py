@@ -31,10 +31,13 @@ class PlannedPractice:
     body: str
     comments: list[dict] = field(default_factory=list)
     source: list[str] = field(default_factory=list)  # the file's paragraphs, as read
+    kept_as: tuple[int, int] | None = None  # the label it takes when the file's is out of order
 
     @property
     def kept(self) -> tuple[int, int] | None:
         """(number, suffix) of its label: "Good Practice 7 bis" -> (7, 1); None if none."""
+        if self.kept_as is not None:
+            return self.kept_as
         found = _LABEL_NUMBER.search(self.label)
         return numbering.parse_label(found.group(0)) if found else None
 
@@ -166,6 +169,7 @@ def make_plan(
             f"The file starts at {doc.practices[0].label}: a new document numbers its "
             f"practices from {first_number}, one after another."
         )
+    warnings += _relabelled(planned, rule, first_number, doc.label_term or "Good Practice")
     authors = changes.authors(source.ast) if source.tracked else []
     amendments = []
     if mode == "amendments":
@@ -194,6 +198,44 @@ def make_plan(
         first_number=max(1, min(first_number, FIRST_NUMBER_MAX)),
         numbering=rule,
     )
+
+
+def _relabelled(
+    planned: list[PlannedPractice], rule: str, first_number: int, term: str
+) -> list[str]:
+    """Say which labels of the file the document cannot keep: a label twice or out of order.
+
+    Under keep numbers such a practice takes the label of an insertion after the one
+    before it ("7 bis" twice: the second is "7 ter"), so the labels after it stay as
+    the file has them; under the continuous rule every practice is numbered in order.
+    """
+    changed: list[str] = []
+    if rule == numbering.KEEP:
+        previous: tuple[int, int] | None = None
+        used: dict[int, set[int]] = {}
+        for p in planned:
+            kept = p.kept
+            if kept is None:
+                continue
+            if previous is not None and kept <= previous:
+                kept = numbering.label_for_insertion(
+                    previous, first_number, lambda n: used.get(n, set())
+                )
+                p.kept_as = kept
+                changed.append(f"{p.label} as {term} {numbering.kept_label(*kept)}")
+            used.setdefault(kept[0], set()).add(kept[1])
+            previous = kept
+    else:
+        for n, p in enumerate(planned, start=first_number):
+            if p.kept is not None and p.kept != (n, 0):
+                changed.append(f"{p.label} as {term} {n}")
+    if not changed:
+        return []
+    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    return [
+        "The file's labels are not all in order (a label twice, or a number out of "
+        f"sequence): imported {shown}."
+    ]
 
 
 def _front(doc: Imported) -> tuple[str, list[str]]:

@@ -29,6 +29,7 @@ action refuses a preview whose document has moved on since.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -67,20 +68,28 @@ class Difference:
 
     @property
     def old_heading(self) -> str:
-        return self.practice.heading if self.practice is not None else ""
+        # A lead's note is numbered with the body's, so both are relabelled together.
+        return local_texts(*self._stored)[0] if self.practice is not None else ""
 
     @property
     def old_body(self) -> str:
         # Footnotes from 1, as the file's text is compared: a stored "[^3]" is no difference.
-        return local_notes(self.practice.body) if self.practice is not None else ""
+        return local_texts(*self._stored)[1] if self.practice is not None else ""
+
+    @property
+    def _stored(self) -> tuple[str, str]:
+        return self.practice.heading, self.practice.body
 
     @property
     def heading_redline(self) -> SafeString:
-        return diff.redline_html(self.old_heading, self.heading)
+        # A lead's footnote as a numbered mark, in the body's sequence, never "[^1]".
+        return diff.lead_redline_html(self.old_heading, self.heading, self.old_body, self.body)
 
     @property
     def body_redline(self) -> SafeString:
-        return diff.redline_html(self.old_body, self.body)
+        return diff.redline_html(
+            self.old_body, self.body, old_lead=self.old_heading, new_lead=self.heading
+        )
 
     @property
     def is_change(self) -> bool:
@@ -148,12 +157,26 @@ def fingerprint(document: Document) -> str:
 
 def local_notes(body: str) -> str:
     """``body`` with its footnotes labelled 1, 2, … in order of first mention (as stored)."""
+    return local_texts("", body)[1]
+
+
+def local_texts(heading: str, body: str) -> tuple[str, str]:
+    """``heading`` and ``body`` with their footnotes labelled 1, 2, … in order of first mention.
+
+    A lead's note ("Lead.[^7]", defined in the body) is mentioned first, so it
+    becomes 1 in both texts: relabelling the body alone would leave the lead
+    pointing at a note that no longer exists.
+    """
     labels: dict[str, str] = {}
-    for match in _NOTE_LABEL.finditer(body):
+    for match in _NOTE_LABEL.finditer(heading + "\n" + body):
         labels.setdefault(match.group(1), str(len(labels) + 1))
     if all(old == new for old, new in labels.items()):
-        return body
-    return _NOTE_LABEL.sub(lambda m: f"[^{labels[m.group(1)]}]", body)
+        return heading, body
+
+    def relabel(text: str) -> str:
+        return _NOTE_LABEL.sub(lambda m: f"[^{labels[m.group(1)]}]", text)
+
+    return relabel(heading), relabel(body)
 
 
 def _words(text: str) -> str:
@@ -191,6 +214,39 @@ def _match_sections(plan: Plan, sections: list[Section]) -> dict[int, Section | 
             out[i] = sections[i]
             taken.add(sections[i].pk)
     return out
+
+
+def _moved(differences: list[Difference], practices: list[Practice]) -> list[str]:
+    """Say which practices the file has in another order: a revised import changes text only.
+
+    The fewest practices that explain the new order are named (those outside the
+    longest run the file keeps in the document's order).
+    """
+    place = {p.pk: n for n, p in enumerate(practices)}
+    found = [d for d in differences if d.practice is not None]
+    order = [place[d.practice.pk] for d in found]
+    # Longest increasing subsequence (patience sorting), remembering its members.
+    tails: list[int] = []  # index into ``order`` ending the best run of each length
+    before: list[int | None] = []
+    for i, value in enumerate(order):
+        lo = bisect.bisect_left([order[t] for t in tails], value)
+        before.append(tails[lo - 1] if lo else None)
+        if lo == len(tails):
+            tails.append(i)
+        else:
+            tails[lo] = i
+    kept: set[int] = set()
+    i = tails[-1] if tails else None
+    while i is not None:
+        kept.add(i)
+        i = before[i]
+    moved = [d.label for n, d in enumerate(found) if n not in kept]
+    if not moved:
+        return []
+    return [
+        f"The file has {', '.join(moved)} in another place. A revised import changes text, "
+        "not order: nothing is moved (move practices on the document page)."
+    ]
 
 
 def compare(plan: Plan, document: Document) -> Revision:
@@ -242,7 +298,7 @@ def compare(plan: Plan, document: Document) -> Revision:
     found: list[tuple[int, object, str, str]] = []  # (plan section index, planned, heading, body)
     for i, planned in enumerate(plan.sections):
         for p in planned.practices:
-            found.append((i, p, p.heading, local_notes(p.body)))
+            found.append((i, p, *local_texts(p.heading, p.body)))
     matched: dict[int, Practice] = {}  # index in ``found`` -> the document's practice
     taken: set[int] = set()
 
@@ -257,9 +313,8 @@ def compare(plan: Plan, document: Document) -> Revision:
     for n, (i, _p, heading, body) in enumerate(found):
         section = section_of.get(i)
         for candidate in in_section.get(section.pk, []) if section else []:
-            if candidate.pk not in taken and (
-                candidate.heading,
-                local_notes(candidate.body),
+            if candidate.pk not in taken and local_texts(
+                candidate.heading, candidate.body
             ) == stored_text(candidate, heading, body):
                 take(n, candidate)
                 break
@@ -296,7 +351,7 @@ def compare(plan: Plan, document: Document) -> Revision:
         practice = matched.get(n)
         if practice is not None:
             heading, body = stored_text(practice, heading, body)
-            same = (practice.heading, local_notes(practice.body)) == (heading, body)
+            same = local_texts(practice.heading, practice.body) == (heading, body)
             kind = UNCHANGED if same else CHANGED
             label, section = label_of[practice.pk], practice.section
         else:
@@ -317,6 +372,7 @@ def compare(plan: Plan, document: Document) -> Revision:
         )
         previous_in.setdefault(i, []).append(d.index)
         differences.append(d)
+    warnings += _moved(differences, practices)
     # Practices the file does not have, where they stand in the document.
     for p in practices:
         if p.pk not in taken:
@@ -337,7 +393,8 @@ def compare(plan: Plan, document: Document) -> Revision:
             # Compared and stored as the differences are: footnotes from 1, no printed reservations.
             same = by_file_label.get(a.label)
             notes = reserved.get(same.practice.pk, []) if same and same.practice else []
-            a = replace(a, body=without_reservations(local_notes(a.body), notes))
+            heading, body = local_texts(a.heading, a.body)
+            a = replace(a, heading=heading, body=without_reservations(body, notes))
         target = by_file_label.get(a.after or "") if a.kind == "new" else by_file_label.get(a.label)
         if a.kind != "new" and (target is None or target.practice is None):
             warnings.append(

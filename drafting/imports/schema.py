@@ -33,7 +33,13 @@ def notes_in(runs: list[Run]) -> list[int]:
 
 
 def _part_notes(parts: list[Part]) -> list[int]:
-    return [n for p in parts for n in notes_in(p.runs)]
+    out: list[int] = []
+    for part in parts:
+        out += notes_in(part.runs)
+        for row in part.cells:  # a table's notes sit in its cells
+            for cell in row:
+                out += notes_in(cell)
+    return out
 
 
 def _words(text: str) -> int:
@@ -200,21 +206,41 @@ def inline_markdown(runs: list[Run]) -> str:
     md = re.sub(r"[ \u00a0]{2,}", " ", "".join(out)).strip()
     # Adjacent marks of the same kind would read as one: "**a****b**" -> "**ab**".
     md = md.replace("****", "").replace("**\u0020**", " ")
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), md)
+    return _LINE_START.sub(_escape_line_start, md)
 
 
-def _table_markdown(rows: list[list[str]]) -> str:
+def _escape_line_start(m: re.Match) -> str:
+    # "1." is escaped as "1\." (a backslash before a digit is printed, not an escape).
+    mark = m.group(2)
+    if mark[0].isdigit():
+        return m.group(1) + mark[:-1] + "\\" + mark[-1]
+    return m.group(1) + "\\" + mark
+
+
+_RULES = {"left": ":--", "right": "--:", "center": ":-:"}
+
+
+def _table_markdown(
+    rows: list[list[str]], runs: list[list[list[Run]]] = (), aligns: list[str] = ()
+) -> str:
     if not rows:
         return ""
     cols = max(len(r) for r in rows)
 
     def line(cells: list[str]) -> str:
-        cells = [_escape(c).replace("|", "\\|") for c in cells] + [""] * (cols - len(cells))
+        cells = [c.replace("|", "\\|") for c in cells] + [""] * (cols - len(cells))
         return "| " + " | ".join(cells) + " |"
 
-    return "\n".join(
-        [line(rows[0]), "| " + " | ".join(["---"] * cols) + " |"] + [line(r) for r in rows[1:]]
-    )
+    # Each column's alignment, as the file gives it (drafting.text keeps it).
+    rules = [_RULES.get(a, "---") for a in list(aligns)[:cols]]
+    rules += ["---"] * (cols - len(rules))
+    # Cells with their bold, italics, links and footnote references where the reader has them.
+    if runs:
+        rows = [[inline_markdown(cell) for cell in row] for row in runs]
+    else:
+        rows = [[_escape(c) for c in row] for row in rows]
+
+    return "\n".join([line(rows[0]), "| " + " | ".join(rules) + " |"] + [line(r) for r in rows[1:]])
 
 
 def parts_markdown(parts: list[Part], notes: dict[int, Footnote], *, lead_notes=()) -> str:
@@ -228,7 +254,7 @@ def parts_markdown(parts: list[Part], notes: dict[int, Footnote], *, lead_notes=
     blocks: list[str] = []
     for part in parts:
         if part.kind == "table":
-            blocks.append(_table_markdown(part.rows))
+            blocks.append(_table_markdown(part.rows, part.cells, part.aligns))
         elif part.kind == "sub_item":
             indent = "  " * (max(part.level, 1) - 1)
             blocks.append(f"{indent}{part.label} {inline_markdown(part.runs)}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from drafting.imports.reader import Source, format_number
 from drafting.numbering import SUFFIXES
@@ -29,6 +29,10 @@ _NOTES_HEADINGS = {"notes", "endnotes", "footnotes"}
 _INTRO_HEADINGS = {"introduction", "preamble", "foreword", "background"}
 _SECTION_NUMBER = re.compile(r"^(?P<num>[IVXLCDM]+|[A-Z]|\d+)[.)]\s+(?P<title>\S.*)$")
 _TYPED_ITEM = re.compile(r"^\((?P<label>[a-z]{1,4}|[ivxlc]{1,6})\)\s*")
+_ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
+# A bullet typed before the text, as the Word export writes a bullet list's items.
+_TYPED_BULLET = re.compile(r"^[\u2022\u25e6\u25aa]\s+")
+_TYPED_NUMBER = re.compile(r"^(?P<n>\d{1,2})\.\s+")
 _TYPED_NOTE = re.compile(r"^(?:\[(?P<a>\d+)\]|(?P<b>\d+))\s+")
 _RULE = re.compile(r"^[_\-–—=*\s]{3,}$")
 _ROMAN = {format_number(n, "lowerRoman") for n in range(1, 40)}
@@ -89,6 +93,8 @@ class Block:
     label: str = ""  # a list item's number as Word or Markdown shows it: "(a)"
     rows: list[list[str]] = field(default_factory=list)  # a table's cells, header first
     comments: list[dict] = field(default_factory=list)
+    cells: list[list[list[Run]]] = field(default_factory=list)  # rows' cells as runs
+    aligns: list[str] = field(default_factory=list)  # a table's columns: "left", "right"…
 
     @property
     def text(self) -> str:
@@ -197,7 +203,12 @@ class _Reader:
                 out += self.inlines(c[1], bold=bold, italic=italic, href=href, comments=comments)
             elif t == "Note":
                 number = self.note_number()
-                paragraphs = [b.runs for b in self.blocks(c) if b.kind != "table" and b.text]
+                paragraphs = []
+                for b in self.blocks(c):
+                    if b.kind == "table":  # a note holds paragraphs: a table's rows as lines
+                        paragraphs += [[Run(" | ".join(row))] for row in b.rows if any(row)]
+                    elif b.text:
+                        paragraphs.append(b.runs)
                 self.notes[number] = Footnote(number, paragraphs)
                 out.append(Run(note=number))
             # Images, raw markup: nothing a reader of the text needs.
@@ -224,6 +235,11 @@ class _Reader:
                     out += self._item(item, "bullet", depth + 1, "-")
             elif t in ("BlockQuote",):
                 out += self.blocks(c, depth)
+            elif t == "CodeBlock":
+                # Text indented by four spaces (Markdown) or in a code style: still text.
+                for chunk in re.split(r"\n\s*\n", c[1]):
+                    if chunk.strip():
+                        out.append(Block("para", [Run(norm_space(chunk))]))
             elif t == "Div":
                 out += self.blocks(c[1], depth)
             elif t == "Table":
@@ -257,23 +273,33 @@ class _Reader:
 
     def _table(self, c) -> Block:
         rows: list[list[str]] = []
+        cells: list[list[list[Run]]] = []
 
         def cells_of(row) -> list[str]:
-            texts = []
+            texts, runs = [], []
             for cell in row[1]:
                 inner = self.blocks(cell[4])
                 texts.append(norm_space(" ".join(b.text for b in inner)))
+                # Formatting and footnotes in a cell are kept (drafting.text allows both).
+                joined: list[Run] = []
+                for b in inner:
+                    joined += ([Run(" ")] if joined else []) + b.runs
+                runs.append(merge_runs(joined))
+            cells.append(runs)
             return texts
 
         head, bodies, foot = c[3], c[4], c[5]
         for row in head[1]:
             rows.append(cells_of(row))
+        # A header row is bold by being the header (Word's table style, our own export).
+        cells[:] = [[[replace(r, bold=False) for r in cell] for cell in row] for row in cells]
         for body in bodies:
             for row in body[2] + body[3]:
                 rows.append(cells_of(row))
         for row in foot[1]:
             rows.append(cells_of(row))
-        return Block("table", rows=rows)
+        aligns = [_ALIGN.get(spec[0]["t"], "") for spec in c[2]]
+        return Block("table", rows=rows, cells=cells, aligns=aligns)
 
 
 def _list_label(n: int, style: str, delim: str) -> str:
@@ -323,6 +349,8 @@ class Part:
     label: str = ""
     level: int = 1
     rows: list[list[str]] = field(default_factory=list)
+    cells: list[list[list[Run]]] = field(default_factory=list)  # rows' cells as runs
+    aligns: list[str] = field(default_factory=list)  # a table's columns' alignment
 
 
 @dataclass
@@ -565,6 +593,21 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
         if is_notes_heading(i):
             i = _typed_notes(blocks, i + 1, doc, reader)
             continue
+        if (
+            lab
+            and practice is not None
+            and pending_lead
+            and b.kind == "para"
+            and norm_space(lab[0]) == practice.label
+            and not _text(lab[2])
+        ):
+            # The label again, in bold, as its lead: how a practice without a lead sentence
+            # is exported (its heading is its label). The same practice, not a new one.
+            practice.lead = b.runs
+            practice.source.append(_source_text(b))
+            pending_lead = False
+            i += 1
+            continue
         if lab:
             label, number, after, layout = lab
             practice = ImportedPractice(
@@ -649,6 +692,7 @@ def recognise(source: Source, ast: dict, *, label_term: str | None = None) -> Im
             "at the start of a paragraph."
         )
     for p in doc.practices:
+        _typed_numbers(p)
         fix_sub_item_levels(p)
         if not _text(p.lead):
             doc.warnings.append(
@@ -696,7 +740,7 @@ def _is_intro_heading(b: Block) -> bool:
 
 def _part(b: Block) -> Part:
     if b.kind == "table":
-        return Part("table", rows=b.rows)
+        return Part("table", rows=b.rows, cells=b.cells, aligns=b.aligns)
     if b.kind == "item":
         return Part("sub_item", b.runs, label=b.label, level=b.level)
     if b.kind == "bullet":
@@ -705,6 +749,10 @@ def _part(b: Block) -> Part:
     if m and b.kind == "para":
         runs = _lstrip(_strip_prefix(b.runs, _prefix_len(b.runs, m.end())), " \t\u00a0")
         return Part("sub_item", runs, label=f"({m.group('label')})", level=0)
+    typed = _TYPED_BULLET.match(b.text)
+    if typed and b.kind == "para":
+        runs = _lstrip(_strip_prefix(b.runs, _prefix_len(b.runs, typed.end())), " \t\u00a0")
+        return Part("bullet", runs, level=1)
     return Part("paragraph", b.runs)
 
 
@@ -739,6 +787,29 @@ def _typed_notes(blocks: list[Block], i: int, doc: Imported, reader: _Reader) ->
             doc.left_out.append({"text": b.text[:200], "reason": "It follows the notes."})
         i += 1
     return i
+
+
+def _typed_numbers(practice: ImportedPractice) -> None:
+    """Paragraphs typed "1. …", "2. …" one after another are a numbered list, as the Word
+    export writes one; a lone "1. …" stays a paragraph (it may be text that starts so)."""
+    parts = practice.parts
+    i = 0
+    while i < len(parts):
+        run = []
+        while i + len(run) < len(parts):
+            part = parts[i + len(run)]
+            m = _TYPED_NUMBER.match(_text(part.runs)) if part.kind == "paragraph" else None
+            if not m or int(m.group("n")) != len(run) + 1:
+                break
+            run.append(m)
+        if len(run) < 2:
+            i += 1
+            continue
+        for n, m in enumerate(run):
+            part = parts[i + n]
+            runs = _lstrip(_strip_prefix(part.runs, _prefix_len(part.runs, m.end())))
+            parts[i + n] = Part("sub_item", runs, label=f"{n + 1}.", level=1)
+        i += len(run)
 
 
 def fix_sub_item_levels(practice: ImportedPractice) -> None:

@@ -117,6 +117,31 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
                 f"section(s), {result.amendments} amendment(s), {result.comments} comment(s).",
             )
             return redirect(result.document)
+    # Footnotes numbered through the draft as the document will number them, a lead's
+    # note shown as a note (never a literal "[^3]"), anchors unique on the page.
+    texts = [("", plan.introduction)]
+    for s in plan.sections:
+        texts += [("", s.introduction)] + [(p.heading, p.body) for p in s.practices]
+    starts = iter(text.footnote_starts(texts))
+    introduction = text.render(plan.introduction, anchor_prefix="n-", start=next(starts))
+    sections = []
+    for n, s in enumerate(plan.sections):
+        intro = text.render(s.introduction, anchor_prefix=f"n{n}-", start=next(starts))
+        practices = []
+        for m, p in enumerate(s.practices):
+            start, prefix = next(starts), f"n{n}-{m}-"
+            practices.append(
+                {
+                    "label": p.label,
+                    "heading": text.render_lead(
+                        p.heading, p.body, anchor_prefix=prefix, start=start
+                    ),
+                    "body": text.render(p.body, anchor_prefix=prefix, start=start, lead=p.heading),
+                    "comments": p.comments,
+                    "source": p.source,
+                }
+            )
+        sections.append({"title": s.title, "introduction": intro, "practices": practices})
     return render(
         request,
         "drafting/imports/preview.html",
@@ -124,24 +149,8 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "form": form,
             "plan": plan,
-            "sections": [
-                {
-                    "title": s.title,
-                    "introduction": text.render(s.introduction),
-                    "practices": [
-                        {
-                            "label": p.label,
-                            "heading": p.heading,
-                            "body": text.render(p.body),
-                            "comments": p.comments,
-                            "source": p.source,
-                        }
-                        for p in s.practices
-                    ],
-                }
-                for s in plan.sections
-            ],
-            "introduction": text.render(plan.introduction),
+            "sections": sections,
+            "introduction": introduction,
             "too_big": too_big,
         },
         status=422 if form.errors or too_big else 200,
