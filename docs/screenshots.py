@@ -38,7 +38,7 @@ def review_activity() -> dict[str, str]:
 
     from drafting.actions import amendments, comments, lifecycle, sections, versions
     from drafting.demo import content
-    from drafting.models import Document
+    from drafting.models import CommentPeriod, Document
     from tests.conftest import NOT_AGREED
 
     users = {u.username: u for u in get_user_model().objects.all()}
@@ -74,6 +74,7 @@ def review_activity() -> dict[str, str]:
     comments.reply_to_comment(thread, by=clerk, body="Yes — we will circulate a note.")
     versions.name_version(document, by=clerk, name="Draft 4 — after the Rabat review meeting")
     response = by_title["Response"]
+    period = CommentPeriod.objects.filter(document=document).order_by("pk").first()
     prevention = by_title["Prevention"]
     return {
         "slug": document.slug,
@@ -83,7 +84,31 @@ def review_activity() -> dict[str, str]:
         "response_first": f"practice-{response.practices.order_by('position').first().pk}",
         "prevention": prevention.get_absolute_url(),
         "prevention_first": f"practice-{prevention.practices.order_by('position').first().pk}",
+        "period": str(period.pk),
+        "revised": revised_copy(document),
     }
+
+
+def revised_copy(document) -> str:
+    """The document's own Word export with one word changed, as a delegation sends it back
+    (the revised-draft import's preview). Returns the file's path in the scratch directory."""
+    import io
+
+    import docx
+
+    from drafting.export import build, render
+
+    exported = docx.Document(io.BytesIO(render(build(document), "docx").content))
+    for paragraph in exported.paragraphs:
+        if "confidential counselling" in paragraph.text:
+            for run in paragraph.runs:
+                run.text = run.text.replace(
+                    "confidential counselling", "free, confidential counselling"
+                )
+            break
+    path = Path(os.environ["SHOTS_SCRATCH"]) / "rabat-washington-revised.docx"
+    exported.save(str(path))
+    return str(path)
 
 
 def login(page, base: str, username: str) -> None:
@@ -141,6 +166,30 @@ def import_preview(page, base: str, paths: dict[str, str]) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def revision(page, base: str, paths: dict[str, str]) -> None:
+    login(page, base, "secretariat")
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.goto(f"{base}/documents/{paths['slug']}/import/")
+    page.set_input_files("#id_file", paths["revised"])
+    page.get_by_role("button", name="Compare with the current text").click()
+    page.wait_for_selector(".revision-counts")
+    shot(page, "import-revision")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def my_work(page, base: str, paths: dict[str, str]) -> None:
+    login(page, base, "secretariat")
+    shot(page, "my-work")
+
+
+def rounds(page, base: str, paths: dict[str, str]) -> None:
+    login(page, base, "secretariat")
+    page.goto(f"{base}/periods/{paths['period']}/compilation/")
+    shot(page, "rounds-compilation")
+    page.goto(f"{base}/periods/{paths['period']}/dispositions/")
+    shot(page, "rounds-dispositions")
+
+
 def positions(page, base: str, paths: dict[str, str]) -> None:
     login(page, base, "secretariat")
     page.goto(f"{base}/documents/{paths['slug']}/positions/")
@@ -167,6 +216,9 @@ SHOTS: dict[str, Callable] = {
     "editing": section_editing,
     "workflow": workflow,
     "import": import_preview,
+    "revision": revision,
+    "mywork": my_work,
+    "rounds": rounds,
     "positions": positions,
     "brackets": brackets,
     "people": people,
@@ -189,6 +241,7 @@ def main(names: list[str]) -> None:
         "DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{scratch / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "drafting.settings",
+        "SHOTS_SCRATCH": str(scratch),
     }
     os.environ.update(env)
     python = sys.executable

@@ -284,6 +284,9 @@ def test_period_page_and_compilation_show_the_circulated_text_not_the_current_on
         text = page.content.decode()
         assert "Body of 1.1." in text, name
         assert "Rewritten body." not in text, name
+        # The lead sentence is part of the circulated text, as it stood.
+        assert "<strong>Practice 1.1</strong>" in text, name
+        assert "Rewritten heading" not in text, name
     # A proposal is still compared with, and based on, the circulated text.
     amendment = actions.propose_change(
         practice,
