@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from drafting.models import Amendment, Comment, Deletion, Document, ExpertProfile, Section
 
@@ -752,12 +753,10 @@ def can_dispose(user, document: Document) -> bool:
 def why_cannot_submit_to_period(user, period, *, now=None) -> str | None:
     """Experts of an invited delegation send comments and proposals until the deadline
     (after it only if the secretariat allows late ones). ``period.invited`` is read."""
-    from django.utils import timezone
-
     reason = why_cannot_review(user, period.document)
     if reason is not None:
         return reason
-    delegation_id = getattr(getattr(user, "profile", None), "delegation_id", None)
+    delegation_id = getattr(delegation_of(user), "pk", None)
     if delegation_id is None or role_of(user) != Role.EXPERT:
         return "Comments in a comment period are sent by experts of the invited delegations."
     if not any(d.pk == delegation_id for d in period.invited.all()):

@@ -24,7 +24,8 @@ from drafting.views import exports as export_views
 from drafting.views import history as history_views
 from drafting.views import meetings as meeting_views
 from drafting.views import packages as package_views
-from drafting.views import periods as period_views  # comment periods (issue 15)
+from drafting.views import periods as period_views
+from drafting.views import silence as silence_views
 from drafting.views import workflow as workflow_views
 
 drafting_patterns = [
@@ -221,12 +222,7 @@ drafting_patterns = [
         period_views.period_dispositions_export,
         name="period-dispositions-export",
     ),
-]
-
-# Silence procedure (issue 15): a version under silence until a deadline.
-from drafting.views import silence as silence_views  # noqa: E402
-
-drafting_patterns += [
+    # Silence procedure (issue 15): a version under silence until a deadline.
     path("documents/<slug:slug>/silence/new/", silence_views.silence_create, name="silence-create"),
     path("silence/<int:pk>/", silence_views.silence_detail, name="silence-detail"),
     path("silence/<int:pk>/break/", silence_views.silence_break, name="silence-break"),
