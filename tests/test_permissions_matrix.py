@@ -1010,7 +1010,7 @@ ACTIONS |= {
             "version": _period(w).version_id,
             "deadline_date": "2099-03-01",
             "deadline_time": "12:00",
-            "time_zone": "UTC",
+            "deadline_zone": "UTC",
             "invited": [w.users["expert"].profile.delegation_id],
         },
         SECRETARIAT_ONLY_ALWAYS,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import UTC, datetime
+from functools import cache
+
 from django import forms
+from django.conf import settings
 
 from drafting.models import (
     Delegation,
@@ -100,3 +105,60 @@ def _decided_at_field(document: Document) -> forms.ModelChoiceField:
     field.initial = running[0] if running else None
     field.help_text = "Optional. Defaults to a meeting taking place today."
     return field
+
+
+# --- Deadlines (comment periods, silence procedures): a date, a time and a time zone --------
+
+
+@cache
+def zone_choices() -> list[tuple[str, str]]:
+    """Every IANA time zone, UTC first ("Africa/Casablanca", "America/New_York", …)."""
+    zones = sorted(zoneinfo.available_timezones() - {"UTC", "localtime"})
+    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
+
+
+def aware_deadline(day, at, zone: str) -> datetime:
+    """The instant ``day`` ``at`` o'clock in ``zone``, in UTC. ValueError for a wall-clock
+    time that does not exist there (the hour skipped when clocks go forward)."""
+    local = datetime.combine(day, at).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    instant = local.astimezone(UTC)
+    if instant.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValueError(f"{at:%H:%M} does not exist on {day} in {zone}: the clocks change then.")
+    return instant
+
+
+class DeadlineForm(forms.Form):
+    """A deadline typed as a date, a time and a time zone; ``cleaned_data["deadline"]`` is
+    the instant in UTC (aware_deadline). The zone is kept too: pages show the deadline in
+    the zone it was given in."""
+
+    deadline_date = forms.DateField(
+        label="Deadline: date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Give the deadline's date.", "invalid": "Enter a date."},
+    )
+    deadline_time = forms.TimeField(
+        label="Time",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"required": "Give the deadline's time.", "invalid": "Enter a time."},
+    )
+    deadline_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=zone_choices,
+        help_text="The time zone of the date and time above, e.g. Africa/Casablanca.",
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deadline_zone"].initial = settings.TIME_ZONE
+
+    def clean(self):
+        data = super().clean()
+        day, at, zone = (data.get(k) for k in ("deadline_date", "deadline_time", "deadline_zone"))
+        if day and at and zone:
+            try:
+                data["deadline"] = aware_deadline(day, at, zone)
+            except ValueError as error:
+                self.add_error("deadline_time", str(error))
+        return data

@@ -3,28 +3,22 @@ of the disposition table."""
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import datetime
-
 from django import forms
 
 from drafting.forms.common import (
     BODY_LIMIT,
     MAX_ID,
+    DeadlineForm,
     DelegationChoices,
     _meeting_field,
 )
 from drafting.models import Delegation, Disposition, Document, Version
 
-# The zones a forum's secretariat works in come first; every IANA zone is accepted.
-_FIRST_ZONES = ["UTC", "Europe/Brussels", "Africa/Casablanca", "America/New_York", "Asia/Dubai"]
-ZONE_CHOICES = [(z, z) for z in _FIRST_ZONES] + [
-    (z, z) for z in sorted(zoneinfo.available_timezones()) if z not in _FIRST_ZONES
-]
 
-
-class PeriodForm(forms.Form):
+class PeriodForm(DeadlineForm):
     """The deadline is typed as a date, a time and a time zone, and stored in UTC."""
+
+    field_order = ["version", *DeadlineForm.base_fields]
 
     version = forms.ModelChoiceField(
         queryset=Version.objects.all(),
@@ -32,17 +26,6 @@ class PeriodForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": "Choose a named version of this document."},
     )
-    deadline_date = forms.DateField(
-        label="Deadline (date)",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "Give the deadline's date.", "invalid": "Enter a date."},
-    )
-    deadline_time = forms.TimeField(
-        label="Time",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={"required": "Give the deadline's time.", "invalid": "Enter a time."},
-    )
-    time_zone = forms.ChoiceField(choices=ZONE_CHOICES, initial="UTC", label="Time zone")
     invited = DelegationChoices(
         queryset=Delegation.objects.order_by("kind", "name"),
         widget=forms.CheckboxSelectMultiple,
@@ -69,13 +52,6 @@ class PeriodForm(forms.Form):
         self.fields["version"].widget.choices = [
             (v.pk, v.name) for v in document.versions.order_by("-taken_at", "-id")
         ]
-
-    def clean(self):
-        data = super().clean()
-        day, at, zone = data.get("deadline_date"), data.get("deadline_time"), data.get("time_zone")
-        if day and at and zone:
-            data["deadline"] = datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(zone))
-        return data
 
 
 class SubmissionForm(forms.Form):

@@ -54,7 +54,7 @@ def period_create(request: HttpRequest, slug: str) -> HttpResponse:
                 by=request.user,
                 version=data["version"],
                 deadline=data["deadline"],
-                deadline_zone=data["time_zone"],
+                deadline_zone=data["deadline_zone"],
                 invited=data["invited"],
                 instructions=data["instructions"],
                 allow_late=data["allow_late"],
