@@ -310,7 +310,7 @@ def test_numbered_items_come_back_from_the_word_export_as_a_numbered_list(secret
     ).document
     # Stored as "1\\." (was "\\1.", which prints its backslash): the page shows "1. A …".
     stored = document.sections.get().practices.get().body
-    assert "<p>1. A paragraph that starts with a number.</p>" in str(text.render(stored))
+    assert '<p dir="auto">1. A paragraph that starts with a number.</p>' in str(text.render(stored))
     again = plan.make_plan(reader.read("again.docx", render(build(document), "docx").content))
     body = again.sections[0].practices[0].body
     assert "1. numbered one\n\n2. numbered two" in body
