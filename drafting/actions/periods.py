@@ -11,7 +11,7 @@ then the rows hanging off it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -100,6 +100,8 @@ def open_period(
         errors["instructions"] = f"Keep instructions to {INSTRUCTIONS_LIMIT:,} characters."
     if errors:
         raise ValidationError(errors)
+    # Stored and told in UTC: a deadline typed in Brussels must not read "17:00 UTC".
+    deadline = deadline.astimezone(UTC)
     period = CommentPeriod(
         document=document,
         version=found,

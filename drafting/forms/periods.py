@@ -4,7 +4,6 @@ of the disposition table."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
 
 from django import forms
 
@@ -14,6 +13,7 @@ from drafting.forms.common import (
     DelegationChoices,
     _meeting_field,
 )
+from drafting.forms.silence import aware_deadline
 from drafting.models import Delegation, Disposition, Document, Version
 
 # The zones a forum's secretariat works in come first; every IANA zone is accepted.
@@ -74,7 +74,11 @@ class PeriodForm(forms.Form):
         data = super().clean()
         day, at, zone = data.get("deadline_date"), data.get("deadline_time"), data.get("time_zone")
         if day and at and zone:
-            data["deadline"] = datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(zone))
+            # The same rule as the silence form: an hour skipped by summer time is refused.
+            try:
+                data["deadline"] = aware_deadline(day, at, zone)
+            except ValueError as error:
+                self.add_error("deadline_time", str(error))
         return data
 
 

@@ -1,0 +1,189 @@
+"""Issue 15 probe: rounds of consultation attacked as a new user would — bad input in
+every new form field, time zones, forged ids, markup in user text — each refusal a
+clear message with nothing changed, never a 500."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from drafting import actions
+from drafting.models import Comment, CommentPeriod, Disposition, Notification
+from drafting.models.notifications import Kind
+from tests.conftest import login
+from tests.test_comment_periods import _fill, _open_form, _row
+from tests.test_comment_periods import world as world  # noqa: F401  (the fixture)
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EXPORT_TYPESET_IN_CHILD = False
+
+
+def _create(client, world, **overrides):
+    login(client, world["clerk"])
+    url = reverse("drafting:period-create", args=[world["document"].slug])
+    return client.post(url, _open_form(world, **overrides))
+
+
+# --- Opening a period: time zones -------------------------------------------------------------
+
+
+def test_the_opening_message_gives_the_deadline_in_utc_when_it_says_utc(client, world):
+    # 17:00 in Brussels on 1 March 2099 is 16:00 UTC; the message said "17:00 UTC".
+    response = _create(client, world)
+    assert response.status_code == 302
+    period = CommentPeriod.objects.latest("id")
+    bodies = set(
+        Notification.objects.filter(
+            kind=Kind.PERIOD_OPENED, about=f"period:{period.pk}"
+        ).values_list("body", flat=True)
+    )
+    assert bodies, "the invited experts are told"
+    for body in bodies:
+        assert "16:00 UTC" in body and "17:00 UTC" not in body
+
+
+def test_a_deadline_in_the_hour_skipped_by_summer_time_is_refused_next_to_the_field(client, world):
+    # Brussels clocks go from 02:00 to 03:00 on the last Sunday of March (29 March 2099).
+    before = CommentPeriod.objects.count()
+    response = _create(client, world, deadline_date="2099-03-29", deadline_time="02:30")
+    assert response.status_code == 422
+    assert "does not exist" in response.content.decode()
+    assert CommentPeriod.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("time_zone", "Mars/Olympus_Mons"),
+        ("time_zone", ""),
+        ("version", "abc"),
+        ("version", "99999999"),
+        ("version", "-1"),
+        ("invited", "abc"),
+        ("invited", "99999999"),
+        ("invited", ""),
+        ("deadline_date", "2099-02-30"),
+        ("deadline_time", "25:00"),
+        ("instructions", "x" * 200_001),
+    ],
+)
+def test_bad_input_in_every_field_of_the_opening_form_is_a_422(client, world, field, value):
+    before = CommentPeriod.objects.count()
+    response = _create(client, world, **{field: value})
+    assert response.status_code == 422, response.status_code
+    assert CommentPeriod.objects.count() == before
+
+
+def test_markup_and_arabic_in_instructions_are_escaped_and_kept(client, world):
+    text = 'مرحبا <script>alert("x")</script> <img src=x onerror=alert(1)>'
+    response = _create(client, world, instructions=text)
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "مرحبا" in page
+    assert "<script>alert" not in page and "<img src=x" not in page
+
+
+# --- GET on POST-only URLs, anonymous visitors ------------------------------------------------
+
+
+def test_get_on_post_only_urls_is_405_and_anonymous_visitors_go_to_log_in(client, world):
+    period = world["period"]
+    login(client, world["clerk"])
+    assert client.get(reverse("drafting:period-submit", args=[period.pk])).status_code == 405
+    client.logout()
+    for name, args in [
+        ("period-list", [world["document"].slug]),
+        ("period-create", [world["document"].slug]),
+        ("period-detail", [period.pk]),
+        ("period-compilation", [period.pk]),
+        ("period-dispositions", [period.pk]),
+    ]:
+        response = client.get(reverse(f"drafting:{name}", args=args))
+        assert response.status_code == 302 and "login" in response["Location"], name
+
+
+# --- Dispositions: forged fields ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "submission", ["comment-abc", "comment-", "poll-1", "comment-99999999", "comment-١"]
+)
+def test_a_forged_submission_is_a_404(client, world, submission):
+    login(client, world["clerk"])
+    url = reverse("drafting:period-dispositions", args=[world["period"].pk])
+    response = client.post(url, {"submission": submission})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("meeting", ["abc", "99999999", "-3"])
+def test_a_forged_meeting_in_a_disposition_is_a_form_error(client, world, meeting):
+    _fill(world)
+    comment = Comment.objects.filter(period=world["period"]).first()
+    login(client, world["clerk"])
+    url = reverse("drafting:period-dispositions", args=[world["period"].pk])
+    response = client.post(url, _row("comment", comment.pk, outcome="deferred", meeting=meeting))
+    assert response.status_code == 422
+    assert not Disposition.objects.exists()
+
+
+def test_a_note_with_markup_is_escaped_in_the_disposition_table(client, world):
+    _fill(world)
+    comment = Comment.objects.filter(period=world["period"]).first()
+    login(client, world["clerk"])
+    url = reverse("drafting:period-dispositions", args=[world["period"].pk])
+    note = "<script>alert(1)</script> لا"
+    response = client.post(url, _row("comment", comment.pk, outcome="rejected", note=note))
+    assert response.status_code == 302
+    for who in ("clerk", "a"):
+        client.logout()
+        login(client, world[who])
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)" not in page and "لا" in page
+
+
+def test_a_submission_with_markup_is_escaped_in_the_compilation(client, world):
+    practice = world["practices"][0]
+    login(client, world["a"])
+    response = client.post(
+        reverse("drafting:period-submit", args=[world["period"].pk]),
+        {"kind": "comment", "practice": practice.pk, "body": "<script>alert(2)</script>"},
+    )
+    assert response.status_code == 302
+    for name in ("period-compilation", "period-detail", "period-dispositions"):
+        page = client.get(reverse(f"drafting:{name}", args=[world["period"].pk]))
+        assert "<script>alert(2)" not in page.content.decode(), name
+
+
+@pytest.mark.parametrize("practice", ["abc", "99999999", "0", ""])
+def test_a_forged_practice_in_a_submission_changes_nothing(client, world, practice):
+    login(client, world["a"])
+    response = client.post(
+        reverse("drafting:period-submit", args=[world["period"].pk]),
+        {"kind": "comment", "practice": practice, "body": "x"},
+    )
+    assert response.status_code in {404, 422}
+    assert not Comment.objects.filter(period=world["period"]).exists()
+
+
+def test_an_empty_or_huge_submission_is_a_form_error(client, world):
+    practice = world["practices"][0]
+    login(client, world["a"])
+    url = reverse("drafting:period-submit", args=[world["period"].pk])
+    for body in ("", "   ", "x" * 200_001):
+        response = client.post(url, {"kind": "comment", "practice": practice.pk, "body": body})
+        assert response.status_code == 422, len(body)
+    response = client.post(url, {"kind": "change", "practice": practice.pk, "text": ""})
+    assert response.status_code == 422
+    assert not Comment.objects.filter(period=world["period"]).exists()
+
+
+def test_the_reminder_gives_the_deadline_in_utc(world):
+    period = world["period"]
+    actions.remind_before_deadlines(now=datetime(2099, 1, 14, 12, 0, tzinfo=UTC))
+    body = Notification.objects.filter(kind=Kind.PERIOD_DEADLINE).values_list("body", flat=True)
+    assert body and all("15 January 2099 12:00 UTC" in b for b in body), period
