@@ -187,3 +187,47 @@ def test_the_reminder_gives_the_deadline_in_utc(world):
     actions.remind_before_deadlines(now=datetime(2099, 1, 14, 12, 0, tzinfo=UTC))
     body = Notification.objects.filter(kind=Kind.PERIOD_DEADLINE).values_list("body", flat=True)
     assert body and all("15 January 2099 12:00 UTC" in b for b in body), period
+
+
+# --- Anonymised compilation: who sees names -----------------------------------------------------
+
+
+def test_a_reader_without_a_delegation_does_not_see_names_the_secretariat_anonymised(client, world):
+    from drafting.models import ExpertProfile
+
+    _fill(world)
+    actions.toggle_anonymise(world["period"], by=world["clerk"], anonymise=True)
+    observer = world["observer"]
+    ExpertProfile.objects.filter(user=observer).update(delegation=None)  # test set-up only
+    login(client, observer)
+    page = client.get(reverse("drafting:period-detail", args=[world["period"].pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    # The invited list names them; the submissions must not.
+    assert "<strong>Norvania</strong>" not in text and "<strong>Ostland</strong>" not in text
+    compilation = client.get(reverse("drafting:period-compilation", args=[world["period"].pk]))
+    assert "<strong>Norvania</strong>" not in compilation.content.decode()
+
+
+# --- The reminder: only when the period was open 48 hours before its deadline ------------------
+
+
+def test_a_period_opened_less_than_48_hours_before_its_deadline_gets_no_48_hour_reminder(
+    world,
+):
+    from datetime import timedelta
+
+    deadline = datetime(2099, 6, 1, 12, 0, tzinfo=UTC)
+    opened = deadline - timedelta(hours=3)
+    period = actions.open_period(
+        world["document"],
+        by=world["clerk"],
+        version=world["version"],
+        deadline=deadline,
+        invited=[world["delegations"][0]],
+        now=opened,
+    )
+    assert actions.remind_before_deadlines(now=opened + timedelta(minutes=5)) == 0
+    assert not Notification.objects.filter(
+        kind=Kind.PERIOD_DEADLINE, about=f"period:{period.pk}"
+    ).exists()

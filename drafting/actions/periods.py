@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -255,8 +256,13 @@ def remind_before_deadlines(*, now: datetime | None = None) -> int:
     Returns how many periods were reminded.
     """
     now = now or timezone.now()
+    # A period opened less than 48 hours before its deadline was never "48 hours away":
+    # its opening message gave the deadline, and "48 hours left" would be wrong.
     due = CommentPeriod.objects.filter(
-        reminded_at__isnull=True, deadline__gt=now, deadline__lte=now + REMINDER_BEFORE
+        reminded_at__isnull=True,
+        deadline__gt=now,
+        deadline__lte=now + REMINDER_BEFORE,
+        opened_at__lte=F("deadline") - REMINDER_BEFORE,
     ).values_list("pk", flat=True)
     done = 0
     for pk in list(due):

@@ -78,9 +78,14 @@ def period_create(request: HttpRequest, slug: str) -> HttpResponse:
 def _detail(request: HttpRequest, period, *, form=None, status: int = 200) -> HttpResponse:
     user = request.user
     can_submit = permissions.can_submit_to_period(user, period)
-    own = permissions.delegation_of(user) if not permissions.is_secretariat(user) else None
+    secretariat = permissions.is_secretariat(user)
+    own = permissions.delegation_of(user) if not secretariat else None
+    # Names are shown to the secretariat and to a delegation reading its own submissions;
+    # anyone else (a reader without a delegation) sees the period's choice.
     page = reads.compilation(
-        period, anonymise=False, delegation_id=own.pk if own is not None else None
+        period,
+        anonymise=False if secretariat or own is not None else period.anonymise,
+        delegation_id=own.pk if own is not None else None,
     )
     return render(
         request,
