@@ -231,3 +231,103 @@ def test_a_period_opened_less_than_48_hours_before_its_deadline_gets_no_48_hour_
     assert not Notification.objects.filter(
         kind=Kind.PERIOD_DEADLINE, about=f"period:{period.pk}"
     ).exists()
+
+
+# --- Files with Arabic text and markup; huge notes; time at the deadline -----------------------
+
+
+def test_exports_hold_arabic_and_markup_without_error(client, world):
+    practice = world["practices"][0]
+    actions.add_comment(
+        practice.section_id,
+        by=world["a"],
+        body="نقترح حذف هذه الفقرة <b>bold</b> & [link](javascript:alert(1))",
+        practice=practice,
+        period=world["period"],
+    )
+    comment = Comment.objects.get(period=world["period"])
+    actions.record_disposition(
+        world["period"], by=world["clerk"], comment=comment, outcome="rejected", note="مرفوض <i>"
+    )
+    login(client, world["clerk"])
+    for name in ("period-compilation-export", "period-dispositions-export"):
+        for fmt in ("docx", "pdf"):
+            response = client.get(reverse(f"drafting:{name}", args=[world["period"].pk, fmt]))
+            assert response.status_code == 200, (name, fmt)
+            assert len(response.content) > 1000
+        assert (
+            client.get(reverse(f"drafting:{name}", args=[world["period"].pk, "exe"])).status_code
+            == 404
+        )
+
+
+def test_a_huge_disposition_note_is_a_form_error_keeping_nothing(client, world):
+    _fill(world)
+    comment = Comment.objects.filter(period=world["period"]).first()
+    login(client, world["clerk"])
+    url = reverse("drafting:period-dispositions", args=[world["period"].pk])
+    response = client.post(url, _row("comment", comment.pk, outcome="rejected", note="x" * 10_001))
+    assert response.status_code == 422
+    assert not Disposition.objects.exists()
+    response = client.post(url, _row("comment", comment.pk, outcome="nonsense"))
+    assert response.status_code == 422
+    response = client.post(url, _row("comment", comment.pk, outcome="deferred"))
+    assert response.status_code == 422 and "deferred to" in response.content.decode()
+    assert not Disposition.objects.exists()
+
+
+def test_a_submission_through_the_page_one_second_before_at_and_after_the_deadline(client, world):
+    from datetime import timedelta
+
+    from tests.conftest import clock
+
+    deadline = datetime(2099, 3, 1, 16, 0, tzinfo=UTC)
+    with clock(datetime(2099, 1, 1, tzinfo=UTC)):
+        period = actions.open_period(
+            world["document"],
+            by=world["clerk"],
+            version=world["version"],
+            deadline=deadline,
+            deadline_zone="Asia/Dubai",
+            invited=[world["delegations"][0]],
+        )
+    practice = world["practices"][0]
+    url = reverse("drafting:period-submit", args=[period.pk])
+
+    def post_at(moment, body):
+        with clock(moment):  # the session's idle clock runs on the same frozen time
+            client.logout()
+            login(client, world["a"])
+            return client.post(url, {"kind": "comment", "practice": practice.pk, "body": body})
+
+    assert post_at(deadline - timedelta(seconds=1), "In time.").status_code == 302
+    for moment in (deadline, deadline + timedelta(seconds=1)):
+        late = post_at(moment, "Late.")
+        assert late.status_code == 403
+        assert "deadline of this comment period has passed" in late.content.decode()
+    assert list(Comment.objects.filter(period=period).values_list("body", "late")) == [
+        ("In time.", False)
+    ]
+
+
+@pytest.mark.parametrize("name", ["period-create", "silence-create"])
+def test_nothing_new_on_an_adopted_document(client, world, name):
+    from drafting.history import stamp
+    from drafting.models import Document
+
+    document = Document.objects.get(pk=world["document"].pk)
+    document.status = Document.Status.ADOPTED
+    stamp(document, by=world["clerk"], reason="Test set-up: adopted.")
+    document.save()
+    login(client, world["clerk"])
+    url = reverse(f"drafting:{name}", args=[document.slug])
+    response = client.post(url, _open_form(world))
+    assert response.status_code == 403
+    assert "adopted" in response.content.decode()
+    comment_url = reverse("drafting:period-submit", args=[world["period"].pk])
+    client.logout()
+    login(client, world["a"])
+    response = client.post(
+        comment_url, {"kind": "comment", "practice": world["practices"][0].pk, "body": "x"}
+    )
+    assert response.status_code == 403
