@@ -331,3 +331,40 @@ def test_nothing_new_on_an_adopted_document(client, world, name):
         comment_url, {"kind": "comment", "practice": world["practices"][0].pk, "body": "x"}
     )
     assert response.status_code == 403
+
+
+# --- The circulated text, not the moving one ------------------------------------------------------
+
+
+def test_a_practice_deleted_after_circulation_gets_a_clear_message_not_a_404(client, world):
+    practice = world["practices"][1]
+    actions.delete_practice(practice, by=world["clerk"], reason="Merged into 1.1.")
+    login(client, world["a"])
+    url = reverse("drafting:period-submit", args=[world["period"].pk])
+    page = client.get(reverse("drafting:period-detail", args=[world["period"].pk]))
+    assert f'name="practice" value="{practice.pk}"' in page.content.decode()  # still offered
+    response = client.post(url, {"kind": "comment", "practice": practice.pk, "body": "Keep it."})
+    assert response.status_code == 422
+    assert "deleted" in response.content.decode()
+    assert "Keep it." in response.content.decode()  # what was typed is kept
+    assert not Comment.objects.filter(period=world["period"]).exists()
+
+
+def test_a_refused_proposal_comes_back_with_what_was_typed(client, world):
+    practice = world["practices"][0]
+    login(client, world["a"])
+    url = reverse("drafting:period-submit", args=[world["period"].pk])
+    response = client.post(
+        url,
+        {
+            "kind": "change",
+            "practice": practice.pk,
+            "heading": practice.heading,
+            "text": practice.body,
+            "rationale": "Un raisonnement tapé avec soin <b>.",
+        },
+    )
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "Un raisonnement tapé avec soin &lt;b&gt;." in text
+    assert not Comment.objects.filter(period=world["period"]).exists()
