@@ -12,7 +12,7 @@ from django.urls import reverse
 from drafting import actions
 from drafting.models import Comment, CommentPeriod, Disposition, Notification
 from drafting.models.notifications import Kind
-from tests.conftest import login
+from tests.conftest import clock, login
 from tests.test_comment_periods import _fill, _open_form, _row
 from tests.test_comment_periods import world as world  # noqa: F401  (the fixture)
 
@@ -279,8 +279,6 @@ def test_a_huge_disposition_note_is_a_form_error_keeping_nothing(client, world):
 def test_a_submission_through_the_page_one_second_before_at_and_after_the_deadline(client, world):
     from datetime import timedelta
 
-    from tests.conftest import clock
-
     deadline = datetime(2099, 3, 1, 16, 0, tzinfo=UTC)
     with clock(datetime(2099, 1, 1, tzinfo=UTC)):
         period = actions.open_period(
@@ -368,3 +366,74 @@ def test_a_refused_proposal_comes_back_with_what_was_typed(client, world):
     text = response.content.decode()
     assert "Un raisonnement tapé avec soin &lt;b&gt;." in text
     assert not Comment.objects.filter(period=world["period"]).exists()
+
+
+# --- Silence procedure: forged fields, GET on buttons, anonymised names ---------------------------
+
+from tests.test_silence import document as document  # noqa: E402, F401
+from tests.test_silence import people as people  # noqa: E402, F401
+from tests.test_silence import procedure as procedure  # noqa: E402, F401
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"invited": ["abc"]},
+        {"invited": ["99999999"]},
+        {"version": "abc"},
+        {"version": "99999999"},
+        {"note": "x" * 2001},
+        {"deadline_zone": ""},
+    ],
+)
+def test_forged_fields_in_the_silence_form_are_a_422(client, people, document, change):
+    from drafting.models import SilenceProcedure
+
+    mine = actions.name_version(document, by=people["clerk"], name="Final draft")
+    login(client, people["clerk"])
+    url = reverse("drafting:silence-create", args=[document.slug])
+    base = {
+        "version": mine.pk,
+        "deadline_date": "2031-03-14",
+        "deadline_time": "17:00",
+        "deadline_zone": "UTC",
+        "invited": [people["ma"].profile.delegation.pk],
+    }
+    response = client.post(url, {**base, **change})
+    assert response.status_code == 422
+    assert not SilenceProcedure.objects.exists()
+
+
+def test_silence_buttons_refuse_get_and_huge_reasons(client, people, procedure):
+    from drafting.models import SilenceBreak
+
+    login(client, people["ma"])
+    for name in ("silence-break", "silence-conclude", "silence-end"):
+        assert client.get(reverse(f"drafting:{name}", args=[procedure.pk])).status_code == 405
+    url = reverse("drafting:silence-break", args=[procedure.pk])
+    with __import__("tests.conftest", fromlist=["clock"]).clock(datetime(2031, 3, 10, tzinfo=UTC)):
+        client.logout()
+        login(client, people["ma"])
+        assert client.post(url, {"reason": "x" * 2001}).status_code == 422
+        assert client.post(url, {"reason": "   "}).status_code == 422
+    assert not SilenceBreak.objects.exists()
+    client.logout()
+    login(client, people["observer"])
+    assert client.post(url, {"reason": "No."}).status_code == 403
+    assert not SilenceBreak.objects.exists()
+
+
+def test_experts_cannot_lift_anonymity_with_a_query_string(client, world):
+    _fill(world)
+    actions.toggle_anonymise(world["period"], by=world["clerk"], anonymise=True)
+    login(client, world["c"])  # an expert of a delegation not invited
+    pk = world["period"].pk
+    for url in (
+        reverse("drafting:period-compilation", args=[pk]) + "?anonymise=0",
+        reverse("drafting:period-dispositions", args=[pk]) + "?anonymise=0",
+    ):
+        text = client.get(url).content.decode()
+        assert "<strong>Norvania</strong>" not in text and "Delegation A" in text, url
+    response = client.post(reverse("drafting:period-compilation", args=[pk]), {"anonymise": "0"})
+    assert response.status_code == 403
+    assert CommentPeriod.objects.get(pk=pk).anonymise
