@@ -437,3 +437,53 @@ def test_experts_cannot_lift_anonymity_with_a_query_string(client, world):
     response = client.post(reverse("drafting:period-compilation", args=[pk]), {"anonymise": "0"})
     assert response.status_code == 403
     assert CommentPeriod.objects.get(pk=pk).anonymise
+
+
+# --- Who receives what -------------------------------------------------------------------------
+
+
+def test_period_emails_reach_invited_active_experts_by_their_choice_only(client, world, mailoutbox):
+    from datetime import timedelta
+
+    from drafting import outbox
+    from drafting.actions import notifications as notify
+    from tests.conftest import make_user
+
+    for key in ("a", "a2", "b", "c", "observer", "clerk"):
+        world[key].email = f"{world[key].username}@example.org"
+        world[key].save()
+    a_delegation = world["a"].profile.delegation
+    observer = make_user("observer", delegation=a_delegation)  # of an invited delegation
+    observer.email = "obs@example.org"
+    observer.save()
+    gone = make_user("expert", delegation=a_delegation)
+    gone.email, gone.is_active = "gone@example.org", False
+    gone.save()
+    notify.save_preferences(world["a2"], {Kind.PERIOD_OPENED: "none"}, by=world["a2"])
+    notify.save_preferences(world["b"], {Kind.PERIOD_DEADLINE: "digest"}, by=world["b"])
+    deadline = datetime(2099, 6, 1, 12, 0, tzinfo=UTC)
+    opened = deadline - timedelta(days=10)
+    with clock(opened):
+        actions.open_period(
+            world["document"],
+            by=world["clerk"],
+            version=world["version"],
+            deadline=deadline,
+            invited=[a_delegation, world["b"].profile.delegation],
+        )
+    outbox.send_due(now=opened + timedelta(minutes=1))
+    opened_to = sorted(m.to[0] for m in mailoutbox)
+    assert opened_to == sorted([world["a"].email, world["b"].email])
+    mailoutbox.clear()
+    # The reminder: twice through the sender, once each; b's waits for the daily digest.
+    outbox.send_due(now=deadline - timedelta(hours=47))
+    outbox.send_due(now=deadline - timedelta(hours=46))
+    reminded = sorted(m.to[0] for m in mailoutbox if "48 hours left" in m.subject)
+    assert reminded == sorted([world["a"].email, world["a2"].email])
+    recipients = set(
+        Notification.objects.filter(kind=Kind.PERIOD_DEADLINE).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert recipients == {world["a"].pk, world["a2"].pk, world["b"].pk}
+    assert all("gone@" not in m.to[0] and "obs@" not in m.to[0] for m in mailoutbox)
