@@ -487,3 +487,41 @@ def test_period_emails_reach_invited_active_experts_by_their_choice_only(client,
     )
     assert recipients == {world["a"].pk, world["a2"].pk, world["b"].pk}
     assert all("gone@" not in m.to[0] and "obs@" not in m.to[0] for m in mailoutbox)
+
+
+# --- The freeze holds for proposals sent in a comment period ------------------------------------
+
+
+def test_under_silence_a_proposal_in_a_comment_period_is_refused_with_the_reason(
+    client, people, document, procedure
+):
+    from drafting.models import Amendment
+
+    period = actions.open_period(
+        document,
+        by=people["clerk"],
+        version=procedure.version,
+        deadline=datetime(2099, 1, 1, tzinfo=UTC),
+        invited=[people["ma"].profile.delegation],
+    )
+    practice = document.sections.order_by("position").first().practices.first()
+    login(client, people["ma"])
+    response = client.post(
+        reverse("drafting:period-submit", args=[period.pk]),
+        {
+            "kind": "change",
+            "practice": practice.pk,
+            "heading": "Changed under silence",
+            "text": "Changed.",
+            "rationale": "Why not.",
+        },
+    )
+    assert response.status_code == 403
+    assert "under silence procedure" in response.content.decode()
+    assert not Amendment.objects.filter(period=period).exists()
+    # A comment is not a change to the text: it is still taken.
+    response = client.post(
+        reverse("drafting:period-submit", args=[period.pk]),
+        {"kind": "comment", "practice": practice.pk, "body": "A remark."},
+    )
+    assert response.status_code == 302
