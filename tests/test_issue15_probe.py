@@ -60,6 +60,7 @@ def test_a_deadline_in_the_hour_skipped_by_summer_time_is_refused_next_to_the_fi
     "field,value",
     [
         ("time_zone", "Mars/Olympus_Mons"),
+        ("time_zone", "localtime"),  # the server's zone file, offered by zoneinfo
         ("time_zone", ""),
         ("version", "abc"),
         ("version", "99999999"),
@@ -525,3 +526,24 @@ def test_under_silence_a_proposal_in_a_comment_period_is_refused_with_the_reason
         {"kind": "comment", "practice": practice.pk, "body": "A remark."},
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("zone", ["Nowhere/Else", "localtime", ""])
+def test_the_actions_refuse_a_time_zone_that_pages_could_not_show(people, document, zone):
+    from django.core.exceptions import ValidationError
+
+    from drafting.models import SilenceProcedure
+
+    version = actions.name_version(document, by=people["clerk"], name="Final draft")
+    common = {
+        "by": people["clerk"],
+        "version": version,
+        "deadline": datetime(2099, 1, 1, tzinfo=UTC),
+        "deadline_zone": zone,
+        "invited": [people["ma"].profile.delegation],
+    }
+    with pytest.raises(ValidationError, match="Choose a time zone from the list."):
+        actions.open_period(document, **common)
+    with pytest.raises(ValidationError, match="Choose a time zone from the list."):
+        actions.open_silence(document, **common)
+    assert not CommentPeriod.objects.exists() and not SilenceProcedure.objects.exists()

@@ -10,6 +10,7 @@ then the rows hanging off it.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +42,7 @@ NOTE_LIMIT = 10_000
 # The reminder goes out this long before the deadline.
 REMINDER_BEFORE = timedelta(hours=48)
 Outcome = Disposition.Outcome
+_ZONES = zoneinfo.available_timezones() - {"localtime"}
 
 
 def lock_period(period: CommentPeriod | int, document: Document | None = None) -> CommentPeriod:
@@ -92,6 +94,8 @@ def open_period(
         errors["deadline"] = "Give the deadline with its time zone."
     elif deadline <= now:
         errors["deadline"] = "The deadline must be in the future."
+    if deadline_zone not in _ZONES:  # pages show the deadline in it: a real IANA zone
+        errors["time_zone"] = "Choose a time zone from the list."
     ids = {pk_of(d) for d in invited}
     delegations = list(Delegation.objects.filter(pk__in=ids))
     if not delegations or len(delegations) != len(ids):

@@ -19,7 +19,10 @@ from drafting.models import Delegation, Disposition, Document, Version
 # The zones a forum's secretariat works in come first; every IANA zone is accepted.
 _FIRST_ZONES = ["UTC", "Europe/Brussels", "Africa/Casablanca", "America/New_York", "Asia/Dubai"]
 ZONE_CHOICES = [(z, z) for z in _FIRST_ZONES] + [
-    (z, z) for z in sorted(zoneinfo.available_timezones()) if z not in _FIRST_ZONES
+    # "localtime" is the server's own zone file, not a place: never a deadline's zone.
+    (z, z)
+    for z in sorted(zoneinfo.available_timezones())
+    if z not in _FIRST_ZONES and z != "localtime"
 ]
 
 
