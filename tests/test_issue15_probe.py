@@ -81,12 +81,13 @@ def test_bad_input_in_every_field_of_the_opening_form_is_a_422(client, world, fi
 
 
 def test_markup_and_arabic_in_instructions_are_escaped_and_kept(client, world):
-    text = 'مرحبا <script>alert("x")</script> <img src=x onerror=alert(1)>'
+    text = 'مرحبا <script>alert("x")</script> <img src=x onerror=alert(1)> [a](javascript:alert(3))'
     response = _create(client, world, instructions=text)
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "مرحبا" in page
     assert "<script>alert" not in page and "<img src=x" not in page
+    assert 'href="javascript' not in page.lower()
 
 
 # --- GET on POST-only URLs, anonymous visitors ------------------------------------------------
