@@ -548,3 +548,97 @@ def test_the_actions_refuse_a_time_zone_that_pages_could_not_show(people, docume
     with pytest.raises(ValidationError, match="Choose a time zone from the list."):
         actions.open_silence(document, **common)
     assert not CommentPeriod.objects.exists() and not SilenceProcedure.objects.exists()
+
+
+# --- Concurrency (PostgreSQL): senders and buttons at the same instant ------------------------
+
+
+def _together(*calls) -> list[str]:
+    """Run ``calls`` in threads released at once; each one's outcome as text."""
+    import threading
+
+    from django.db import connections
+
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(calls))
+
+    def run(call) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(repr(call()))
+        except Exception as error:  # noqa: BLE001 - the outcome is what is compared
+            outcomes.append(type(error).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def _postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks across connections are exercised on PostgreSQL.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_senders_at_once_send_each_reminder_once(world, mailoutbox):
+    from datetime import timedelta
+
+    from drafting import outbox
+
+    _postgres_only()
+    for key in ("a", "a2", "b"):
+        world[key].email = f"{world[key].username}@example.org"
+        world[key].save()
+    from tests.test_comment_periods import FAR
+
+    moment = FAR - timedelta(hours=47)
+    _together(*[lambda: outbox.send_due(now=moment)] * 3)
+    reminders = sorted(m.to[0] for m in mailoutbox if "48 hours left" in m.subject)
+    assert reminders == sorted(world[k].email for k in ("a", "a2", "b"))
+    assert Notification.objects.filter(kind=Kind.PERIOD_DEADLINE).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sender_and_the_button_concluding_at_once_conclude_once(people, procedure):
+    from datetime import timedelta
+
+    from drafting import outbox
+    from drafting.models import Document, SilenceProcedure
+
+    _postgres_only()
+    after = procedure.deadline + timedelta(minutes=1)
+    outcomes = _together(
+        lambda: outbox.send_due(now=after),
+        lambda: actions.conclude_silence(procedure.pk, after, by=people["clerk"])[1],
+        lambda: actions.conclude_silence(procedure.pk, after, by=people["clerk"])[1],
+    )
+    assert outcomes.count("True") <= 1, outcomes
+    assert SilenceProcedure.objects.get(pk=procedure.pk).closed == "agreed"
+    assert Document.objects.get(pk=procedure.document_id).status == Document.Status.FINAL
+    told = list(
+        Notification.objects.filter(kind=Kind.SILENCE_CONCLUDED).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert len(told) == len(set(told)), "each person is told once"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_experts_of_one_delegation_breaking_at_once_break_once(people, procedure):
+    from drafting.models import SilenceBreak
+    from tests.test_silence import BEFORE as before
+
+    _postgres_only()
+    outcomes = _together(
+        lambda: actions.break_silence(procedure.pk, by=people["ma"], reason="One.", now=before),
+        lambda: actions.break_silence(procedure.pk, by=people["ma2"], reason="Two.", now=before),
+    )
+    assert outcomes.count("ValidationError") == 1, outcomes
+    assert SilenceBreak.objects.filter(procedure=procedure).count() == 1
