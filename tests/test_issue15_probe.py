@@ -642,3 +642,47 @@ def test_two_experts_of_one_delegation_breaking_at_once_break_once(people, proce
     )
     assert outcomes.count("ValidationError") == 1, outcomes
     assert SilenceBreak.objects.filter(procedure=procedure).count() == 1
+
+
+# --- The freeze, swept over every state-changing URL -----------------------------------------
+
+# What may still be recorded while the text is under silence: nothing here changes the text.
+NOT_THE_TEXT = {
+    "version-create",
+    "amendment-withdraw",
+    "document-create",  # another document
+    "agreement-set",
+    "silence-break",
+    "period-create",
+    "period-submit",  # the matrix's submission is a comment
+    "period-compilation",
+    "period-dispositions",
+}
+NOT_THE_TEXT_PREFIXES = ("comment-", "meeting-", "position-", "people-", "person-", "notification-")
+
+
+@pytest.mark.parametrize("state", ["drafting", "in_review"])
+def test_under_silence_no_url_changes_the_text(client, db, state):
+    from drafting.history import stamp
+    from drafting.models import Document
+    from tests.test_permissions_matrix import ACTIONS, attempt, build
+
+    world = build(state)
+    document = Document.objects.get(pk=world.document.pk)
+    # The freeze is Document.silence_until (permissions.why_frozen_by_silence); set here
+    # directly so that every state that lets text change can be swept.
+    document.silence_until = datetime(2031, 3, 14, 16, 0, tzinfo=UTC)
+    stamp(document, by=world.users["secretariat"], reason="Test set-up: under silence.")
+    document.save()
+    world.document = document
+    wrote = []
+    for name, action in ACTIONS.items():
+        if name in NOT_THE_TEXT or name.startswith(NOT_THE_TEXT_PREFIXES):
+            continue
+        url, data = action.url(world), action.data(world)
+        for role in ("expert", "secretariat"):
+            response, written = attempt(client, world.users[role], url, data)
+            assert response.status_code < 500, (name, role)
+            if written:
+                wrote.append((name, role))
+    assert not wrote
