@@ -324,6 +324,10 @@ def test_nothing_new_on_an_adopted_document(client, world, name):
     response = client.post(url, _open_form(world))
     assert response.status_code == 403
     assert "adopted" in response.content.decode()
+    pk = world["period"].pk
+    compilation = client.post(reverse("drafting:period-compilation", args=[pk]), {"anonymise": "1"})
+    assert compilation.status_code == 403
+    assert not CommentPeriod.objects.get(pk=pk).anonymise
     comment_url = reverse("drafting:period-submit", args=[world["period"].pk])
     client.logout()
     login(client, world["a"])
