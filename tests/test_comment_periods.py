@@ -125,22 +125,6 @@ def test_a_deadline_in_the_past_is_refused_next_to_the_field(client, world):
     assert CommentPeriod.objects.count() == before
 
 
-def test_a_time_the_clocks_skip_or_an_unknown_zone_is_refused_next_to_the_field(client, world):
-    login(client, world["clerk"])
-    before = CommentPeriod.objects.count()
-    url = reverse("drafting:period-create", args=[world["document"].slug])
-    # 02:30 does not exist in Brussels on 29 March 2099: the clocks go from 02:00 to 03:00.
-    response = client.post(
-        url, _open_form(world, deadline_date="2099-03-29", deadline_time="02:30")
-    )
-    assert response.status_code == 422
-    assert "does not exist on 2099-03-29 in Europe/Brussels" in response.content.decode()
-    response = client.post(url, _open_form(world, deadline_zone="Mars/Olympus_Mons"))
-    assert response.status_code == 422
-    assert "Choose a time zone from the list." in response.content.decode()
-    assert CommentPeriod.objects.count() == before
-
-
 def test_a_version_of_another_document_is_refused(client, world):
     other = make_document(by=world["clerk"], sections=1, practices=1)
     foreign = actions.name_version(other, by=world["clerk"], name="Other draft")

@@ -143,7 +143,9 @@ def propose_change(
         from drafting.actions import periods  # periods builds on this module
 
         # A period's own rules replace the section's: a circulated version is commented
-        # on whatever state its sections have reached since.
+        # on whatever state its sections have reached since. The silence freeze still
+        # holds: no amendment is proposed while the text is under silence procedure.
+        permissions.refuse_if(permissions.why_frozen_by_silence(practice.section.document))
         period, late = periods.check_submission(
             period, by=by, document=practice.section.document, now=now
         )

@@ -10,11 +10,13 @@ then the rows hanging off it.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,6 +42,7 @@ NOTE_LIMIT = 10_000
 # The reminder goes out this long before the deadline.
 REMINDER_BEFORE = timedelta(hours=48)
 Outcome = Disposition.Outcome
+_ZONES = zoneinfo.available_timezones() - {"localtime"}
 
 
 def lock_period(period: CommentPeriod | int, document: Document | None = None) -> CommentPeriod:
@@ -91,6 +94,8 @@ def open_period(
         errors["deadline"] = "Give the deadline with its time zone."
     elif deadline <= now:
         errors["deadline"] = "The deadline must be in the future."
+    if deadline_zone not in _ZONES:  # pages show the deadline in it: a real IANA zone
+        errors["deadline_zone"] = "Choose a time zone from the list."
     ids = {pk_of(d) for d in invited}
     delegations = list(Delegation.objects.filter(pk__in=ids))
     if not delegations or len(delegations) != len(ids):
@@ -100,6 +105,8 @@ def open_period(
         errors["instructions"] = f"Keep instructions to {INSTRUCTIONS_LIMIT:,} characters."
     if errors:
         raise ValidationError(errors)
+    # Stored and told in UTC: a deadline typed in Brussels must not read "17:00 UTC".
+    deadline = deadline.astimezone(UTC)
     period = CommentPeriod(
         document=document,
         version=found,
@@ -253,8 +260,13 @@ def remind_before_deadlines(*, now: datetime | None = None) -> int:
     Returns how many periods were reminded.
     """
     now = now or timezone.now()
+    # A period opened less than 48 hours before its deadline was never "48 hours away":
+    # its opening message gave the deadline, and "48 hours left" would be wrong.
     due = CommentPeriod.objects.filter(
-        reminded_at__isnull=True, deadline__gt=now, deadline__lte=now + REMINDER_BEFORE
+        reminded_at__isnull=True,
+        deadline__gt=now,
+        deadline__lte=now + REMINDER_BEFORE,
+        opened_at__lte=F("deadline") - REMINDER_BEFORE,
     ).values_list("pk", flat=True)
     done = 0
     for pk in list(due):

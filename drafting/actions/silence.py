@@ -14,6 +14,7 @@ deadline and the periodic sender (drafting.outbox, every pass) may both call it.
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -41,6 +42,7 @@ from drafting.workflow import DOCUMENT_TRANSITIONS, _check, _document_blockers
 log = logging.getLogger(__name__)
 D = Document.Status
 Closed = SilenceProcedure.Closed
+_ZONES = zoneinfo.available_timezones() - {"localtime"}
 
 
 def _utc(moment: datetime) -> str:
@@ -126,6 +128,8 @@ def open_silence(
         problems["deadline_date"] = "Give the deadline's date, time and time zone."
     elif deadline <= now:
         problems["deadline_date"] = "The deadline must be in the future."
+    if deadline_zone not in _ZONES:  # pages show the deadline in it: a real IANA zone
+        problems["deadline_zone"] = "Choose a time zone from the list."
     delegation_ids = {pk_of(d) for d in invited}
     found = set(Delegation.objects.filter(pk__in=delegation_ids).values_list("pk", flat=True))
     if not delegation_ids:

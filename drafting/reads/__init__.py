@@ -75,6 +75,7 @@ from drafting.reads.mywork import (  # noqa: F401
 )
 from drafting.reads.periods import (  # noqa: F401
     Compilation,
+    circulated_but_deleted,
     compilation,
     dispositions_at_meeting,
     period_for,

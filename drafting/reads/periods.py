@@ -16,14 +16,21 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch
 
 from drafting import permissions
-from drafting.history.snapshots import PracticeSnapshot, SectionSnapshot, document_as_of
+from drafting.history.snapshots import (
+    PracticeSnapshot,
+    SectionSnapshot,
+    document_as_of,
+    practice_as_of,
+)
 from drafting.models import (
     Amendment,
     Comment,
     CommentPeriod,
     Delegation,
     Disposition,
+    Practice,
     ReviewMeeting,
+    Section,
 )
 from drafting.reads.access import _fetch
 
@@ -225,3 +232,15 @@ def dispositions_at_meeting(meeting: ReviewMeeting) -> list[MeetingDispositions]
     return [
         MeetingDispositions(p, counts[p.pk]["deferred"], counts[p.pk]["decided"]) for p in periods
     ]
+
+
+def circulated_but_deleted(period: CommentPeriod, practice_id: int) -> bool:
+    """Whether ``practice_id`` is in the period's circulated version of its document but
+    no longer in the document (deleted since). Two queries."""
+    if Practice.objects.filter(pk=practice_id).exists():
+        return False
+    row = practice_as_of(practice_id, period.version.taken_at)
+    return (
+        row is not None
+        and Section.history.filter(id=row.section_id, document_id=period.document_id).exists()
+    )

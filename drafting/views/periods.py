@@ -75,12 +75,28 @@ def period_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _typed(form) -> dict | None:
+    """The refused submission's fields, keyed as the page's forms name them."""
+    if form is None or not form.is_bound:
+        return None
+    practice = form.data.get("practice", "")
+    if not (practice.isascii() and practice.isdigit()):
+        return None
+    typed = {k: form.data.get(k, "") for k in ("kind", "body", "heading", "text", "rationale")}
+    return {**typed, "practice": int(practice)}
+
+
 def _detail(request: HttpRequest, period, *, form=None, status: int = 200) -> HttpResponse:
     user = request.user
     can_submit = permissions.can_submit_to_period(user, period)
-    own = permissions.delegation_of(user) if not permissions.is_secretariat(user) else None
+    secretariat = permissions.is_secretariat(user)
+    own = permissions.delegation_of(user) if not secretariat else None
+    # Names are shown to the secretariat and to a delegation reading its own submissions;
+    # anyone else (a reader without a delegation) sees the period's choice.
     page = reads.compilation(
-        period, anonymise=False, delegation_id=own.pk if own is not None else None
+        period,
+        anonymise=False if secretariat or own is not None else period.anonymise,
+        delegation_id=own.pk if own is not None else None,
     )
     return render(
         request,
@@ -97,6 +113,8 @@ def _detail(request: HttpRequest, period, *, form=None, status: int = 200) -> Ht
             else permissions.why_cannot_submit_to_period(user, period),
             "can_manage": permissions.can_open_period(user, period.document),
             "form": form,
+            # What was typed on a refused form, put back into that practice's form.
+            "typed": _typed(form),
         },
         status=status,
     )
@@ -122,6 +140,16 @@ def period_submit(request: HttpRequest, pk: int) -> HttpResponse:
         pk=data["practice"], section__document_id=period.document_id
     ).first()
     if practice is None:
+        # Offered on the page (it is in the circulated text) but deleted since: say so,
+        # keeping what was typed, rather than a bare 404.
+        if reads.circulated_but_deleted(period, data["practice"]):
+            form.add_error(
+                None,
+                f"This practice was deleted after “{period.version.name}” was circulated, so "
+                "nothing was sent. Ask the secretariat to restore it from the Deleted page, "
+                "or send your text on a practice still in the document.",
+            )
+            return _detail(request, period, form=form, status=422)
         raise Http404("No such practice in this document.")
     try:
         if data["kind"] == "comment":
