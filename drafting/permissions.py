@@ -264,19 +264,24 @@ def why_cannot_decide_section(user, section: Section) -> str | None:
     return reason
 
 
-def why_cannot_change_lifecycle(user, document: Document) -> str | None:
-    """Moving the document towards adoption (review, final, submitted, adopted) and back."""
+def _secretariat_only(user, document: Document, refusal: str) -> str | None:
+    """A step on ``document`` that only the secretariat takes: whoever may not review it is
+    refused as why_cannot_review says, anyone else but the secretariat with ``refusal``."""
     reason = why_cannot_review(user, document)
     if reason is None and not is_secretariat(user):
-        reason = "Only the secretariat moves the document towards adoption."
+        reason = refusal
     return reason
+
+
+def why_cannot_change_lifecycle(user, document: Document) -> str | None:
+    """Moving the document towards adoption (review, final, submitted, adopted) and back."""
+    return _secretariat_only(
+        user, document, "Only the secretariat moves the document towards adoption."
+    )
 
 
 def why_cannot_name_version(user, document: Document) -> str | None:
-    reason = why_cannot_review(user, document)
-    if reason is None and not is_secretariat(user):
-        reason = "Only the secretariat names versions."
-    return reason
+    return _secretariat_only(user, document, "Only the secretariat names versions.")
 
 
 def can_name_version(user, document: Document) -> bool:
@@ -604,10 +609,9 @@ def can_state_position(user, document: Document) -> bool:
 
 def why_cannot_record_reservation(user, document: Document) -> str | None:
     """Accepting a reservation for the record (or taking it off) is the secretariat's."""
-    reason = why_cannot_review(user, document)
-    if reason is None and not is_secretariat(user):
-        reason = "Only the secretariat accepts reservations for the record."
-    return reason
+    return _secretariat_only(
+        user, document, "Only the secretariat accepts reservations for the record."
+    )
 
 
 def can_record_reservation(user, document: Document) -> bool:
@@ -616,10 +620,9 @@ def can_record_reservation(user, document: Document) -> bool:
 
 def why_cannot_record_agreement(user, document: Document) -> str | None:
     """Recording that a practice is agreed ad referendum or agreed is the secretariat's."""
-    reason = why_cannot_review(user, document)
-    if reason is None and not is_secretariat(user):
-        reason = "Only the secretariat records that a practice is agreed."
-    return reason
+    return _secretariat_only(
+        user, document, "Only the secretariat records that a practice is agreed."
+    )
 
 
 def can_record_agreement(user, document: Document) -> bool:
@@ -700,10 +703,11 @@ def can_build_package(user, document: Document) -> bool:
 
 def why_cannot_manage_silence(user, document: Document) -> str | None:
     """Placing a version under silence, concluding or ending the procedure."""
-    reason = why_cannot_review(user, document)
-    if reason is None and not is_secretariat(user):
-        reason = "Only the secretariat places a text under silence procedure and concludes it."
-    return reason
+    return _secretariat_only(
+        user,
+        document,
+        "Only the secretariat places a text under silence procedure and concludes it.",
+    )
 
 
 def can_manage_silence(user, document: Document) -> bool:
@@ -728,10 +732,7 @@ def why_cannot_break_silence(user, document: Document, invited_ids: set[int]) ->
 
 def why_cannot_open_period(user, document: Document) -> str | None:
     """Opening a comment period and answering its submissions are the secretariat's."""
-    reason = why_cannot_review(user, document)
-    if reason is None and not is_secretariat(user):
-        reason = "Only the secretariat opens comment periods."
-    return reason
+    return _secretariat_only(user, document, "Only the secretariat opens comment periods.")
 
 
 def can_open_period(user, document: Document) -> bool:
@@ -740,10 +741,7 @@ def can_open_period(user, document: Document) -> bool:
 
 def why_cannot_dispose(user, document: Document) -> str | None:
     """The disposition table is filled in by the secretariat."""
-    reason = why_cannot_review(user, document)
-    if reason is None and not is_secretariat(user):
-        reason = "Only the secretariat records dispositions."
-    return reason
+    return _secretariat_only(user, document, "Only the secretariat records dispositions.")
 
 
 def can_dispose(user, document: Document) -> bool:

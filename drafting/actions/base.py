@@ -16,6 +16,7 @@ taken, so an action never decides on, or saves, a row read before it started.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,10 @@ from drafting.models import Amendment, Comment, Document, Practice, Section
 from drafting.reads import practice_numbers
 
 # What a refusal calls each kind of row once it has gone.
+# The zones a deadline may be given in: pages show the deadline in it, so a real IANA zone
+# ("localtime" is the server's own zone file, not a place). Comment periods and silence.
+DEADLINE_ZONES = frozenset(zoneinfo.available_timezones() - {"localtime"})
+
 _WHAT = {
     Document: "document",
     Section: "section",

@@ -10,7 +10,6 @@ then the rows hanging off it.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from drafting import permissions
 from drafting.actions import notifications as notify
-from drafting.actions.base import StaleRevision, gone, lock_document, pk_of
+from drafting.actions.base import DEADLINE_ZONES, StaleRevision, gone, lock_document, pk_of
 from drafting.history import person, stamp
 from drafting.history.snapshots import practice_as_of
 from drafting.models import (
@@ -42,7 +41,6 @@ NOTE_LIMIT = 10_000
 # The reminder goes out this long before the deadline.
 REMINDER_BEFORE = timedelta(hours=48)
 Outcome = Disposition.Outcome
-_ZONES = zoneinfo.available_timezones() - {"localtime"}
 
 
 def lock_period(period: CommentPeriod | int, document: Document | None = None) -> CommentPeriod:
@@ -94,7 +92,7 @@ def open_period(
         errors["deadline"] = "Give the deadline with its time zone."
     elif deadline <= now:
         errors["deadline"] = "The deadline must be in the future."
-    if deadline_zone not in _ZONES:  # pages show the deadline in it: a real IANA zone
+    if deadline_zone not in DEADLINE_ZONES:  # pages show the deadline in it: a real IANA zone
         errors["deadline_zone"] = "Choose a time zone from the list."
     ids = {pk_of(d) for d in invited}
     delegations = list(Delegation.objects.filter(pk__in=ids))

@@ -14,7 +14,6 @@ deadline and the periodic sender (drafting.outbox, every pass) may both call it.
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -24,7 +23,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from drafting import permissions
-from drafting.actions.base import _record, lock_document, pk_of
+from drafting.actions.base import DEADLINE_ZONES, _record, lock_document, pk_of
 from drafting.actions.notifications import delegation_experts, queue, secretariat
 from drafting.history import person, stamp
 from drafting.models import (
@@ -42,7 +41,6 @@ from drafting.workflow import DOCUMENT_TRANSITIONS, _check, _document_blockers
 log = logging.getLogger(__name__)
 D = Document.Status
 Closed = SilenceProcedure.Closed
-_ZONES = zoneinfo.available_timezones() - {"localtime"}
 
 
 def _utc(moment: datetime) -> str:
@@ -128,7 +126,7 @@ def open_silence(
         problems["deadline_date"] = "Give the deadline's date, time and time zone."
     elif deadline <= now:
         problems["deadline_date"] = "The deadline must be in the future."
-    if deadline_zone not in _ZONES:  # pages show the deadline in it: a real IANA zone
+    if deadline_zone not in DEADLINE_ZONES:  # pages show the deadline in it: a real IANA zone
         problems["deadline_zone"] = "Choose a time zone from the list."
     delegation_ids = {pk_of(d) for d in invited}
     found = set(Delegation.objects.filter(pk__in=delegation_ids).values_list("pk", flat=True))
